@@ -66,5 +66,7 @@ export interface Transport {
 
 /** A stable string for an address, used as a map key. */
 export function addressKey(peer: PeerAddress): string {
-  return peer.hostname.includes(":") ? `[${peer.hostname}]:${peer.port}` : `${peer.hostname}:${peer.port}`;
+  return peer.hostname.includes(":")
+    ? `[${peer.hostname}]:${peer.port}`
+    : `${peer.hostname}:${peer.port}`;
 }
