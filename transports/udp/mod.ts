@@ -1,0 +1,7 @@
+/**
+ * The UDP transport.
+ *
+ * @module
+ */
+
+export { defaultUdpBinding, udp, type UdpOptions } from "./udp.ts";

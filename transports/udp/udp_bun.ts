@@ -1,0 +1,122 @@
+/**
+ * UDP over `Bun.udpSocket`; sends made in one tick leave in one batched `sendMany` call.
+ *
+ * @module
+ */
+
+import type { Link, LinkHandlers, PeerAddress } from "../../core/transport.ts";
+import { checkSend } from "../_limits.ts";
+import { asError, bindError, deliver, report } from "../_runtime.ts";
+import { Waiters } from "../_waiters.ts";
+import type { UdpSocketOptions } from "./_binding.ts";
+
+interface BunUdpSocket {
+  readonly port: number;
+  readonly address: { address: string; port: number };
+  sendMany(packets: ReadonlyArray<Uint8Array | number | string>): number;
+  close(): void;
+}
+
+interface BunUdpHandlers {
+  data(socket: BunUdpSocket, data: Uint8Array, port: number, address: string): void;
+  drain(socket: BunUdpSocket): void;
+  error(error: Error): void;
+}
+
+type UdpSocketFactory = (options: {
+  hostname: string;
+  port: number;
+  binaryType: "uint8array";
+  socket: BunUdpHandlers;
+}) => Promise<BunUdpSocket>;
+
+/** `Bun.udpSocket` when running on Bun. */
+export function bunUdpSocket(): UdpSocketFactory | undefined {
+  const bun = (globalThis as { Bun?: { udpSocket?: UdpSocketFactory } }).Bun;
+  return bun?.udpSocket?.bind(bun);
+}
+
+/** Binds a Bun UDP socket and wraps it as a datagram `Link`. */
+export async function udpBun(options: UdpSocketOptions, handlers: LinkHandlers): Promise<Link> {
+  const factory = bunUdpSocket();
+  if (factory === undefined) {
+    throw new TypeError("Cannot use the 'bun' UDP binding outside Bun: pick 'node' or 'deno'");
+  }
+  const { bind } = options;
+  const onDrain = { drained: () => {} };
+  let socket: BunUdpSocket;
+  try {
+    socket = await factory({
+      hostname: bind.hostname,
+      port: bind.port,
+      binaryType: "uint8array",
+      socket: {
+        data: (_s, data, port, address) => deliver(handlers, data, { hostname: address, port }),
+        drain: () => onDrain.drained(),
+        error: (error) => report(handlers, asError(error, "UDP socket failed")),
+      },
+    });
+  } catch (error) {
+    throw bindError("udp", "bind", bind, error);
+  }
+  const link = new BunUdpLink(socket, options);
+  onDrain.drained = () => link.drained();
+  return link;
+}
+
+class BunUdpLink implements Link {
+  readonly kind = "datagram" as const;
+  readonly maxPacketSize: number;
+  readonly localAddress: PeerAddress;
+  #socket: BunUdpSocket;
+  #batch: Array<Uint8Array | number | string> = [];
+  #maxBatch: number;
+  #blocked = false;
+  #closed = false;
+  #waiters = new Waiters();
+  #flush = () => this.#sendBatch();
+
+  constructor(socket: BunUdpSocket, options: UdpSocketOptions) {
+    this.#socket = socket;
+    this.maxPacketSize = options.maxPacketSize;
+    this.#maxBatch = options.maxInFlight * 3;
+    this.localAddress = { hostname: socket.address.address, port: socket.port };
+  }
+
+  /** The kernel has room again. */
+  drained(): void {
+    this.#blocked = false;
+    this.#waiters.wake();
+  }
+
+  #sendBatch(): void {
+    const batch = this.#batch;
+    if (batch.length === 0 || this.#closed) return;
+    this.#batch = [];
+    // sendMany returns how many packets the kernel took; the rest are dropped, like a full queue.
+    if (this.#socket.sendMany(batch) * 3 < batch.length) this.#blocked = true;
+  }
+
+  send(bytes: Uint8Array, peer: PeerAddress): void {
+    checkSend("udp", this.#closed, bytes, this.maxPacketSize);
+    if (this.#batch.length >= this.#maxBatch) return; // local pressure: dropped, as the kernel would
+    if (this.#batch.length === 0) queueMicrotask(this.#flush);
+    this.#batch.push(bytes, peer.port, peer.hostname);
+  }
+
+  ready(_peer: PeerAddress): Promise<void> {
+    if (this.#closed || !this.#blocked) return Promise.resolve();
+    return this.#waiters.wait();
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#sendBatch();
+      this.#closed = true;
+      this.#batch = [];
+      this.#socket.close();
+      this.#waiters.wake();
+    }
+    return Promise.resolve();
+  }
+}
