@@ -1,0 +1,218 @@
+/**
+ * Authenticated encryption for Thing packets: ChaCha20-Poly1305 (RFC 8439) and AES-256-GCM
+ * (NIST SP 800-38D) with 32-byte keys, 12-byte nonces and 16-byte tags. Every call is synchronous.
+ *
+ * Two implementations give identical bytes: `node:crypto` ("native", feature-detected and
+ * self-tested once per process) and `@noble/ciphers` ("noble", pure TypeScript, everywhere).
+ *
+ * @module
+ */
+
+import {
+  type CipherGCMTypes,
+  createCipheriv,
+  createDecipheriv,
+  createSecretKey,
+  getCiphers,
+  type KeyObject,
+} from "node:crypto";
+import { gcm } from "@noble/ciphers/aes.js";
+import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
+import {
+  type Implementation,
+  type ImplementationOptions,
+  requireBytes,
+  resolveImplementation,
+} from "./implementation.ts";
+import { CIPHER_SUITES, type CipherSuite } from "./cipher_suite.ts";
+import { constantTimeEqual } from "./kdf.ts";
+
+/** Key length of every suite, in bytes. */
+export const AEAD_KEY_LENGTH = 32;
+/** Nonce length of every suite, in bytes. */
+export const AEAD_NONCE_LENGTH = 12;
+/** Tag length of every suite, in bytes (appended to the ciphertext). */
+export const AEAD_TAG_LENGTH = 16;
+
+/** One key's seal/open pair. */
+export interface Aead {
+  /** The algorithm. */
+  readonly suite: CipherSuite;
+  /** Which code does the work. */
+  readonly implementation: Implementation;
+  /**
+   * Encrypts and authenticates.
+   *
+   * @returns ciphertext || 16-byte tag, a fresh array
+   * @throws {RangeError} if the nonce is not 12 bytes
+   */
+  seal(nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array;
+  /**
+   * Checks and decrypts `sealed` (ciphertext || tag).
+   *
+   * @returns the plaintext, or null if authentication fails or the input is malformed (never throws)
+   */
+  open(nonce: Uint8Array, sealed: Uint8Array, ad: Uint8Array): Uint8Array | null;
+}
+
+/**
+ * Creates an AEAD for one key.
+ *
+ * @param suite the algorithm
+ * @param key 32 secret bytes (copied)
+ * @param options `implementation`: "auto" (default) picks native when available, else noble
+ * @throws {RangeError} for an unknown suite, a key that is not 32 bytes, or "native" where it is missing
+ * @example
+ * ```ts
+ * const aead = createAead("chacha20-poly1305", new Uint8Array(32));
+ * const sealed = aead.seal(new Uint8Array(12), new Uint8Array([1, 2]), new Uint8Array());
+ * ```
+ */
+export function createAead(
+  suite: CipherSuite,
+  key: Uint8Array,
+  options: ImplementationOptions = {},
+): Aead {
+  if (!CIPHER_SUITES.includes(suite)) {
+    throw new RangeError(
+      `Cannot use cipher suite "${String(suite)}": use one of ${CIPHER_SUITES.join(", ")}`,
+    );
+  }
+  requireBytes(key, AEAD_KEY_LENGTH, `a ${suite} key`);
+  const impl = resolveImplementation(options.implementation, hasNative(suite), suite);
+  return impl === "native" ? new NativeAead(suite, key) : new NobleAead(suite, key);
+}
+
+/** The suites this runtime's `node:crypto` implements correctly (checked once, then cached). */
+export function nativeSuites(): CipherSuite[] {
+  return CIPHER_SUITES.filter(hasNative);
+}
+
+/**
+ * Suites in the order to offer them in CHI, fastest first on this runtime: native AES-256-GCM
+ * (hardware AES), then native ChaCha20-Poly1305, then pure-TypeScript ChaCha20-Poly1305 (much
+ * faster than pure-TypeScript GCM), then pure-TypeScript AES-256-GCM. See bench/crypto_bench.ts.
+ */
+export function preferredSuites(): CipherSuite[] {
+  const native = nativeSuites();
+  const order: CipherSuite[] = ["aes-256-gcm", "chacha20-poly1305"];
+  return [
+    ...order.filter((suite) => native.includes(suite)),
+    ...(["chacha20-poly1305", "aes-256-gcm"] as const).filter((suite) => !native.includes(suite)),
+  ];
+}
+
+class NativeAead implements Aead {
+  readonly suite: CipherSuite;
+  readonly implementation = "native";
+  readonly #key: KeyObject;
+  readonly #algorithm: CipherGCMTypes;
+
+  constructor(suite: CipherSuite, key: Uint8Array) {
+    this.suite = suite;
+    this.#key = createSecretKey(new Uint8Array(key));
+    // node's typings list "chacha20-poly1305" separately; both take the same AEAD calls.
+    this.#algorithm = suite as CipherGCMTypes;
+  }
+
+  seal(nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
+    requireBytes(nonce, AEAD_NONCE_LENGTH, "a nonce");
+    const cipher = createCipheriv(this.#algorithm, this.#key, nonce, {
+      authTagLength: AEAD_TAG_LENGTH,
+    });
+    cipher.setAAD(ad, { plaintextLength: plaintext.length });
+    const body = cipher.update(plaintext);
+    const tail = cipher.final();
+    const out = new Uint8Array(plaintext.length + AEAD_TAG_LENGTH);
+    out.set(body);
+    out.set(tail, body.length);
+    out.set(cipher.getAuthTag(), plaintext.length);
+    return out;
+  }
+
+  open(nonce: Uint8Array, sealed: Uint8Array, ad: Uint8Array): Uint8Array | null {
+    if (!isSealedInput(nonce, sealed, ad)) return null;
+    const length = sealed.length - AEAD_TAG_LENGTH;
+    try {
+      const decipher = createDecipheriv(this.#algorithm, this.#key, nonce, {
+        authTagLength: AEAD_TAG_LENGTH,
+      });
+      decipher.setAuthTag(sealed.subarray(length));
+      decipher.setAAD(ad, { plaintextLength: length });
+      const body = decipher.update(sealed.subarray(0, length));
+      const tail = decipher.final();
+      const out = new Uint8Array(length);
+      out.set(body);
+      out.set(tail, body.length);
+      return out;
+    } catch {
+      return null;
+    }
+  }
+}
+
+class NobleAead implements Aead {
+  readonly suite: CipherSuite;
+  readonly implementation = "noble";
+  readonly #key: Uint8Array;
+  readonly #cipher: typeof gcm | typeof chacha20poly1305;
+
+  constructor(suite: CipherSuite, key: Uint8Array) {
+    this.suite = suite;
+    this.#key = new Uint8Array(key);
+    this.#cipher = suite === "aes-256-gcm" ? gcm : chacha20poly1305;
+  }
+
+  seal(nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
+    requireBytes(nonce, AEAD_NONCE_LENGTH, "a nonce");
+    return this.#cipher(this.#key, nonce, ad).encrypt(plaintext);
+  }
+
+  open(nonce: Uint8Array, sealed: Uint8Array, ad: Uint8Array): Uint8Array | null {
+    if (!isSealedInput(nonce, sealed, ad)) return null;
+    try {
+      return this.#cipher(this.#key, nonce, ad).decrypt(sealed);
+    } catch {
+      return null;
+    }
+  }
+}
+
+function isSealedInput(nonce: unknown, sealed: unknown, ad: unknown): boolean {
+  return nonce instanceof Uint8Array && nonce.length === AEAD_NONCE_LENGTH &&
+    sealed instanceof Uint8Array && sealed.length >= AEAD_TAG_LENGTH && ad instanceof Uint8Array;
+}
+
+const nativeCache = new Map<CipherSuite, boolean>();
+
+function hasNative(suite: CipherSuite): boolean {
+  let ok = nativeCache.get(suite);
+  if (ok === undefined) {
+    ok = selfTest(suite);
+    nativeCache.set(suite, ok);
+  }
+  return ok;
+}
+
+// The native cipher must exist, agree with noble byte for byte, open its own output and reject a
+// forged tag; anything else (missing, throwing, wrong) falls back to noble.
+function selfTest(suite: CipherSuite): boolean {
+  try {
+    if (!getCiphers().includes(suite)) return false;
+    const key = Uint8Array.from({ length: 32 }, (_, i) => i * 7 + 1);
+    const nonce = Uint8Array.from({ length: 12 }, (_, i) => 0xa0 + i);
+    const plaintext = Uint8Array.from({ length: 77 }, (_, i) => i * 3);
+    const ad = Uint8Array.from({ length: 9 }, (_, i) => 0xf0 - i);
+    const native = new NativeAead(suite, key);
+    const sealed = native.seal(nonce, plaintext, ad);
+    const expected = new NobleAead(suite, key).seal(nonce, plaintext, ad);
+    const opened = native.open(nonce, sealed, ad);
+    const forged = sealed.slice();
+    forged[forged.length - 1]! ^= 1;
+    return constantTimeEqual(sealed, expected) && opened !== null &&
+      constantTimeEqual(opened, plaintext) &&
+      native.open(nonce, forged, ad) === null;
+  } catch {
+    return false;
+  }
+}
