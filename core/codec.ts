@@ -1,0 +1,196 @@
+/**
+ * Encodes and decodes packets. Decoding is total: any input either yields a packet or throws one
+ * `DecodeError` with a stable code, never a stray `RangeError`.
+ *
+ * @module
+ */
+import { DecodeError } from "./errors.ts";
+import {
+  CHECKSUM_SIZE,
+  CLIENT_ID_SIZE,
+  HEADER_SIZE,
+  MAX_ORDER,
+  MAX_PAYLOAD_SIZE,
+  Offset,
+  type Packet,
+} from "./packet.ts";
+import { defaultSha256, type Sha256 } from "./sha256.ts";
+
+const TWO_32 = 4294967296;
+
+/** Fields written into a header; `length` is taken from the payload unless given. */
+export interface HeaderFields {
+  /** Packet type code. */
+  type: number;
+  /** The 16-byte client ID. */
+  clientId: Uint8Array;
+  /** 24-bit reserved field. */
+  reserved: number;
+  /** Custom ID. */
+  customId: number;
+  /** Order count. */
+  order: number;
+}
+
+/**
+ * Writes bytes 32..63 of a header (everything but the checksum) into `out` at `offset`.
+ * Used by the encoder and by plugins that authenticate the header as associated data.
+ *
+ * @throws {RangeError} when a field is out of range
+ */
+export function writeHeaderFields(
+  fields: HeaderFields,
+  payloadLength: number,
+  out: Uint8Array,
+  offset: number,
+): void {
+  checkFields(fields, payloadLength);
+  out.set(fields.clientId, offset);
+  const view = new DataView(out.buffer, out.byteOffset + offset + CLIENT_ID_SIZE, 16);
+  view.setUint32(0, ((fields.type << 24) | fields.reserved) >>> 0);
+  view.setUint16(4, payloadLength);
+  view.setUint16(6, fields.customId);
+  view.setUint32(8, Math.floor(fields.order / TWO_32));
+  view.setUint32(12, fields.order >>> 0);
+}
+
+/**
+ * Encodes a packet: header, payload, then the SHA-256 of bytes 32..end into bytes 0..31.
+ *
+ * @param packet the fields to send (the `checksum` field is ignored)
+ * @param hash the SHA-256 provider (default: fastest on this runtime)
+ * @returns a new buffer of exactly 64 + payload length bytes
+ * @throws {RangeError} when a field is out of range or the payload is too large
+ * @example
+ * ```ts
+ * const bytes = encodePacket({ type: 0x07, clientId: new Uint8Array(16), reserved: 0,
+ *   customId: 1, order: 0, payload: new Uint8Array([1, 2, 3]), checksum: new Uint8Array() });
+ * console.assert(bytes.length === 67);
+ * ```
+ */
+export function encodePacket(packet: Packet, hash: Sha256 = defaultSha256()): Uint8Array {
+  const length = packet.payload.length;
+  const out = new Uint8Array(HEADER_SIZE + length);
+  writeHeaderFields(packet, length, out, CHECKSUM_SIZE);
+  out.set(packet.payload, HEADER_SIZE);
+  hash.digestInto(out.subarray(CHECKSUM_SIZE), out, 0);
+  return out;
+}
+
+/**
+ * Decodes the header and payload of `bytes` without checking the checksum. The result's byte
+ * fields are views into `bytes`.
+ *
+ * @throws {DecodeError} `THING_ERR_TRUNCATED`, `THING_ERR_LENGTH_MISMATCH`,
+ *   `THING_ERR_PAYLOAD_TOO_LARGE` or `THING_ERR_ORDER_RANGE`
+ */
+export function decodeUnverified(bytes: Uint8Array): Packet {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError(`Cannot decode a packet from ${typeof bytes}: pass a Uint8Array`);
+  }
+  if (bytes.length < HEADER_SIZE) {
+    throw new DecodeError(
+      "THING_ERR_TRUNCATED",
+      `Cannot decode a packet of ${bytes.length} bytes: the header alone is ${HEADER_SIZE}`,
+      bytes.length,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, HEADER_SIZE);
+  const length = view.getUint16(Offset.length);
+  if (length > MAX_PAYLOAD_SIZE) {
+    throw new DecodeError(
+      "THING_ERR_PAYLOAD_TOO_LARGE",
+      `Cannot decode a payload length of ${length}: the limit is ${MAX_PAYLOAD_SIZE}`,
+      Offset.length,
+    );
+  }
+  if (bytes.length !== HEADER_SIZE + length) {
+    throw new DecodeError(
+      "THING_ERR_LENGTH_MISMATCH",
+      `Cannot decode a packet of ${bytes.length} bytes whose length field says ${
+        HEADER_SIZE + length
+      }`,
+      Offset.length,
+    );
+  }
+  const high = view.getUint32(Offset.order);
+  if (high > 0x1fffff) {
+    throw new DecodeError(
+      "THING_ERR_ORDER_RANGE",
+      `Cannot decode an order count above ${MAX_ORDER}`,
+      Offset.order,
+    );
+  }
+  const typeAndReserved = view.getUint32(Offset.type);
+  return {
+    type: typeAndReserved >>> 24,
+    reserved: typeAndReserved & 0xffffff,
+    clientId: bytes.subarray(Offset.clientId, Offset.clientId + CLIENT_ID_SIZE),
+    customId: view.getUint16(Offset.customId),
+    order: high * TWO_32 + view.getUint32(Offset.order + 4),
+    payload: bytes.subarray(HEADER_SIZE),
+    checksum: bytes.subarray(0, CHECKSUM_SIZE),
+  };
+}
+
+/** Whether the checksum field of a well-framed packet matches the SHA-256 of bytes 32..end. */
+export function checksumValid(bytes: Uint8Array, hash: Sha256 = defaultSha256()): boolean {
+  const digest = new Uint8Array(CHECKSUM_SIZE);
+  hash.digestInto(bytes.subarray(CHECKSUM_SIZE), digest, 0);
+  for (let i = 0; i < CHECKSUM_SIZE; i++) if (digest[i] !== bytes[i]) return false;
+  return true;
+}
+
+/** A packet whose framing is sound but whose checksum does not verify. */
+export class ChecksumError extends DecodeError {
+  /** The packet as received, for an answer such as BAD_ACK. */
+  readonly packet: Packet;
+
+  /** Creates the error for `packet`. */
+  constructor(packet: Packet) {
+    super("THING_ERR_CHECKSUM", "Cannot accept a packet whose checksum does not verify", 0);
+    this.name = "ChecksumError";
+    this.packet = packet;
+  }
+}
+
+/**
+ * Decodes and verifies a packet. Byte fields of the result are views into `bytes`.
+ *
+ * @throws {DecodeError} for malformed framing, or {@link ChecksumError} (code
+ *   `THING_ERR_CHECKSUM`) carrying the unverified packet when only the checksum is wrong
+ */
+export function decodePacket(bytes: Uint8Array, hash: Sha256 = defaultSha256()): Packet {
+  const packet = decodeUnverified(bytes);
+  if (!checksumValid(bytes, hash)) throw new ChecksumError(packet);
+  return packet;
+}
+
+function checkFields(fields: HeaderFields, payloadLength: number): void {
+  if (fields.clientId.length !== CLIENT_ID_SIZE) {
+    throw new RangeError(
+      `Cannot encode a client ID of ${fields.clientId.length} bytes: it must be 16`,
+    );
+  }
+  if (!isUint(fields.type, 0xff)) {
+    throw new RangeError(`Cannot encode packet type ${fields.type}: it must be 0..255`);
+  }
+  if (!isUint(fields.reserved, 0xffffff)) {
+    throw new RangeError(`Cannot encode reserved bits ${fields.reserved}: they must fit 24 bits`);
+  }
+  if (!isUint(fields.customId, 0xffff)) {
+    throw new RangeError(`Cannot encode custom ID ${fields.customId}: it must be 0..65535`);
+  }
+  if (!isUint(fields.order, MAX_ORDER)) {
+    throw new RangeError(`Cannot encode order count ${fields.order}: it must be 0..${MAX_ORDER}`);
+  }
+  if (payloadLength > MAX_PAYLOAD_SIZE) {
+    throw new RangeError(
+      `Cannot encode a payload of ${payloadLength} bytes: the limit is ${MAX_PAYLOAD_SIZE}`,
+    );
+  }
+}
+
+function isUint(value: number, max: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value <= max;
+}

@@ -1,0 +1,51 @@
+/**
+ * A tiny typed event emitter. A listener that throws never breaks the emitter or the other
+ * listeners: the error goes to `onListenerError`.
+ *
+ * @module
+ */
+
+/** Removes the listener it was returned for. */
+export type Unsubscribe = () => void;
+
+/** Emits events whose names and payloads are the keys and values of `E`. */
+export class Emitter<E extends object> {
+  #listeners = new Map<keyof E, Array<(event: never) => void>>();
+  #onListenerError: (error: unknown) => void;
+
+  /** @param onListenerError receives whatever a listener throws */
+  constructor(onListenerError: (error: unknown) => void = () => {}) {
+    this.#onListenerError = onListenerError;
+  }
+
+  /** Calls `listener` for every `name` event until unsubscribed. */
+  on<K extends keyof E>(name: K, listener: (event: E[K]) => void): Unsubscribe {
+    const list = this.#listeners.get(name) ?? [];
+    list.push(listener as (event: never) => void);
+    this.#listeners.set(name, list);
+    return () => {
+      const current = this.#listeners.get(name);
+      if (!current) return;
+      const at = current.indexOf(listener as (event: never) => void);
+      if (at >= 0) current.splice(at, 1);
+    };
+  }
+
+  /** Whether anyone listens to `name` (lets hot paths skip building an event). */
+  has(name: keyof E): boolean {
+    return (this.#listeners.get(name)?.length ?? 0) > 0;
+  }
+
+  /** Calls every listener of `name` with `event`, in subscription order. */
+  emit<K extends keyof E>(name: K, event: E[K]): void {
+    const list = this.#listeners.get(name);
+    if (!list || list.length === 0) return;
+    for (const listener of [...list]) {
+      try {
+        (listener as (event: E[K]) => void)(event);
+      } catch (error) {
+        this.#onListenerError(error);
+      }
+    }
+  }
+}

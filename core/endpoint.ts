@@ -1,0 +1,484 @@
+/**
+ * The sans-IO endpoint: bytes and time in, bytes, deadlines and events out. It owns the sessions,
+ * the timers and the middleware pipeline; plugins give it a dialect. It never touches a socket or
+ * the system clock — `core/driver.ts` or a test does.
+ *
+ * Call order: feed `handleDatagram()` for each packet received and `handleTimeout()` when the
+ * `pollTimeout()` deadline passes; after either, drain `pollTransmit()` and send what it returns.
+ * Sends made outside those calls (by the application, or after asynchronous middleware) call the
+ * waker set with `setWaker()`.
+ *
+ * @module
+ */
+import { type Clock, type Random, systemClock, systemRandom } from "./clock.ts";
+import { ChecksumError, encodePacket } from "./codec.ts";
+import { compose, type Middleware, type Terminal } from "./compose.ts";
+import { PacketContext } from "./context.ts";
+import { Emitter, type Unsubscribe } from "./emitter.ts";
+import { PluginError, TimeoutError } from "./errors.ts";
+import type { DropReason, Role, ThingEvents } from "./events.ts";
+import { decodeInbound } from "./inbound.ts";
+import { MAX_PAYLOAD_SIZE, type Packet, type PacketInit } from "./packet.ts";
+import {
+  type MalformedPacket,
+  type PluginApi,
+  type PluginList,
+  resolvePlugins,
+  type ThingServices,
+} from "./plugin.ts";
+import { PacketRegistry } from "./registry.ts";
+import type { SendOptions, Session } from "./session.ts";
+import { SessionMap } from "./session_table.ts";
+import { defaultSha256, type Sha256 } from "./sha256.ts";
+import { TimerTable } from "./timers.ts";
+import type { PeerAddress } from "./transport.ts";
+
+/** How to build an endpoint. */
+export interface EndpointOptions {
+  /** `server` accepts sessions, `client` starts them. */
+  role: Role;
+  /** The plugins that make up the protocol, nearest the wire first. */
+  plugins: PluginList;
+  /** Time source (default: the system clock). */
+  clock?: Clock;
+  /** Randomness (default: `crypto.getRandomValues`). */
+  random?: Random;
+  /** SHA-256 provider for checksums (default: the fastest on this runtime). */
+  hash?: Sha256;
+  /** Milliseconds `connect()` waits for the handshake before failing (default 10,000). */
+  connectTimeout?: number;
+  /** Milliseconds `close()` lets sessions say goodbye before ending them (default 3,000). */
+  closeTimeout?: number;
+}
+
+/** A packet ready for the wire. */
+export interface Transmit {
+  /** The encoded packet. */
+  bytes: Uint8Array;
+  /** Where it goes. */
+  peer: PeerAddress;
+}
+
+/** Counters an endpoint keeps. */
+export interface EndpointStats {
+  /** Packets received (well-formed or not). */
+  packetsIn: number;
+  /** Bytes received. */
+  bytesIn: number;
+  /** Packets encoded for sending. */
+  packetsOut: number;
+  /** Bytes encoded for sending. */
+  bytesOut: number;
+  /** Dropped inbound packets by reason. */
+  dropped: Record<string, number>;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** The protocol engine of one client or server. */
+export class Endpoint {
+  /** Client or server. */
+  readonly role: Role;
+  /** The injected clock. */
+  readonly clock: Clock;
+  /** Counters. */
+  readonly stats: EndpointStats = {
+    packetsIn: 0,
+    bytesIn: 0,
+    packetsOut: 0,
+    bytesOut: 0,
+    dropped: {},
+  };
+  /** Registered packet types. */
+  readonly registry: PacketRegistry = new PacketRegistry();
+  readonly #random: Random;
+  readonly #hash: Sha256;
+  readonly #connectTimeout: number;
+  readonly #closeTimeout: number;
+  readonly #emitter: Emitter<ThingEvents>;
+  readonly #timers = new TimerTable();
+  readonly #sessions: SessionMap;
+  readonly #middleware: Middleware<PacketContext>[] = [];
+  readonly #handlers = new Map<number, Terminal<PacketContext>>();
+  readonly #malformedHooks: Array<(packet: MalformedPacket) => void> = [];
+  readonly #connectHooks: Array<(session: Session) => void> = [];
+  readonly #closingHooks: Array<(session: Session, reason: string) => boolean> = [];
+  readonly #closeHooks: Array<() => void | Promise<void>> = [];
+  readonly #services = new Map<keyof ThingServices, unknown>();
+  readonly #pending = new Set<Promise<void>>();
+  #queue: Transmit[] = [];
+  #queueHead = 0;
+  #inbound: Terminal<PacketContext>;
+  #outbound: Terminal<PacketContext>;
+  #waker: (() => void) | undefined;
+  #handling = false;
+  #closing: Promise<void> | undefined;
+  #reporting = false;
+
+  /** Builds the endpoint and runs every plugin's setup. */
+  constructor(options: EndpointOptions) {
+    this.role = options.role;
+    this.clock = options.clock ?? systemClock;
+    this.#random = options.random ?? systemRandom;
+    this.#hash = options.hash ?? defaultSha256();
+    this.#connectTimeout = options.connectTimeout ?? 10_000;
+    this.#closeTimeout = options.closeTimeout ?? 3_000;
+    this.#emitter = new Emitter((error) => this.#reportError(error));
+    this.#sessions = new SessionMap({
+      transmit: (session, init) => this.#send(session.peer, session.clientId, init, session),
+      setTimer: (at, fire) => this.#timers.set(at, fire),
+      sendMessage: (session, data, opts) => this.#sendMessage(session, data, opts),
+      beginClose: (session, reason) => this.#closingHooks.some((hook) => hook(session, reason)),
+      sessionChanged: (session, change, detail) => this.#sessionChanged(session, change, detail),
+    });
+    for (const plugin of resolvePlugins(options.plugins)) plugin.setup(this.#api(plugin.name));
+    const terminal: Terminal<PacketContext> = (ctx) => this.#dispatch(ctx);
+    this.#inbound = this.#middleware.length === 0 ? terminal : compose(this.#middleware, terminal);
+    const encode: Terminal<PacketContext> = (ctx) => this.#encode(ctx);
+    this.#outbound = this.#middleware.length === 0
+      ? encode
+      : compose([...this.#middleware].reverse(), encode);
+  }
+
+  /** Feeds one received packet. Never throws: bad input is dropped and reported. */
+  handleDatagram(bytes: Uint8Array, peer: PeerAddress): void {
+    this.stats.packetsIn++;
+    this.stats.bytesIn += bytes.length;
+    this.#handling = true;
+    try {
+      const decoded = decodeInbound(bytes, this.#hash, this.registry);
+      if (decoded.error) return this.#dropMalformed(decoded.error, peer, decoded.reason);
+      const packet = decoded.packet;
+      const found = this.#sessions.get(packet.clientId);
+      const atPeer = found && sameAddress(found.peer, peer) ? found : undefined;
+      const ctx = new PacketContext(
+        this,
+        "in",
+        packet,
+        peer,
+        atPeer,
+        found && !atPeer ? found : undefined,
+      );
+      this.#run(this.#inbound, ctx);
+    } finally {
+      this.#handling = false;
+    }
+  }
+
+  /** Fires every timer due now. */
+  handleTimeout(): void {
+    this.#handling = true;
+    try {
+      this.#timers.fireExpired(this.clock.now());
+    } finally {
+      this.#handling = false;
+    }
+  }
+
+  /** Ends every session bound to `peer` (a stream transport lost it). */
+  handlePeerClosed(peer: PeerAddress): void {
+    for (const session of [...this.#sessions.values()]) {
+      if (sameAddress(session.peer, peer)) session.terminate("transport closed");
+    }
+  }
+
+  /** The next packet to send, or `undefined`. */
+  pollTransmit(): Transmit | undefined {
+    if (this.#queueHead >= this.#queue.length) return undefined;
+    const next = this.#queue[this.#queueHead]!;
+    this.#queue[this.#queueHead++] = undefined as unknown as Transmit;
+    if (this.#queueHead === this.#queue.length) {
+      this.#queue = [];
+      this.#queueHead = 0;
+    }
+    return next;
+  }
+
+  /** When `handleTimeout()` should next be called, or `undefined`. */
+  pollTimeout(): number | undefined {
+    return this.#timers.next();
+  }
+
+  /** Sets the callback run when packets are queued outside `handle*()` calls. */
+  setWaker(waker: (() => void) | undefined): void {
+    this.#waker = waker;
+  }
+
+  /** Resolves when no asynchronous middleware is still running. */
+  async idle(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+
+  /** Listens to an event. */
+  on<K extends keyof ThingEvents>(name: K, listener: (event: ThingEvents[K]) => void): Unsubscribe {
+    return this.#emitter.on(name, listener);
+  }
+
+  /** The sessions of this endpoint. */
+  get sessions(): Iterable<Session> & { readonly size: number } {
+    const table = this.#sessions;
+    return {
+      [Symbol.iterator]: () => table.values(),
+      get size() {
+        return table.size;
+      },
+    };
+  }
+
+  /** Client side: starts a session with `peer`; resolves when its handshake completes. */
+  connect(peer: PeerAddress): Promise<Session> {
+    if (this.role !== "client") {
+      return Promise.reject(
+        new TypeError('Cannot connect from a server endpoint: use role "client"'),
+      );
+    }
+    if (this.#connectHooks.length === 0) {
+      return Promise.reject(
+        new PluginError(
+          "THING_ERR_PLUGIN_SERVICE",
+          "Cannot connect without a dialect: add a dialect plugin",
+        ),
+      );
+    }
+    const session = this.#sessions.create(this.#random.fill(new Uint8Array(16)), peer);
+    session.setTimer("connect-timeout", this.clock.now() + this.#connectTimeout, () => {
+      if (session.state === "connecting") {
+        session.terminate(
+          "connect timed out",
+          new TimeoutError(`No handshake within ${this.#connectTimeout} ms`),
+        );
+      }
+    });
+    for (const hook of this.#connectHooks) hook(session);
+    return session.opened.then(() => {
+      session.clearTimer("connect-timeout");
+      return session;
+    });
+  }
+
+  /** Closes every session gracefully (bounded by `closeTimeout`), then stops all timers. */
+  close(): Promise<void> {
+    this.#closing ??= this.#closeAll();
+    return this.#closing;
+  }
+
+  async #closeAll(): Promise<void> {
+    for (const hook of this.#closeHooks) await hook();
+    const sessions = [...this.#sessions.values()];
+    const deadline = this.#timers.set(this.clock.now() + this.#closeTimeout, () => {
+      for (const session of sessions) session.terminate("endpoint closed");
+    });
+    this.#waker?.();
+    await Promise.all(sessions.map((session) => session.close("endpoint closing")));
+    deadline.cancel();
+    await this.idle();
+    this.#timers.clear();
+  }
+
+  #api(owner: string): PluginApi {
+    return {
+      role: this.role,
+      clock: this.clock,
+      random: this.#random,
+      hash: this.#hash,
+      sessions: this.#sessions,
+      registerPacketType: (definition) => this.registry.register(definition, owner),
+      use: (middleware) => void this.#middleware.push(middleware),
+      handle: (code, handler) => {
+        if (this.#handlers.has(code)) {
+          throw new PluginError(
+            "THING_ERR_PACKET_TYPE_TAKEN",
+            `Cannot handle packet type ${
+              this.registry.name(code)
+            } in plugin "${owner}": it has a handler already`,
+          );
+        }
+        this.#handlers.set(code, handler);
+      },
+      onMalformed: (hook) => void this.#malformedHooks.push(hook),
+      onConnect: (hook) => void this.#connectHooks.push(hook),
+      onSessionClosing: (hook) => void this.#closingHooks.push(hook),
+      onClose: (hook) => void this.#closeHooks.push(hook),
+      sendTo: (peer, clientId, init) => this.#send(peer, clientId, init, undefined),
+      setTimer: (at, fire) => this.#timers.set(at, fire),
+      on: (name, listener) => this.#emitter.on(name, listener),
+      emit: (name, event) => this.#emitter.emit(name, event),
+      provide: (name, service) => void this.#services.set(name, service),
+      service: (name) => this.#services.get(name) as ThingServices[typeof name] | undefined,
+    };
+  }
+
+  /** Reports a non-fatal error (e.g. from a transport) through the `error` event. */
+  reportError(error: unknown): void {
+    this.#reportError(error);
+  }
+
+  /** Context host: sends a packet. */
+  sendTo(peer: PeerAddress, clientId: Uint8Array, init: PacketInit, session?: Session): void {
+    this.#send(peer, clientId, init, session);
+  }
+
+  /** Context host: counts and reports a drop. */
+  drop(ctx: PacketContext, reason: DropReason, error?: Error): void {
+    this.#countDrop(reason, ctx.peer, ctx.packet.type, ctx.session, error);
+  }
+
+  #send(
+    peer: PeerAddress,
+    clientId: Uint8Array,
+    init: PacketInit,
+    session: Session | undefined,
+  ): void {
+    const payload = init.payload ?? EMPTY;
+    if (payload.length > MAX_PAYLOAD_SIZE) {
+      throw new RangeError(
+        `Cannot send a payload of ${payload.length} bytes: the limit is ${MAX_PAYLOAD_SIZE}`,
+      );
+    }
+    const packet: Packet = {
+      type: init.type,
+      clientId,
+      reserved: init.reserved ?? 0,
+      customId: init.customId ?? 0,
+      order: session ? session.takeOrder() : 0,
+      payload,
+      checksum: EMPTY,
+    };
+    this.#run(this.#outbound, new PacketContext(this, "out", packet, peer, session));
+  }
+
+  #encode(ctx: PacketContext): void {
+    if (ctx.dropped) return;
+    const bytes = encodePacket(ctx.packet, this.#hash);
+    this.stats.packetsOut++;
+    this.stats.bytesOut += bytes.length;
+    this.#queue.push({ bytes, peer: ctx.peer });
+    if (!this.#handling) this.#waker?.();
+  }
+
+  #dispatch(ctx: PacketContext): void | Promise<void> {
+    if (ctx.dropped) return;
+    const type = this.registry.get(ctx.packet.type)!;
+    const handler = this.#handlers.get(type.code);
+    if (!handler) return ctx.drop("no-handler");
+    if (type.codec || type.schema) {
+      try {
+        ctx.body = this.registry.decodeBody(type, ctx.packet.payload);
+      } catch (error) {
+        return ctx.drop("payload", toError(error));
+      }
+    }
+    return handler(ctx);
+  }
+
+  #run(step: Terminal<PacketContext>, ctx: PacketContext): void {
+    try {
+      const result = step(ctx);
+      if (result instanceof Promise) {
+        const tracked: Promise<void> = result.then(
+          () => void this.#pending.delete(tracked),
+          (error) => {
+            this.#pending.delete(tracked);
+            this.#middlewareFailed(ctx, error);
+          },
+        );
+        this.#pending.add(tracked);
+      }
+    } catch (error) {
+      this.#middlewareFailed(ctx, error);
+    }
+  }
+
+  #middlewareFailed(ctx: PacketContext, error: unknown): void {
+    const err = toError(error);
+    this.#emitter.emit("error", { error: err, session: ctx.session, peer: ctx.peer });
+    if (ctx.direction === "in") ctx.drop("middleware", err);
+  }
+
+  #dropMalformed(error: Error, peer: PeerAddress, reason: DropReason): void {
+    if (error instanceof ChecksumError) {
+      const found = this.#sessions.get(error.packet.clientId);
+      const session = found && sameAddress(found.peer, peer) ? found : undefined;
+      const clientId = error.packet.clientId.slice();
+      for (const hook of this.#malformedHooks) {
+        try {
+          hook({
+            error,
+            peer,
+            session,
+            reply: (init) => this.#send(peer, clientId, init, session),
+          });
+        } catch (hookError) {
+          this.#reportError(hookError);
+        }
+      }
+      return this.#countDrop(reason, peer, error.packet.type, session, error);
+    }
+    this.#countDrop(reason, peer, undefined, undefined, error);
+  }
+
+  #countDrop(
+    reason: DropReason,
+    peer: PeerAddress,
+    type?: number,
+    session?: Session,
+    error?: Error,
+  ): void {
+    this.stats.dropped[reason] = (this.stats.dropped[reason] ?? 0) + 1;
+    if (this.#emitter.has("dropped")) {
+      this.#emitter.emit("dropped", { reason, peer, type, session, error });
+    }
+  }
+
+  #sendMessage(session: Session, data: Uint8Array, options: SendOptions): Promise<void> {
+    const messenger = this.#services.get("messenger") as ThingServices["messenger"] | undefined;
+    if (!messenger) {
+      return Promise.reject(
+        new PluginError(
+          "THING_ERR_PLUGIN_SERVICE",
+          "Cannot send a message: no plugin provides messaging (add connection() or hybrid())",
+        ),
+      );
+    }
+    return messenger.send(session, data, options);
+  }
+
+  #sessionChanged(session: Session, change: string, detail: unknown): void {
+    switch (change) {
+      case "open":
+        return this.#emitter.emit("session", { session });
+      case "resume":
+        return this.#emitter.emit("resume", { session });
+      case "suspend":
+        return this.#emitter.emit("suspend", { session, reason: String(detail) });
+      case "rename":
+        return this.#sessions.rename(session, (detail as { clientId: Uint8Array }).clientId);
+      case "closed":
+        this.#sessions.delete(session);
+        return this.#emitter.emit("close", {
+          session,
+          reason: session.closeReason ?? "closed",
+          error: session.closeError,
+        });
+    }
+  }
+
+  #reportError(error: unknown): void {
+    // An error listener that throws has nowhere left to report to: stop there.
+    if (this.#reporting) return;
+    this.#reporting = true;
+    try {
+      this.#emitter.emit("error", { error: toError(error) });
+    } finally {
+      this.#reporting = false;
+    }
+  }
+}
+
+function sameAddress(a: PeerAddress, b: PeerAddress): boolean {
+  return a === b || (a.port === b.port && a.hostname === b.hostname);
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

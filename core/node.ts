@@ -1,0 +1,121 @@
+/**
+ * `listen()` and `connect()`: an endpoint, a transport link and the driver between them, ready
+ * to use. This is what applications call.
+ *
+ * @module
+ */
+import { Driver } from "./driver.ts";
+import { Endpoint, type EndpointOptions } from "./endpoint.ts";
+import type { Unsubscribe } from "./emitter.ts";
+import type { ThingEvents } from "./events.ts";
+import type { SendOptions, Session } from "./session.ts";
+import type { Link, PeerAddress, Transport } from "./transport.ts";
+
+/** Options shared by servers and clients. */
+export interface NodeOptions extends Omit<EndpointOptions, "role"> {
+  /** How packets move (e.g. `udp()`, `tcp()`). */
+  transport: Transport;
+  /** Address to bind (server) or reach (client); default `127.0.0.1`. */
+  hostname?: string;
+  /** Port to bind (server, 0 = any) or reach (client). */
+  port?: number;
+}
+
+/** A running endpoint on a link. */
+export class ThingNode {
+  /** The protocol engine. */
+  readonly endpoint: Endpoint;
+  /** The transport link. */
+  readonly link: Link;
+  readonly #driver: Driver;
+  #closing: Promise<void> | undefined;
+
+  /** Use `listen()` or `connect()`. */
+  constructor(endpoint: Endpoint, link: Link, driver: Driver) {
+    this.endpoint = endpoint;
+    this.link = link;
+    this.#driver = driver;
+  }
+
+  /** The local address (with the OS-chosen port). */
+  get address(): PeerAddress {
+    return this.link.localAddress;
+  }
+
+  /** Listens to an endpoint event. */
+  on<K extends keyof ThingEvents>(name: K, listener: (event: ThingEvents[K]) => void): Unsubscribe {
+    return this.endpoint.on(name, listener);
+  }
+
+  /** Closes every session gracefully, then the link. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      try {
+        await this.endpoint.close();
+      } finally {
+        this.#driver.stop();
+        await this.link.close();
+      }
+    })();
+    return this.#closing;
+  }
+}
+
+/** A client node with its one session. */
+export class ThingClient extends ThingNode {
+  /** The established session. */
+  readonly session: Session;
+
+  /** Use `connect()`. */
+  constructor(endpoint: Endpoint, link: Link, driver: Driver, session: Session) {
+    super(endpoint, link, driver);
+    this.session = session;
+  }
+
+  /** Sends a message on the session (`reliable` by default). */
+  send(data: Uint8Array, options?: SendOptions): Promise<void> {
+    return this.session.send(data, options);
+  }
+}
+
+/**
+ * Starts a server.
+ *
+ * @example
+ * ```ts ignore
+ * const server = await listen({ transport: udp(), port: 7777, plugins: connection() });
+ * server.on("message", ({ session, data }) => session.send(data));
+ * ```
+ */
+export async function listen(options: NodeOptions): Promise<ThingNode> {
+  const endpoint = new Endpoint({ ...options, role: "server" });
+  const driver = new Driver(endpoint);
+  const link = await options.transport.listen(
+    { hostname: options.hostname ?? "127.0.0.1", port: options.port ?? 0 },
+    driver.handlers,
+  );
+  driver.attach(link);
+  return new ThingNode(endpoint, link, driver);
+}
+
+/**
+ * Connects to a server and completes the dialect's handshake.
+ *
+ * @throws {TimeoutError} when the handshake does not finish within `connectTimeout`
+ */
+export async function connect(options: NodeOptions & { port: number }): Promise<ThingClient> {
+  const endpoint = new Endpoint({ ...options, role: "client" });
+  const driver = new Driver(endpoint);
+  const server = { hostname: options.hostname ?? "127.0.0.1", port: options.port };
+  const link = await options.transport.connect(server, driver.handlers);
+  driver.attach(link);
+  try {
+    const session = await endpoint.connect(server);
+    return new ThingClient(endpoint, link, driver, session);
+  } catch (error) {
+    await endpoint.close();
+    driver.stop();
+    await link.close();
+    throw error;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The packet model and the fixed wire layout: a 64-byte header followed by the payload.
+ *
+ * | offset | size | field                                   |
+ * |-------:|-----:|-----------------------------------------|
+ * |      0 |   32 | SHA-256 of bytes 32..end                |
+ * |     32 |   16 | client ID                               |
+ * |     48 |    1 | packet type                             |
+ * |     49 |    3 | reserved (zero unless a plugin claims)  |
+ * |     52 |    2 | payload length (big-endian)             |
+ * |     54 |    2 | custom ID (big-endian)                  |
+ * |     56 |    8 | packet order count (big-endian u64)     |
+ *
+ * @module
+ */
+
+/** Size of the fixed header in bytes. */
+export const HEADER_SIZE = 64;
+/** Size of the checksum field. */
+export const CHECKSUM_SIZE = 32;
+/** Size of the client ID field. */
+export const CLIENT_ID_SIZE = 16;
+/** The largest payload: one IPv4 UDP datagram (65,535 − 20 − 8) less the header. */
+export const MAX_PAYLOAD_SIZE = 65_443;
+/** The largest whole packet. */
+export const MAX_PACKET_SIZE: number = HEADER_SIZE + MAX_PAYLOAD_SIZE;
+/** Order counts are JavaScript numbers, so at most 2^53 − 1 (a u64 on the wire). */
+export const MAX_ORDER: number = Number.MAX_SAFE_INTEGER;
+
+/** Byte offsets of each header field. */
+export const Offset = {
+  checksum: 0,
+  clientId: 32,
+  type: 48,
+  reserved: 49,
+  length: 52,
+  customId: 54,
+  order: 56,
+} as const;
+
+/** One packet, decoded. Byte fields may be views into the received buffer. */
+export interface Packet {
+  /** Packet type code (0..255). */
+  type: number;
+  /** The 16-byte client ID naming the session. */
+  clientId: Uint8Array;
+  /** The 24-bit reserved field (0 unless a plugin claims bits). */
+  reserved: number;
+  /** Application channel number (0..65535). */
+  customId: number;
+  /** Per-sender, per-session packet order count. */
+  order: number;
+  /** The payload (at most 65,443 bytes). */
+  payload: Uint8Array;
+  /** The 32-byte checksum field as received; empty on a packet not yet encoded. */
+  checksum: Uint8Array;
+}
+
+/** The fields a sender chooses; the rest are filled in by the session. */
+export interface PacketInit {
+  /** Packet type code. */
+  type: number;
+  /** Payload bytes (default empty). */
+  payload?: Uint8Array;
+  /** Custom ID (default 0). */
+  customId?: number;
+  /** Reserved bits (default 0). */
+  reserved?: number;
+}
+
+/** Well-known type codes of the two built-in dialects; 0x80–0xFF are free for applications. */
+export const PacketType = {
+  HELLO: 0x01,
+  ACCEPT: 0x02,
+  REJECT: 0x03,
+  PING: 0x04,
+  PONG: 0x05,
+  DATA_ACK: 0x06,
+  DATA_NOACK: 0x07,
+  ACK: 0x08,
+  BAD_ACK: 0x09,
+  DISCONNECT: 0x0a,
+  CHI: 0x20,
+  SHI: 0x21,
+  SDH: 0x22,
+  CDH: 0x23,
+  SCC: 0x24,
+  CCC: 0x25,
+  SHF: 0x26,
+  CHB: 0x27,
+  SUU: 0x28,
+  CGB: 0x29,
+  SGB: 0x2a,
+  CFL: 0x2b,
+  SFL: 0x2c,
+} as const;
+
+/** The name of a well-known type code, or `0xNN` for any other. */
+export function packetTypeName(code: number): string {
+  for (const [name, value] of Object.entries(PacketType)) if (value === code) return name;
+  return `0x${code.toString(16).padStart(2, "0")}`;
+}

@@ -1,0 +1,176 @@
+/**
+ * The plugin API. Dialects, encryption, data semantics and logging are all plugins written against
+ * exactly this interface; nothing built in uses a private hook.
+ *
+ * @module
+ */
+import type { Clock, Random } from "./clock.ts";
+import type { Middleware, Terminal } from "./compose.ts";
+import type { PacketContext } from "./context.ts";
+import type { ChecksumError } from "./codec.ts";
+import type { Unsubscribe } from "./emitter.ts";
+import { PluginError } from "./errors.ts";
+import type { Role, ThingEvents } from "./events.ts";
+import type { PacketInit } from "./packet.ts";
+import type { PacketTypeDefinition } from "./registry.ts";
+import type { SendOptions, Session } from "./session.ts";
+import type { Sha256 } from "./sha256.ts";
+import type { Timer } from "./timers.ts";
+import type { PeerAddress } from "./transport.ts";
+
+/** Sends application messages for `session.send()`; a data plugin provides it. */
+export interface Messenger {
+  /** Sends `data`; resolves when delivered (reliable) or handed to the transport (unreliable). */
+  send(session: Session, data: Uint8Array, options: SendOptions): Promise<void>;
+}
+
+/**
+ * Services plugins provide to each other, by name. Augment it to add one:
+ *
+ * ```ts
+ * declare module "@thing/net" { interface ThingServices { clock2: MyClock } }
+ * ```
+ */
+export interface ThingServices {
+  /** Application messaging, used by `session.send()`. */
+  messenger: Messenger;
+}
+
+/** A packet whose checksum did not verify, handed to `onMalformed` hooks. */
+export interface MalformedPacket {
+  /** The error, carrying the packet as received. */
+  error: ChecksumError;
+  /** Who sent it. */
+  peer: PeerAddress;
+  /** The session at that address with that client ID, if any. */
+  session: Session | undefined;
+  /** Answers the sender with a packet of the same client ID. */
+  reply(init: PacketInit): void;
+}
+
+/** Sessions by client ID. */
+export interface SessionTable {
+  /** The session with this client ID, if any. */
+  get(clientId: Uint8Array): Session | undefined;
+  /** Creates a session bound to `peer`. Throws `RangeError` if the client ID is taken. */
+  create(clientId: Uint8Array, peer: PeerAddress): Session;
+  /** How many sessions exist. */
+  readonly size: number;
+  /** Every session. */
+  values(): IterableIterator<Session>;
+}
+
+/** What a plugin's `setup` receives: the whole extension surface of an endpoint. */
+export interface PluginApi {
+  /** Whether this endpoint is a client or a server. */
+  readonly role: Role;
+  /** The injected clock. */
+  readonly clock: Clock;
+  /** The injected random source. */
+  readonly random: Random;
+  /** The SHA-256 provider of the codec. */
+  readonly hash: Sha256;
+  /** The endpoint's sessions. */
+  readonly sessions: SessionTable;
+  /** Claims a packet type code. */
+  registerPacketType(definition: PacketTypeDefinition): void;
+  /** Adds middleware: inbound in plugin order, outbound in reverse (first plugin is nearest the wire). */
+  use(middleware: Middleware<PacketContext>): void;
+  /** Handles inbound packets of type `code` after all middleware. One handler per code. */
+  handle(code: number, handler: Terminal<PacketContext>): void;
+  /** Hears about packets whose checksum failed (they are dropped either way). */
+  onMalformed(hook: (packet: MalformedPacket) => void): void;
+  /** Client side: a session was created by `connect()`; start the handshake. */
+  onConnect(hook: (session: Session) => void): void;
+  /** A session is closing; return true to run a goodbye and call `session.terminate()` later. */
+  onSessionClosing(hook: (session: Session, reason: string) => boolean): void;
+  /** The endpoint is closing; runs before its sessions are closed. */
+  onClose(hook: () => void | Promise<void>): void;
+  /** Sends a packet outside any session (order count 0), e.g. a REJECT. */
+  sendTo(peer: PeerAddress, clientId: Uint8Array, init: PacketInit): void;
+  /** Runs `fire` at time `at` on the endpoint's timer table. */
+  setTimer(at: number, fire: () => void): Timer;
+  /** Listens to an endpoint event. */
+  on<K extends keyof ThingEvents>(name: K, listener: (event: ThingEvents[K]) => void): Unsubscribe;
+  /** Emits an endpoint event. */
+  emit<K extends keyof ThingEvents>(name: K, event: ThingEvents[K]): void;
+  /** Offers a service to other plugins and to the endpoint. */
+  provide<K extends keyof ThingServices>(name: K, service: ThingServices[K]): void;
+  /** A service some plugin provided, or `undefined`. */
+  service<K extends keyof ThingServices>(name: K): ThingServices[K] | undefined;
+}
+
+/** A plugin: a name, what it needs, and a setup function. */
+export interface Plugin {
+  /** Unique name, e.g. `thing:connection`. */
+  readonly name: string;
+  /** Names of plugins that must also be registered. */
+  readonly dependencies?: readonly string[];
+  /** The options it was made with; the same name and seed twice is applied once. */
+  readonly seed?: unknown;
+  /** Wires the plugin into an endpoint. Called once per endpoint. */
+  setup(api: PluginApi): void;
+}
+
+/** Plugins, or lists of plugins (a dialect preset is a list), nested as deep as convenient. */
+export type PluginList = ReadonlyArray<Plugin | PluginList>;
+
+/**
+ * Checks a plugin's shape and returns it, so a typo fails at definition time.
+ *
+ * @example
+ * ```ts
+ * const hello = definePlugin({ name: "hello", setup(api) { api.use((ctx, next) => next()); } });
+ * ```
+ */
+export function definePlugin(plugin: Plugin): Plugin {
+  if (typeof plugin?.name !== "string" || plugin.name === "") {
+    throw new PluginError(
+      "THING_ERR_PLUGIN_OPTIONS",
+      "Cannot define a plugin without a name: set `name`",
+    );
+  }
+  if (typeof plugin.setup !== "function") {
+    throw new PluginError(
+      "THING_ERR_PLUGIN_OPTIONS",
+      `Cannot define plugin "${plugin.name}" without a setup function: set \`setup(api)\``,
+    );
+  }
+  return plugin;
+}
+
+/**
+ * Orders a plugin list for setup: removes exact duplicates (same name and seed), rejects the same
+ * name with other options, and checks every declared dependency is present.
+ *
+ * @throws {PluginError} `THING_ERR_PLUGIN_DEPENDENCY` or `THING_ERR_PLUGIN_OPTIONS`
+ */
+export function resolvePlugins(plugins: PluginList): Plugin[] {
+  const byName = new Map<string, { plugin: Plugin; seed: string }>();
+  const ordered: Plugin[] = [];
+  for (const plugin of (plugins as Plugin[]).flat(Infinity as 1) as Plugin[]) {
+    definePlugin(plugin);
+    const seed = JSON.stringify(plugin.seed ?? null);
+    const seen = byName.get(plugin.name);
+    if (seen) {
+      if (seen.seed === seed) continue;
+      throw new PluginError(
+        "THING_ERR_PLUGIN_OPTIONS",
+        `Cannot register plugin "${plugin.name}" twice with different options: register it once`,
+      );
+    }
+    byName.set(plugin.name, { plugin, seed });
+    ordered.push(plugin);
+  }
+  for (const plugin of ordered) {
+    for (const dependency of plugin.dependencies ?? []) {
+      if (!byName.has(dependency)) {
+        throw new PluginError(
+          "THING_ERR_PLUGIN_DEPENDENCY",
+          `Cannot use plugin "${plugin.name}" without plugin "${dependency}": add it to the plugin list`,
+        );
+      }
+    }
+  }
+  return ordered;
+}

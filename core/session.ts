@@ -1,0 +1,220 @@
+/**
+ * A session: one client ID talking to one peer address. Dialect plugins drive its life cycle
+ * (`open`, `suspend`, `terminate`); applications send and close.
+ *
+ * @module
+ */
+import { SessionError, ThingError } from "./errors.ts";
+import type { PacketInit } from "./packet.ts";
+import type { Timer } from "./timers.ts";
+import type { PeerAddress } from "./transport.ts";
+
+/** Where a session is in its life. */
+export type SessionState = "connecting" | "open" | "closing" | "closed";
+
+/** How an application message is sent. */
+export interface SendOptions {
+  /** Acknowledged and retransmitted until delivered (default true). */
+  reliable?: boolean;
+  /** Application channel carried in the custom ID field (default 0). */
+  customId?: number;
+}
+
+/** The part of the endpoint a session talks to. Implemented by `Endpoint`. */
+export interface SessionHost {
+  /** Runs a packet of this session through the outbound pipeline. */
+  transmit(session: Session, init: PacketInit): void;
+  /** Schedules a callback. */
+  setTimer(at: number, fire: () => void): Timer;
+  /** Sends an application message with the data plugin. */
+  sendMessage(session: Session, data: Uint8Array, options: SendOptions): Promise<void>;
+  /** Asks plugins to say goodbye; returns true when one will call `terminate` later. */
+  beginClose(session: Session, reason: string): boolean;
+  /** Called on a state change the endpoint must know of. */
+  sessionChanged(
+    session: Session,
+    change: "open" | "suspend" | "resume" | "rename" | "closed",
+    detail?: unknown,
+  ): void;
+}
+
+/** One session. Obtain it from `connect()`, a `session` event, or `api.sessions` in a plugin. */
+export class Session {
+  /** The 16-byte client ID. */
+  clientId: Uint8Array;
+  /** The client ID as lowercase hex. */
+  id: string;
+  /** The address this session is bound to. */
+  peer: PeerAddress;
+  /** Current state. */
+  state: SessionState = "connecting";
+  /** Why it closed, once closed. */
+  closeReason: string | undefined;
+  /** What ended it, if it ended with an error. */
+  closeError: Error | undefined;
+  #nextOrder = 0;
+  #timers: Map<string, Timer> | undefined;
+  #closed: { promise: Promise<void>; resolve: () => void } | undefined;
+  #opened:
+    | { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void }
+    | undefined;
+  #wasOpen = false;
+  readonly #host: SessionHost;
+
+  /** Created by the endpoint; plugins use `api.sessions.create`. */
+  constructor(host: SessionHost, clientId: Uint8Array, id: string, peer: PeerAddress) {
+    this.#host = host;
+    this.clientId = clientId;
+    this.id = id;
+    this.peer = peer;
+  }
+
+  /** The order count the next packet will carry. */
+  get nextOrder(): number {
+    return this.#nextOrder;
+  }
+
+  /** Takes the next order count (used by the endpoint when it sends). */
+  takeOrder(): number {
+    return this.#nextOrder++;
+  }
+
+  /** Sends an application message through the data plugin (e.g. DATA_ACK / DATA_NOACK). */
+  send(data: Uint8Array, options: SendOptions = {}): Promise<void> {
+    if (this.state === "closed" || this.state === "closing") {
+      return Promise.reject(
+        new SessionError(
+          "THING_ERR_SESSION_CLOSED",
+          `Cannot send on session ${this.id}: it is ${this.state}`,
+        ),
+      );
+    }
+    return this.#host.sendMessage(this, data, options);
+  }
+
+  /** Sends one raw packet of this session through the outbound middleware. */
+  sendPacket(init: PacketInit): void {
+    if (this.state === "closed") {
+      throw new SessionError(
+        "THING_ERR_SESSION_CLOSED",
+        `Cannot send on session ${this.id}: it is closed`,
+      );
+    }
+    this.#host.transmit(this, init);
+  }
+
+  /** Runs `fire` at `at` under `name`, replacing a timer of the same name. Cleared on close. */
+  setTimer(name: string, at: number, fire: () => void): void {
+    if (this.state === "closed") return;
+    this.#timers ??= new Map();
+    this.#timers.get(name)?.cancel();
+    this.#timers.set(
+      name,
+      this.#host.setTimer(at, () => {
+        this.#timers?.delete(name);
+        fire();
+      }),
+    );
+  }
+
+  /** Cancels the timer called `name`, if set. */
+  clearTimer(name: string): void {
+    const timer = this.#timers?.get(name);
+    if (!timer) return;
+    timer.cancel();
+    this.#timers!.delete(name);
+  }
+
+  /** Whether a timer called `name` is pending. */
+  hasTimer(name: string): boolean {
+    return this.#timers?.has(name) ?? false;
+  }
+
+  /** Marks the session established (dialects call this when their handshake completes). */
+  open(): void {
+    if (this.state !== "connecting") return;
+    this.state = "open";
+    this.#host.sessionChanged(this, this.#wasOpen ? "resume" : "open");
+    this.#wasOpen = true;
+    this.#opened?.resolve();
+  }
+
+  /** Marks an open session as re-establishing (its peer went quiet). */
+  suspend(reason: string): void {
+    if (this.state !== "open") return;
+    this.state = "connecting";
+    this.#host.sessionChanged(this, "suspend", reason);
+  }
+
+  /** Resolves when the session is open; rejects if it closes first. */
+  get opened(): Promise<void> {
+    if (this.state === "open") return Promise.resolve();
+    if (this.state === "closed") return Promise.reject(this.#closedError());
+    if (!this.#opened) {
+      let resolve!: () => void;
+      let reject!: (error: Error) => void;
+      const promise = new Promise<void>((ok, fail) => {
+        resolve = ok;
+        reject = fail;
+      });
+      promise.catch(() => {});
+      this.#opened = { promise, resolve, reject };
+    }
+    return this.#opened.promise;
+  }
+
+  /** Resolves when the session has closed, however that happened. */
+  get closed(): Promise<void> {
+    if (this.state === "closed") return Promise.resolve();
+    if (!this.#closed) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((ok) => (resolve = ok));
+      this.#closed = { promise, resolve };
+    }
+    return this.#closed.promise;
+  }
+
+  /** Closes gracefully: the dialect says goodbye (and retries) before the session ends. */
+  close(reason = "closed by application"): Promise<void> {
+    if (this.state === "closed") return Promise.resolve();
+    const done = this.closed;
+    if (this.state !== "closing") {
+      this.state = "closing";
+      if (!this.#host.beginClose(this, reason)) this.terminate(reason);
+    }
+    return done;
+  }
+
+  /** Ends the session at once: timers cleared, removed from the endpoint, `close` emitted. */
+  terminate(reason: string, error?: Error): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.closeReason = reason;
+    this.closeError = error;
+    if (this.#timers) { for (const timer of this.#timers.values()) timer.cancel(); }
+    this.#timers = undefined;
+    this.#host.sessionChanged(this, "closed");
+    this.#opened?.reject(this.#closedError());
+    this.#closed?.resolve();
+  }
+
+  /** Moves the session to a new address (after a plugin has validated the new path). */
+  migrate(peer: PeerAddress): void {
+    this.peer = peer;
+  }
+
+  /** Gives the session a new client ID (a client re-establishing after the server forgot it). */
+  rename(clientId: Uint8Array): void {
+    const previous = this.id;
+    this.#host.sessionChanged(this, "rename", { clientId, previous });
+    this.#nextOrder = 0;
+  }
+
+  #closedError(): Error {
+    return this.closeError ??
+      new ThingError(
+        "THING_ERR_SESSION_CLOSED",
+        `Session ${this.id} closed: ${this.closeReason ?? "unknown"}`,
+      );
+  }
+}

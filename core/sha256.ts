@@ -1,0 +1,74 @@
+/**
+ * The SHA-256 provider behind the packet checksum: `@noble/hashes` everywhere, the runtime's native
+ * implementation where there is one. Both give the same bytes.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { sha256 as nobleDigest } from "@noble/hashes/sha2.js";
+
+/** Computes SHA-256 digests synchronously. */
+export interface Sha256 {
+  /** Which implementation this is. */
+  readonly implementation: "native" | "noble";
+  /** Writes the 32-byte digest of `data` into `out` at `offset`. */
+  digestInto(data: Uint8Array, out: Uint8Array, offset: number): void;
+}
+
+/** The portable implementation from `@noble/hashes`. */
+export const nobleSha256: Sha256 = {
+  implementation: "noble",
+  digestInto(data, out, offset) {
+    out.set(nobleDigest(data), offset);
+  },
+};
+
+interface BunSha256 {
+  hash(input: Uint8Array, into: Uint8Array): Uint8Array;
+}
+
+/** The runtime's native implementation: `Bun.SHA256` on Bun, `node:crypto` on Deno and Node. */
+export function nativeSha256(): Sha256 {
+  const bun = (globalThis as { Bun?: { SHA256?: BunSha256 } }).Bun?.SHA256;
+  if (bun) {
+    const scratch = new Uint8Array(32);
+    return {
+      implementation: "native",
+      digestInto(data, out, offset) {
+        bun.hash(data, scratch);
+        out.set(scratch, offset);
+      },
+    };
+  }
+  return {
+    implementation: "native",
+    digestInto(data, out, offset) {
+      out.set(createHash("sha256").update(data).digest(), offset);
+    },
+  };
+}
+
+let fastest: Sha256 | undefined;
+
+/** The fastest correct provider on this runtime (native, falling back to noble). */
+export function defaultSha256(): Sha256 {
+  if (fastest) return fastest;
+  try {
+    const candidate = nativeSha256();
+    const probe = new Uint8Array(32);
+    const expected = new Uint8Array(32);
+    candidate.digestInto(new Uint8Array([0x61, 0x62, 0x63]), probe, 0);
+    nobleSha256.digestInto(new Uint8Array([0x61, 0x62, 0x63]), expected, 0);
+    fastest = probe.every((b, i) => b === expected[i]) ? candidate : nobleSha256;
+  } catch {
+    fastest = nobleSha256;
+  }
+  return fastest;
+}
+
+/** SHA-256 of `data` as a new 32-byte array, with the default provider. */
+export function sha256(data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(32);
+  defaultSha256().digestInto(data, out, 0);
+  return out;
+}

@@ -1,0 +1,9 @@
+/**
+ * The testing kit: the manual clock, seeded randomness, a simulated network and a client/server
+ * pair — what Thing's own suites use to test every state machine deterministically.
+ *
+ * @module
+ */
+export { ManualClock, SeededRandom } from "../clock.ts";
+export * from "./pair.ts";
+export * from "./sim_network.ts";
