@@ -100,7 +100,7 @@ export class SimNetwork {
       const timer = this.#nextTimer();
       const at = timer !== undefined && timer < next.at ? timer : next.at;
       if (at > end) return false;
-      await this.#advanceTo(at);
+      this.#advanceTo(at);
     }
   }
 
@@ -126,7 +126,7 @@ export class SimNetwork {
         this.clock.set(end);
         return done();
       }
-      await this.#advanceTo(at);
+      this.#advanceTo(at);
     }
   }
 
@@ -139,7 +139,7 @@ export class SimNetwork {
     return best;
   }
 
-  async #advanceTo(at: number): Promise<void> {
+  #advanceTo(at: number): void {
     this.clock.set(at);
     const now = this.clock.now();
     while (this.#inFlight[0] && this.#inFlight[0].at <= now) {
