@@ -121,8 +121,9 @@ async function runBun(files) {
   if (passed === undefined || failed === undefined || result.timedOut) {
     return crashed("bun", result);
   }
+  // Bun counts an error outside tests as a fail too; a failing exit with no fail still fails.
   const errors = count("errors?") ?? 0;
-  const total = failed + errors + (result.code !== 0 && failed + errors === 0 ? 1 : 0);
+  const total = failed > 0 ? failed : (errors > 0 || result.code !== 0 ? 1 : 0);
   return {
     runtime: "bun",
     passed,
