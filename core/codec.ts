@@ -184,9 +184,9 @@ function checkFields(fields: HeaderFields, payloadLength: number): void {
   if (!isUint(fields.order, MAX_ORDER)) {
     throw new RangeError(`Cannot encode order count ${fields.order}: it must be 0..${MAX_ORDER}`);
   }
-  if (payloadLength > MAX_PAYLOAD_SIZE) {
+  if (!isUint(payloadLength, MAX_PAYLOAD_SIZE)) {
     throw new RangeError(
-      `Cannot encode a payload of ${payloadLength} bytes: the limit is ${MAX_PAYLOAD_SIZE}`,
+      `Cannot encode a payload length of ${payloadLength}: it must be 0..${MAX_PAYLOAD_SIZE}`,
     );
   }
 }
