@@ -160,16 +160,24 @@ describe("suite selection", () => {
     }
   });
 
-  it("preferredSuites() offers every suite once, native ones first, native AES-GCM before ChaCha", () => {
+  it("preferredSuites() offers every suite once, native ones first, noble ChaCha before noble GCM", () => {
     const preferred = preferredSuites();
     const native = nativeSuites();
     assert.deepEqual([...preferred].sort(), [...CIPHER_SUITES].sort());
     assert.deepEqual(preferred.slice(0, native.length).sort(), [...native].sort());
-    if (native.includes("aes-256-gcm")) assert.equal(preferred[0], "aes-256-gcm");
     if (native.length === 0) assert.deepEqual(preferred, ["chacha20-poly1305", "aes-256-gcm"]);
     if (native.length === 1 && native[0] === "aes-256-gcm") {
       assert.deepEqual(preferred, ["aes-256-gcm", "chacha20-poly1305"]);
     }
+    if (native.length === 1 && native[0] === "chacha20-poly1305") {
+      assert.deepEqual(preferred, ["chacha20-poly1305", "aes-256-gcm"]);
+    }
+  });
+
+  it("preferredSuites() puts ChaCha first on Deno and AES-GCM first elsewhere when both are native", () => {
+    if (nativeSuites().length !== 2) return;
+    const expected = "Deno" in globalThis ? "chacha20-poly1305" : "aes-256-gcm";
+    assert.equal(preferredSuites()[0], expected);
   });
 
   it("suite ids are 1 and 2 and round-trip; unknown ids give undefined", () => {

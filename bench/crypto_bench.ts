@@ -1,0 +1,135 @@
+/**
+ * Throughput of the Thing crypto primitives, native (`node:crypto`) against noble, on this runtime.
+ *
+ * Run: `deno run -A bench/crypto_bench.ts` or `bun bench/crypto_bench.ts` (about 20 s).
+ * AEAD rows count one seal plus one open of `size` plaintext bytes as `size` bytes; each figure is
+ * the median of RUNS timed runs of about RUN_MS each, after a warm-up. Prints markdown tables.
+ *
+ * @module
+ */
+
+import { createAead, nativeSuites } from "../plugins/thing/crypto/aead.ts";
+import { CIPHER_SUITES } from "../plugins/thing/crypto/cipher_suite.ts";
+import {
+  ed25519KeyPair,
+  ed25519Sign,
+  ed25519Verify,
+  hasNativeEd25519,
+} from "../plugins/thing/crypto/ed25519.ts";
+import type { Implementation } from "../plugins/thing/crypto/implementation.ts";
+import { buildNonce } from "../plugins/thing/crypto/nonce.ts";
+import { hasNativeX25519, x25519KeyPair, x25519Shared } from "../plugins/thing/crypto/x25519.ts";
+
+const RUNS = 5;
+const RUN_MS = 120;
+const SIZES = [64, 1024, 16 * 1024, 64 * 1024];
+
+/** Median operations per second of `op`, over RUNS runs of about RUN_MS each. */
+function opsPerSecond(op: () => void): number {
+  const warmUntil = performance.now() + RUN_MS / 2;
+  while (performance.now() < warmUntil) op();
+  const rates: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    let ops = 0;
+    const start = performance.now();
+    let now = start;
+    while (now - start < RUN_MS) {
+      op();
+      ops++;
+      now = performance.now();
+    }
+    rates.push(ops / ((now - start) / 1000));
+  }
+  rates.sort((a, b) => a - b);
+  return rates[Math.floor(RUNS / 2)]!;
+}
+
+function fixed(value: number | undefined, digits = 1): string {
+  return value === undefined ? "-" : value.toFixed(digits);
+}
+
+function ratio(native: number | undefined, noble: number): string {
+  return native === undefined ? "-" : `${(native / noble).toFixed(1)}×`;
+}
+
+function runtimeName(): string {
+  const g = globalThis as { Deno?: { version: { deno: string } }; Bun?: { version: string } };
+  if (g.Deno) return `Deno ${g.Deno.version.deno}`;
+  if (g.Bun) return `Bun ${g.Bun.version}`;
+  return "Node";
+}
+
+function benchAead(): void {
+  const native = nativeSuites();
+  console.log("| size | suite | native MB/s | noble MB/s | native/noble |");
+  console.log("|---:|---|---:|---:|---:|");
+  for (const size of SIZES) {
+    for (const suite of CIPHER_SUITES) {
+      const rate = (implementation: Implementation): number => {
+        const aead = createAead(suite, new Uint8Array(32).fill(7), { implementation });
+        const plaintext = new Uint8Array(size).fill(0x5a);
+        const ad = new Uint8Array(16);
+        const iv = new Uint8Array(12).fill(3);
+        const nonce = new Uint8Array(12);
+        let count = 0;
+        const ops = opsPerSecond(() => {
+          buildNonce(iv, count++, nonce);
+          if (aead.open(nonce, aead.seal(nonce, plaintext, ad), ad) === null) {
+            throw new Error("Cannot open what was just sealed: the AEAD is broken");
+          }
+        });
+        return (ops * size) / 1e6;
+      };
+      const noble = rate("noble");
+      const nat = native.includes(suite) ? rate("native") : undefined;
+      const label = size >= 1024 ? `${size / 1024} KiB` : `${size} B`;
+      console.log(
+        `| ${label} | ${suite} | ${fixed(nat)} | ${fixed(noble)} | ${ratio(nat, noble)} |`,
+      );
+    }
+  }
+}
+
+function benchKeys(): void {
+  const a = new Uint8Array(32).fill(1);
+  const b = new Uint8Array(32).fill(2);
+  const message = new Uint8Array(64).fill(9);
+  const rows: [string, boolean, (implementation: Implementation) => () => void][] = [
+    ["x25519 key pair", hasNativeX25519(), (implementation) => () => {
+      x25519KeyPair(a, { implementation });
+    }],
+    ["x25519 shared", hasNativeX25519(), (implementation) => {
+      const peer = x25519KeyPair(b).publicKey;
+      return () => x25519Shared(a, peer, { implementation });
+    }],
+    ["ed25519 sign", hasNativeEd25519(), (implementation) => () => {
+      ed25519Sign(a, message, { implementation });
+    }],
+    ["ed25519 verify", hasNativeEd25519(), (implementation) => {
+      const publicKey = ed25519KeyPair(a).publicKey;
+      const signature = ed25519Sign(a, message);
+      return () => {
+        if (!ed25519Verify(publicKey, message, signature, { implementation })) {
+          throw new Error("Cannot verify a fresh signature: Ed25519 is broken");
+        }
+      };
+    }],
+  ];
+  console.log("| operation | native ops/s | noble ops/s | native/noble |");
+  console.log("|---|---:|---:|---:|");
+  for (const [name, hasNative, make] of rows) {
+    const noble = opsPerSecond(make("noble"));
+    const nat = hasNative ? opsPerSecond(make("native")) : undefined;
+    console.log(`| ${name} | ${fixed(nat, 0)} | ${fixed(noble, 0)} | ${ratio(nat, noble)} |`);
+  }
+}
+
+if (import.meta.main) {
+  const started = performance.now();
+  console.log(`# Thing crypto on ${runtimeName()} (median of ${RUNS} × ${RUN_MS} ms)\n`);
+  console.log("AEAD seal + open (MB/s of plaintext)\n");
+  benchAead();
+  console.log("\nKey agreement and signatures\n");
+  benchKeys();
+  console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s)`);
+}
