@@ -49,11 +49,13 @@ export function resolveImplementation(
 }
 
 /**
- * Throws a RangeError unless `bytes` is a Uint8Array of exactly `length` bytes.
+ * Checks that `bytes` is a Uint8Array of exactly `length` bytes.
  *
  * @param bytes the value to check
  * @param length the required byte length
  * @param name the parameter's name, for the error message
+ * @throws {TypeError} if `bytes` is not a Uint8Array
+ * @throws {RangeError} if it has another length
  */
 export function requireBytes(bytes: Uint8Array, length: number, name: string): void {
   if (!(bytes instanceof Uint8Array)) {
