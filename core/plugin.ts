@@ -150,7 +150,7 @@ export function resolvePlugins(plugins: PluginList): Plugin[] {
   const ordered: Plugin[] = [];
   for (const plugin of (plugins as Plugin[]).flat(Infinity as 1) as Plugin[]) {
     definePlugin(plugin);
-    const seed = JSON.stringify(plugin.seed ?? null);
+    const seed = seedKey(plugin.seed);
     const seen = byName.get(plugin.name);
     if (seen) {
       if (seen.seed === seed) continue;
@@ -173,4 +173,32 @@ export function resolvePlugins(plugins: PluginList): Plugin[] {
     }
   }
   return ordered;
+}
+
+const identities = new WeakMap<object, number>();
+let nextIdentity = 1;
+
+/**
+ * A comparable key for a plugin's options: plain objects, arrays, typed arrays and primitives by
+ * value; functions and class instances (stores, clocks) by identity, since JSON would erase them.
+ */
+function seedKey(seed: unknown): string {
+  return JSON.stringify(seed ?? null, (_key, value: unknown) => {
+    if (typeof value === "bigint") return `${value}n`;
+    if (
+      typeof value === "function" ||
+      (typeof value === "object" && value !== null && !byValue(value))
+    ) {
+      let id = identities.get(value);
+      if (id === undefined) identities.set(value, id = nextIdentity++);
+      return `#${id}`;
+    }
+    return value;
+  });
+}
+
+function byValue(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null || Array.isArray(value) ||
+    ArrayBuffer.isView(value);
 }
