@@ -85,9 +85,9 @@ export function nativeSuites(): CipherSuite[] {
  * Suites in the order to offer them in CHI, fastest first on this runtime (measured with
  * bench/crypto_bench.ts): native suites first, then pure-TypeScript ChaCha20-Poly1305 (3-4× faster
  * than pure-TypeScript GCM), then pure-TypeScript AES-256-GCM. Among native suites, Deno's
- * `node:crypto` (RustCrypto, software AES) runs ChaCha20-Poly1305 1.2× (64 B) to 5× (16 KiB and
- * up) faster than AES-256-GCM, so Deno prefers ChaCha; Bun (BoringSSL, no native ChaCha) and Node
- * (OpenSSL, hardware AES: faster than its ChaCha up to packet sizes of a few KiB) prefer AES.
+ * `node:crypto` (RustCrypto, software AES) runs ChaCha20-Poly1305 about 1.5× (1 KiB) to 5×
+ * (16 KiB and up) faster than AES-256-GCM, so Deno prefers ChaCha; Bun (BoringSSL, no native
+ * ChaCha) and Node (OpenSSL, hardware AES: faster than its ChaCha up to a few KiB) prefer AES.
  */
 export function preferredSuites(): CipherSuite[] {
   const native = nativeSuites();
