@@ -7,7 +7,15 @@
 //   node .ci/build_npm.mjs --check  build, and fail if package.json is out of sync
 
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { built, cli, denoExports, packageFields, root } from "./_package.mjs";
@@ -56,12 +64,18 @@ rmSync(join(root, "dist"), { recursive: true, force: true });
 const tmp = mkdtempSync(join(tmpdir(), "thing-build-"));
 let compiled = true;
 try {
+  // Code may name the `Deno` namespace behind runtime checks: give tsc Deno's own declarations
+  // (their lib references point at Deno-only libs, so they are dropped).
+  const denoTypes = join(tmp, "deno.d.ts");
+  const deno = join(root, "node_modules", ".bin", "deno");
+  const declarations = execFileSync(deno, ["types"], { cwd: root, encoding: "utf8" });
+  writeFileSync(denoTypes, declarations.replace(/^\/\/\/ <reference .*$/gm, ""));
   const config = join(tmp, "tsconfig.json");
   writeFileSync(
     config,
     JSON.stringify({
       extends: join(root, ".ci", "tsconfig.build.json"),
-      files: sources.map((source) => join(root, source)),
+      files: [denoTypes, ...sources.map((source) => join(root, source))],
     }),
   );
   const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
@@ -76,7 +90,19 @@ try {
 }
 if (!compiled) fail("tsc failed (errors above)");
 
-// 3. The CLI runs under Node: give it a node shebang and make it executable.
+// 3. tsc rewrites `.ts` specifiers in JavaScript only; do the same in the declarations.
+for (const file of readdirSync(join(root, "dist"), { recursive: true })) {
+  if (!file.endsWith(".d.ts")) continue;
+  const path = join(root, "dist", file);
+  const text = readFileSync(path, "utf8");
+  const rewritten = text.replace(
+    /((?:from|import)\s*\(?\s*)(["'])(\.{1,2}\/[^"']*)\.ts\2/g,
+    "$1$2$3.js$2",
+  );
+  if (rewritten !== text) writeFileSync(path, rewritten);
+}
+
+// 4. The CLI runs under Node: give it a node shebang and make it executable.
 const binPath = join(root, built(cli.source));
 const js = readFileSync(binPath, "utf8");
 const body = js.startsWith("#!") ? js.slice(js.indexOf("\n") + 1) : js;
