@@ -1,0 +1,372 @@
+/**
+ * `metrics()`: counters and histograms of one endpoint, read as a JSON snapshot, per session, or
+ * in the Prometheus text format (`render()`, served by the admin API at `GET /metrics`).
+ *
+ * It counts what its middleware sees, so put it first in the plugin list to count packets and
+ * bytes as they are on the wire (inbound middleware runs in plugin order, outbound in reverse).
+ * Drops, retransmissions and RTT come from the `dropped`, `retransmit` and `rtt` events (see
+ * `events.ts`); for the request/answer pairs in `rttPairs` it times the round trip itself and
+ * emits `rtt`. Sessions: a `session` event is a completed handshake, a `close` of a session that
+ * never opened a failed one.
+ *
+ * @module
+ */
+import * as v from "valibot";
+import { PluginError } from "../../core/errors.ts";
+import type { PacketContext } from "../../core/context.ts";
+import { HEADER_SIZE, PacketType, packetTypeName } from "../../core/packet.ts";
+import type { Plugin, PluginApi } from "../../core/plugin.ts";
+import type { Session, SessionState } from "../../core/session.ts";
+import type {} from "./events.ts";
+import { type MetricFamily, renderPrometheus, type Sample } from "./exposition.ts";
+import { Histogram, RTT_BUCKETS } from "./histogram.ts";
+
+/** How `metrics()` measures. */
+export interface MetricsOptions {
+  /** Request and answer type codes whose round trip is timed (default PING/PONG and CHB/SUU). */
+  rttPairs?: ReadonlyArray<readonly [request: number, answer: number]>;
+  /** Upper bounds of the RTT histogram buckets, in seconds (default 1 ms to 10 s). */
+  rttBuckets?: readonly number[];
+}
+
+/** Round-trip times of one session, in milliseconds. */
+export interface RttFigures {
+  /** The latest sample. */
+  last: number;
+  /** The smallest sample. */
+  min: number;
+  /** The smoothed RTT (RFC 6298: 7/8 of the previous value plus 1/8 of the sample). */
+  smoothed: number;
+  /** How many samples. */
+  samples: number;
+}
+
+/** What one session has done so far. */
+export interface SessionFigures {
+  /** Packets received on it. */
+  packetsIn: number;
+  /** Packets sent on it. */
+  packetsOut: number;
+  /** Bytes received on it (header included). */
+  bytesIn: number;
+  /** Bytes sent on it (header included). */
+  bytesOut: number;
+  /** Packets resent on it. */
+  retransmissions: number;
+  /** Round-trip times, once measured. */
+  rtt: RttFigures | undefined;
+  /** When its handshake completed (wall-clock ms), if it did. */
+  openedAt: number | undefined;
+  /** When it last sent or received a packet (wall-clock ms). */
+  lastActivity: number;
+}
+
+/** Every figure of the endpoint at one moment, as plain JSON. */
+export interface MetricsSnapshot {
+  /** Packets by direction and type name. */
+  packets: { in: Record<string, number>; out: Record<string, number> };
+  /** Bytes by direction and type name. */
+  bytes: { in: Record<string, number>; out: Record<string, number> };
+  /** Dropped inbound packets by reason. */
+  dropped: Record<string, number>;
+  /** Resent packets by type name. */
+  retransmissions: Record<string, number>;
+  /** RTT samples: how many, and their sum in milliseconds. */
+  rtt: { count: number; sumMs: number };
+  /** Sessions now, by state. */
+  sessions: Record<SessionState, number>;
+  /** Handshakes completed and failed. */
+  handshakes: { completed: number; failed: number };
+  /** Established sessions that have ended. */
+  sessionsClosed: number;
+}
+
+const OptionsSchema = v.strictObject({
+  rttPairs: v.optional(v.array(v.tuple([typeCode(), typeCode()]))),
+  rttBuckets: v.optional(v.array(v.pipe(v.number(), v.finite(), v.minValue(0)))),
+});
+
+function typeCode() {
+  return v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(255));
+}
+
+interface Pending {
+  type: number;
+  at: number;
+  resent: boolean;
+}
+
+/** The metrics plugin and its readings. Create one per endpoint with `metrics()`. */
+export class ThingMetrics implements Plugin {
+  /** The plugin name. */
+  readonly name = "thing:metrics";
+  /** The options it was made with. */
+  readonly seed: unknown;
+  readonly #answers = new Map<number, number>();
+  readonly #requests = new Set<number>();
+  readonly #packets = { in: new Float64Array(256), out: new Float64Array(256) };
+  readonly #bytes = { in: new Float64Array(256), out: new Float64Array(256) };
+  readonly #retransmissions = new Float64Array(256);
+  readonly #dropped = new Map<string, number>();
+  readonly #rtt: Histogram;
+  readonly #figures = new Map<Session, SessionFigures>();
+  readonly #opened = new WeakSet<Session>();
+  readonly #pending = new Map<Session, Pending>();
+  #completed = 0;
+  #failed = 0;
+  #closed = 0;
+  #api: PluginApi | undefined;
+
+  /** Use `metrics()`. */
+  constructor(options: MetricsOptions) {
+    const parsed = v.safeParse(OptionsSchema, options);
+    if (!parsed.success) {
+      throw new TypeError(
+        `Cannot create the metrics plugin: ${v.summarize(parsed.issues)}; check its options`,
+      );
+    }
+    const {
+      rttPairs = [[PacketType.PING, PacketType.PONG], [PacketType.CHB, PacketType.SUU]],
+      rttBuckets = RTT_BUCKETS,
+    } = parsed.output;
+    this.seed = { rttPairs, rttBuckets };
+    this.#rtt = new Histogram(rttBuckets);
+    for (const [request, answer] of rttPairs) {
+      this.#requests.add(request);
+      this.#answers.set(answer, request);
+    }
+  }
+
+  /** Wires the counters into an endpoint. One endpoint per instance. */
+  setup(api: PluginApi): void {
+    if (this.#api) {
+      throw new PluginError(
+        "THING_ERR_PLUGIN_OPTIONS",
+        "Cannot set up one metrics plugin on two endpoints: call metrics() once per endpoint",
+      );
+    }
+    this.#api = api;
+    api.use((ctx, next) => {
+      if (ctx.direction === "in") {
+        this.#count(ctx, "in");
+        this.#answered(ctx);
+        return next();
+      }
+      const result = next();
+      if (result instanceof Promise) return result.then(() => this.#sent(ctx));
+      this.#sent(ctx);
+    });
+    api.on("dropped", ({ reason }) => {
+      this.#dropped.set(reason, (this.#dropped.get(reason) ?? 0) + 1);
+    });
+    api.on("retransmit", ({ session, type }) => {
+      this.#retransmissions[type & 0xff]!++;
+      this.#figure(session).retransmissions++;
+    });
+    api.on("rtt", ({ session, rtt }) => this.#observeRtt(session, rtt));
+    api.on("session", ({ session }) => {
+      this.#completed++;
+      this.#opened.add(session);
+      this.#figure(session).openedAt = api.clock.wallNow();
+    });
+    api.on("close", ({ session }) => {
+      if (this.#opened.has(session)) this.#closed++;
+      else this.#failed++;
+      this.#figures.delete(session);
+      this.#pending.delete(session);
+    });
+  }
+
+  /** The figures of one live session, or `undefined` for an unknown or closed one. */
+  session(session: Session): SessionFigures | undefined {
+    const figures = this.#figures.get(session);
+    return figures && { ...figures, rtt: figures.rtt && { ...figures.rtt } };
+  }
+
+  /** Every figure now, as JSON. */
+  snapshot(): MetricsSnapshot {
+    return {
+      packets: { in: byType(this.#packets.in), out: byType(this.#packets.out) },
+      bytes: { in: byType(this.#bytes.in), out: byType(this.#bytes.out) },
+      dropped: Object.fromEntries(this.#dropped),
+      retransmissions: byType(this.#retransmissions),
+      rtt: { count: this.#rtt.count, sumMs: this.#rtt.sum * 1000 },
+      sessions: this.#sessionStates(),
+      handshakes: { completed: this.#completed, failed: this.#failed },
+      sessionsClosed: this.#closed,
+    };
+  }
+
+  /** Every figure now in the Prometheus text format. */
+  render(): string {
+    const byDirection = (counts: { in: Float64Array; out: Float64Array }): Sample[] =>
+      (["in", "out"] as const).flatMap((direction) =>
+        typeSamples(counts[direction]).map(({ labels, value }) => ({
+          labels: { direction, ...labels },
+          value,
+        }))
+      );
+    const families: MetricFamily[] = [
+      counter("thing_packets_total", "Packets by direction and type.", byDirection(this.#packets)),
+      counter(
+        "thing_bytes_total",
+        "Bytes by direction and packet type, header included.",
+        byDirection(this.#bytes),
+      ),
+      counter(
+        "thing_dropped_total",
+        "Inbound packets dropped, by reason.",
+        [...this.#dropped].map(([reason, value]) => ({ labels: { reason }, value })),
+      ),
+      counter(
+        "thing_retransmissions_total",
+        "Packets resent because no answer came, by type.",
+        typeSamples(this.#retransmissions),
+      ),
+      {
+        name: "thing_rtt_seconds",
+        help: "Round-trip times of sessions.",
+        type: "histogram",
+        histogram: this.#rtt,
+      },
+      {
+        name: "thing_sessions",
+        help: "Sessions now, by state.",
+        type: "gauge",
+        samples: Object.entries(this.#sessionStates()).map(([state, value]) => ({
+          labels: { state },
+          value,
+        })),
+      },
+      counter("thing_handshakes_total", "Handshakes by result.", [
+        { labels: { result: "completed" }, value: this.#completed },
+        { labels: { result: "failed" }, value: this.#failed },
+      ]),
+      counter("thing_sessions_closed_total", "Established sessions that ended.", [
+        { value: this.#closed },
+      ]),
+    ];
+    return renderPrometheus(families);
+  }
+
+  #count(ctx: PacketContext, direction: "in" | "out"): void {
+    const { type, payload } = ctx.packet;
+    const size = HEADER_SIZE + payload.length;
+    this.#packets[direction][type]!++;
+    this.#bytes[direction][type]! += size;
+    if (!ctx.session) return;
+    const figures = this.#figure(ctx.session);
+    figures.lastActivity = this.#api!.clock.wallNow();
+    if (direction === "in") {
+      figures.packetsIn++;
+      figures.bytesIn += size;
+    } else {
+      figures.packetsOut++;
+      figures.bytesOut += size;
+    }
+  }
+
+  #sent(ctx: PacketContext): void {
+    if (ctx.dropped) return;
+    this.#count(ctx, "out");
+    const { session } = ctx;
+    const type = ctx.packet.type;
+    if (!session || !this.#requests.has(type)) return;
+    const pending = this.#pending.get(session);
+    if (pending?.type === type) pending.resent = true;
+    else this.#pending.set(session, { type, at: this.#api!.clock.now(), resent: false });
+  }
+
+  #answered(ctx: PacketContext): void {
+    const { session } = ctx;
+    const request = this.#answers.get(ctx.packet.type);
+    if (!session || request === undefined) return;
+    const pending = this.#pending.get(session);
+    if (pending?.type !== request) return;
+    this.#pending.delete(session);
+    // Karn's rule: an answer to a resent request could answer either copy.
+    if (pending.resent) return;
+    this.#api!.emit("rtt", {
+      session,
+      rtt: this.#api!.clock.now() - pending.at,
+      exchange: `${packetTypeName(request)}/${packetTypeName(ctx.packet.type)}`,
+    });
+  }
+
+  #observeRtt(session: Session, rtt: number): void {
+    if (!(rtt >= 0) || !Number.isFinite(rtt)) return;
+    this.#rtt.observe(rtt / 1000);
+    const figures = this.#figure(session);
+    const previous = figures.rtt;
+    figures.rtt = previous
+      ? {
+        last: rtt,
+        min: Math.min(previous.min, rtt),
+        smoothed: previous.smoothed * 7 / 8 + rtt / 8,
+        samples: previous.samples + 1,
+      }
+      : { last: rtt, min: rtt, smoothed: rtt, samples: 1 };
+  }
+
+  #figure(session: Session): SessionFigures {
+    let figures = this.#figures.get(session);
+    if (!figures) {
+      if (session.state === "closed") return emptyFigures(0);
+      figures = emptyFigures(this.#api!.clock.wallNow());
+      this.#figures.set(session, figures);
+    }
+    return figures;
+  }
+
+  #sessionStates(): Record<SessionState, number> {
+    const states: Record<SessionState, number> = { connecting: 0, open: 0, closing: 0, closed: 0 };
+    if (this.#api) { for (const session of this.#api.sessions.values()) states[session.state]++; }
+    return states;
+  }
+}
+
+/**
+ * Creates a metrics plugin. Keep the returned object: it is the plugin and its readings.
+ *
+ * @throws {TypeError} when an option is invalid
+ * @example
+ * ```ts ignore
+ * const stats = metrics();
+ * const server = await listen({ transport: udp(), plugins: [stats, connection()] });
+ * console.log(stats.render());
+ * ```
+ */
+export function metrics(options: MetricsOptions = {}): ThingMetrics {
+  return new ThingMetrics(options);
+}
+
+function emptyFigures(now: number): SessionFigures {
+  return {
+    packetsIn: 0,
+    packetsOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    retransmissions: 0,
+    rtt: undefined,
+    openedAt: undefined,
+    lastActivity: now,
+  };
+}
+
+function counter(name: string, help: string, samples: Sample[]): MetricFamily {
+  return { name, help, type: "counter", samples };
+}
+
+function typeSamples(counts: Float64Array): Sample[] {
+  const samples: Sample[] = [];
+  counts.forEach((value, type) => {
+    if (value > 0) samples.push({ labels: { type: packetTypeName(type) }, value });
+  });
+  return samples;
+}
+
+function byType(counts: Float64Array): Record<string, number> {
+  return Object.fromEntries(
+    typeSamples(counts).map(({ labels, value }) => [labels!.type, value]),
+  );
+}
