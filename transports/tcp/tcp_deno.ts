@@ -10,8 +10,8 @@ import { Waiters } from "../_waiters.ts";
 import { type StreamConn, type StreamLimits, StreamLink } from "./_stream_link.ts";
 import { WriteQueue } from "./write_queue.ts";
 
-/** The most bytes joined into one `write` call. */
-const WRITE_CHUNK = 256 * 1024;
+/** The most bytes joined into one `write` call (16 KiB measured best on loopback; see docs/TRANSPORTS.md). */
+const WRITE_CHUNK = 16 * 1024;
 /** Read buffer size per connection. */
 const READ_CHUNK = 64 * 1024;
 
