@@ -1,0 +1,233 @@
+/**
+ * The client side of the Thing handshake: CHI, then (after SHI and SDH) CDH, then (after SCC)
+ * CCC, until SHF. The client retransmits its last flight with exponential backoff until the
+ * server's answer arrives or the handshake times out.
+ *
+ * @module
+ */
+import { HandshakeError } from "../../core/errors.ts";
+import { type Packet, type PacketInit, PacketType } from "../../core/packet.ts";
+import type { Session } from "../../core/session.ts";
+import {
+  type CipherSuite,
+  constantTimeEqual,
+  deriveSessionKeys,
+  ed25519Verify,
+  fingerprint,
+  hmacSha256,
+  type SessionKeys,
+  sha256,
+  SUITE_IDS,
+  suiteFromId,
+  x25519KeyPair,
+  x25519Shared,
+} from "./crypto/mod.ts";
+import { backoff, SIGNATURE_LABEL, type ThingHost, Timers } from "./host.ts";
+import {
+  concat,
+  decodeServerHello,
+  decodeServerKeys,
+  encodeClientHello,
+  handshakeEntry,
+  RANDOM_SIZE,
+  transcriptEntry,
+} from "./packets.ts";
+
+type Step = "hello" | "keys" | "confirm" | "finish" | "done";
+
+/** One client handshake, for one session. */
+export class ClientHandshake {
+  readonly #host: ThingHost;
+  readonly #session: Session;
+  readonly #random: Uint8Array;
+  #step: Step = "hello";
+  #flight: PacketInit | undefined;
+  #sealedFlight = false;
+  #attempt = 0;
+  #cookie: Uint8Array | undefined;
+  #chi: Uint8Array = new Uint8Array(0);
+  #shi: Uint8Array = new Uint8Array(0);
+  #early: Packet | undefined;
+  #suite: CipherSuite | undefined;
+  #ttl = 0;
+  #th1: Uint8Array = new Uint8Array(0);
+  #keys: SessionKeys | undefined;
+
+  /** Prepares the handshake of `session`; call `start()` to send CHI. */
+  constructor(host: ThingHost, session: Session) {
+    this.#host = host;
+    this.#session = session;
+    this.#random = host.api.random.fill(new Uint8Array(RANDOM_SIZE));
+  }
+
+  /** Whether the handshake waits for SHF (any authenticated server packet then completes it). */
+  get awaitingFinish(): boolean {
+    return this.#step === "finish";
+  }
+
+  /** Whether the handshake waits for SCC. */
+  get awaitingConfirm(): boolean {
+    return this.#step === "confirm";
+  }
+
+  /** Sends CHI and arms the handshake timeout. */
+  start(): void {
+    const { api, config } = this.#host;
+    this.#session.setTimer(
+      Timers.handshake,
+      api.clock.now() + config.handshakeTimeout,
+      () =>
+        this.#fail(
+          "THING_ERR_HANDSHAKE",
+          `Cannot complete the thing handshake within ${config.handshakeTimeout} ms: check the server address and that it runs the thing dialect`,
+        ),
+    );
+    this.#sendHello();
+  }
+
+  /** SHI arrived: a retry with a cookie, or the server's choice of suite and TTL. */
+  onHello(packet: Packet): void {
+    if (this.#step !== "hello") return;
+    const hello = decodeServerHello(packet.payload);
+    if (!hello) return;
+    if (hello.retry) {
+      this.#cookie = hello.cookie;
+      this.#attempt = 0;
+      return this.#sendHello();
+    }
+    const suite = suiteFromId(hello.suite);
+    if (!suite || !this.#host.config.suites.includes(suite)) {
+      return this.#fail(
+        "THING_ERR_HANDSHAKE",
+        `Cannot use cipher suite id ${hello.suite} chosen by the server: it was not offered`,
+      );
+    }
+    this.#suite = suite;
+    this.#ttl = hello.ttl;
+    this.#shi = transcriptEntry(packet);
+    this.#step = "keys";
+    const early = this.#early;
+    this.#early = undefined;
+    if (early) this.onKeys(early);
+  }
+
+  /** SDH arrived: check the server's identity and signature, then answer with CDH. */
+  onKeys(packet: Packet): void {
+    if (this.#step === "hello") {
+      this.#early = {
+        ...packet,
+        payload: packet.payload.slice(),
+        clientId: packet.clientId.slice(),
+      };
+      return;
+    }
+    if (this.#step !== "keys") return;
+    const keys = decodeServerKeys(packet.payload);
+    if (!keys) return;
+    const { api, config } = this.#host;
+    if (config.serverKey && !constantTimeEqual(keys.identity, config.serverKey)) {
+      return this.#fail(
+        "THING_ERR_AUTH",
+        `Cannot trust server key ${fingerprint(keys.identity)}: the pinned key is ${
+          fingerprint(config.serverKey)
+        }; check --server-key or whether someone is in the middle`,
+      );
+    }
+    const sdh = transcriptEntry(packet);
+    const signed = sha256(concat(this.#chi, this.#shi, sdh.subarray(0, sdh.length - 64)));
+    if (!ed25519Verify(keys.identity, concat(SIGNATURE_LABEL, signed), keys.signature, config)) {
+      return this.#fail(
+        "THING_ERR_AUTH",
+        "Cannot verify the server's signature over the handshake: it was tampered with or someone is in the middle",
+      );
+    }
+    api.emit("thing:server-key", {
+      session: this.#session,
+      publicKey: keys.identity,
+      fingerprint: fingerprint(keys.identity),
+      pinned: config.serverKey !== undefined,
+    });
+    const ephemeral = x25519KeyPair(api.random.fill(new Uint8Array(32)), config);
+    let shared: Uint8Array;
+    try {
+      shared = x25519Shared(ephemeral.privateKey, keys.ephemeral, config);
+    } catch (error) {
+      return this.#host.fail(this.#session, error as HandshakeError);
+    }
+    const cdh = ephemeral.publicKey;
+    this.#th1 = sha256(
+      concat(
+        this.#chi,
+        this.#shi,
+        sdh,
+        handshakeEntry(this.#session.clientId, PacketType.CDH, cdh),
+      ),
+    );
+    this.#keys = deriveSessionKeys(shared, this.#th1, this.#suite!);
+    shared.fill(0);
+    this.#host.install(this.#session, this.#keys, this.#suite!);
+    this.#step = "confirm";
+    this.#send({ type: PacketType.CDH, payload: cdh }, false);
+  }
+
+  /** SCC arrived (opened): check the server's confirmation, then answer with CCC. */
+  onConfirm(plaintext: Uint8Array): void {
+    if (this.#step !== "confirm") return;
+    const keys = this.#keys!;
+    if (!constantTimeEqual(plaintext, hmacSha256(keys.serverConfirm, this.#th1))) {
+      return this.#fail(
+        "THING_ERR_AUTH",
+        "Cannot confirm the server's keys (SCC): the handshake was tampered with",
+      );
+    }
+    this.#step = "finish";
+    const ccc = hmacSha256(keys.clientConfirm, concat(this.#th1, plaintext));
+    this.#send({ type: PacketType.CCC, payload: ccc }, true);
+  }
+
+  /** SHF (or any later authenticated server packet) arrived: the session is established. */
+  onFinish(): void {
+    if (this.#step !== "finish") return;
+    this.#step = "done";
+    this.#session.clearTimer(Timers.retransmit);
+    this.#session.clearTimer(Timers.handshake);
+    this.#host.established(this.#session, this.#ttl);
+  }
+
+  /** A sealed packet failed authentication during the handshake. */
+  onAuthFailure(type: number): void {
+    if (this.#step === "confirm" && type === PacketType.SCC) {
+      this.#fail(
+        "THING_ERR_AUTH",
+        "Cannot authenticate the server's confirmation (SCC): its keys differ from ours, so someone is in the middle or the handshake was tampered with",
+      );
+    }
+  }
+
+  #sendHello(): void {
+    const suites = this.#host.config.suites.map((suite) => SUITE_IDS[suite]);
+    const payload = encodeClientHello({ suites, random: this.#random, cookie: this.#cookie });
+    this.#chi = handshakeEntry(this.#session.clientId, PacketType.CHI, payload);
+    this.#send({ type: PacketType.CHI, payload }, false);
+  }
+
+  #send(init: PacketInit, sealed: boolean): void {
+    this.#flight = init;
+    this.#sealedFlight = sealed;
+    this.#attempt = 0;
+    this.#transmit();
+  }
+
+  #transmit(): void {
+    const session = this.#session;
+    if (this.#sealedFlight) session.sendPacket(this.#flight!);
+    else this.#host.api.sendTo(session.peer, session.clientId, this.#flight!);
+    const delay = backoff(this.#host.config, this.#attempt++);
+    session.setTimer(Timers.retransmit, this.#host.api.clock.now() + delay, () => this.#transmit());
+  }
+
+  #fail(code: "THING_ERR_HANDSHAKE" | "THING_ERR_AUTH", message: string): void {
+    this.#step = "done";
+    this.#host.fail(this.#session, new HandshakeError(code, message));
+  }
+}

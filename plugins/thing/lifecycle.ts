@@ -1,0 +1,160 @@
+/**
+ * An established Thing session's life: the heartbeat (CHB every TTL/3, answered by SUU), the TTL
+ * (a session silent for TTL ends; the server says so with SFL), the client's goodbye (CGB → SGB →
+ * CFL, CGB retried with backoff) and the server's (SFL, no answer). Every one of these packets is
+ * sealed, so only the peer holding the session keys can renew or end a session.
+ *
+ * @module
+ */
+import { TimeoutError } from "../../core/errors.ts";
+import { PacketType } from "../../core/packet.ts";
+import type { Session } from "../../core/session.ts";
+import { backoff, type ThingHost, Timers } from "./host.ts";
+
+/** SFL reason byte: the client sent no heartbeat within the TTL. */
+export const SFL_TTL_EXPIRED = 1;
+/** SFL reason byte: the server closed the session (application or shutdown). */
+export const SFL_CLOSED = 2;
+
+interface LifeState {
+  ttl: number;
+  goodbye: { reason: string; attempt: number } | undefined;
+  byClient: boolean;
+}
+
+/** Heartbeats, TTLs and goodbyes of one endpoint's sessions. */
+export class Lifecycle {
+  readonly #host: ThingHost;
+  readonly #states = new WeakMap<Session, LifeState>();
+
+  /** @param host the plugin's shared services */
+  constructor(host: ThingHost) {
+    this.#host = host;
+  }
+
+  /** Whether `session` finished its handshake. */
+  established(session: Session): boolean {
+    return this.#states.has(session);
+  }
+
+  /** Starts the heartbeat (client) and the TTL (both sides) of a session whose handshake ended. */
+  start(session: Session, serverTtl: number): void {
+    const { api, config } = this.#host;
+    const ttl = api.role === "client" ? Math.min(config.ttl, serverTtl || config.ttl) : config.ttl;
+    this.#states.set(session, { ttl, goodbye: undefined, byClient: false });
+    this.touch(session);
+    if (api.role === "client") this.#scheduleHeartbeat(session, ttl);
+  }
+
+  /** An authenticated packet arrived from the peer: the session is alive for another TTL. */
+  touch(session: Session): void {
+    const state = this.#states.get(session);
+    if (!state || state.byClient) return;
+    const at = this.#host.api.clock.now() + state.ttl;
+    session.setTimer(Timers.ttl, at, () => this.#expire(session, state.ttl));
+  }
+
+  /** Server: CHB arrived; answer SUU. */
+  onHeartbeat(session: Session): void {
+    if (this.established(session)) session.sendPacket({ type: PacketType.SUU });
+  }
+
+  /**
+   * The application or the endpoint closes `session`. The client starts CGB and returns true
+   * (it terminates later); the server sends SFL and returns false (terminate now).
+   */
+  onClosing(session: Session, reason: string): boolean {
+    const state = this.#states.get(session);
+    if (!state || session.state === "closed") return false;
+    if (this.#host.api.role === "server") {
+      if (!state.byClient) {
+        session.sendPacket({ type: PacketType.SFL, payload: reasonByte(SFL_CLOSED) });
+      }
+      return false;
+    }
+    session.clearTimer(Timers.heartbeat);
+    state.goodbye = { reason, attempt: 0 };
+    this.#sendGoodbye(session, state);
+    return true;
+  }
+
+  /** Server: CGB arrived; answer SGB and wait briefly for CFL. */
+  onGoodbye(session: Session): void {
+    const state = this.#states.get(session);
+    if (!state) return;
+    state.byClient = true;
+    session.clearTimer(Timers.ttl);
+    session.sendPacket({ type: PacketType.SGB });
+    const { api, config } = this.#host;
+    const linger = backoff(config, config.goodbyeAttempts);
+    session.setTimer(Timers.goodbye, api.clock.now() + linger, () => {
+      session.terminate("closed by client (no CFL)");
+    });
+  }
+
+  /** Client: SGB arrived for our CGB; send CFL and end. */
+  onGoodbyeAnswer(session: Session): void {
+    const goodbye = this.#states.get(session)?.goodbye;
+    if (!goodbye) return;
+    session.sendPacket({ type: PacketType.CFL });
+    session.terminate(goodbye.reason);
+  }
+
+  /** Server: CFL arrived; end the session. */
+  onFlatline(session: Session): void {
+    if (this.#states.get(session)?.byClient) session.terminate("closed by client");
+  }
+
+  /** Client: SFL arrived; the server ended the session. */
+  onServerFlatline(session: Session, payload: Uint8Array): void {
+    if (!this.established(session)) return;
+    session.terminate(
+      payload[0] === SFL_TTL_EXPIRED
+        ? "closed by server: no heartbeat within the TTL"
+        : "closed by server",
+    );
+  }
+
+  #scheduleHeartbeat(session: Session, ttl: number): void {
+    const { api } = this.#host;
+    session.setTimer(Timers.heartbeat, api.clock.now() + Math.floor(ttl / 3), () => {
+      if (session.state !== "open") return;
+      session.sendPacket({ type: PacketType.CHB });
+      this.#scheduleHeartbeat(session, ttl);
+    });
+  }
+
+  #sendGoodbye(session: Session, state: LifeState): void {
+    const goodbye = state.goodbye!;
+    const { api, config } = this.#host;
+    if (goodbye.attempt >= config.goodbyeAttempts) {
+      return session.terminate(`${goodbye.reason} (no SGB)`);
+    }
+    session.sendPacket({ type: PacketType.CGB });
+    const delay = backoff(config, goodbye.attempt++);
+    session.setTimer(
+      Timers.goodbye,
+      api.clock.now() + delay,
+      () => this.#sendGoodbye(session, state),
+    );
+  }
+
+  #expire(session: Session, ttl: number): void {
+    if (this.#host.api.role === "server") {
+      session.sendPacket({ type: PacketType.SFL, payload: reasonByte(SFL_TTL_EXPIRED) });
+      session.terminate(
+        "heartbeat timeout",
+        new TimeoutError(`No heartbeat from session ${session.id} within ${ttl} ms`),
+      );
+      return;
+    }
+    session.terminate(
+      "server silent",
+      new TimeoutError(`No packet from the server within ${ttl} ms: it is gone or unreachable`),
+    );
+  }
+}
+
+function reasonByte(reason: number): Uint8Array {
+  return new Uint8Array([reason]);
+}

@@ -1,0 +1,41 @@
+/**
+ * The Thing dialect: a seven-step authenticated Diffie-Hellman handshake (CHI → SHI → SDH → CDH →
+ * SCC → CCC → SHF), sealed sessions, heartbeats and both terminations. `thing()` is the plain
+ * dialect (sealed datagrams); `hybrid()` carries the Connection dialect's data semantics instead.
+ *
+ * @example
+ * ```ts ignore
+ * const identity = await readIdentityFile("server.key");
+ * const server = await listen({ transport: udp(), port: 7777, plugins: thing({ identity }) });
+ * const client = await connect({
+ *   transport: udp(), port: 7777, plugins: thing({ serverKey: identity.publicKey }),
+ * });
+ * ```
+ *
+ * @module
+ */
+import type { PluginList } from "../../core/plugin.ts";
+import { thingDatagrams } from "./datagrams.ts";
+import type { ThingOptions } from "./options.ts";
+import { thingSession } from "./plugin.ts";
+
+export { MAX_THING_MESSAGE, thingDatagrams } from "./datagrams.ts";
+export type { ServerKeyEvent } from "./events.ts";
+export { generateIdentity, readIdentityFile, writeIdentityFile } from "./identity_file.ts";
+export {
+  parseThingOptions,
+  readServerKey,
+  type ThingConfig,
+  type ThingOptions,
+} from "./options.ts";
+export { THING_PLUGIN, thingSession } from "./plugin.ts";
+export { decodeIdentity, encodeIdentity, fingerprint, type Identity } from "./crypto/mod.ts";
+
+/**
+ * The plain Thing dialect: the session layer, then sealed unreliable datagrams (DATA_NOACK).
+ *
+ * @throws {PluginError} `THING_ERR_PLUGIN_OPTIONS` for invalid options
+ */
+export function thing(options?: ThingOptions): PluginList {
+  return [thingSession(options), thingDatagrams()];
+}

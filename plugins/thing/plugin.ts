@@ -1,0 +1,185 @@
+/**
+ * `thingSession(options)`: the Thing dialect's session layer — the seven-step handshake, the
+ * sealing middleware, heartbeats and both terminations — as one plugin. It carries no application
+ * data itself: put a data plugin after it (`thingDatagrams()` in `thing()`, the Connection
+ * dialect's data plugin in `hybrid()`, or your own). It must come first in the plugin list, so
+ * that it opens packets before any other plugin sees them and seals them after every other
+ * plugin has written them.
+ *
+ * @module
+ */
+import { PluginError, SessionError } from "../../core/errors.ts";
+import type { PacketContext } from "../../core/context.ts";
+import { PacketType, packetTypeName } from "../../core/packet.ts";
+import type { Plugin, PluginApi } from "../../core/plugin.ts";
+import type { Session } from "../../core/session.ts";
+import { ClientHandshake } from "./client_handshake.ts";
+import type { ThingHost } from "./host.ts";
+import { Lifecycle } from "./lifecycle.ts";
+import { parseThingOptions, type ThingConfig, type ThingOptions } from "./options.ts";
+import { PLAINTEXT_TYPES } from "./packets.ts";
+import { Opener, Sealer } from "./sealer.ts";
+import { type ServerHandshake, ServerHandshakes } from "./server_handshake.ts";
+import "./events.ts";
+
+/** The name of the Thing session plugin (data plugins declare it as a dependency). */
+export const THING_PLUGIN = "thing";
+
+const TYPES = [
+  "CHI",
+  "SHI",
+  "SDH",
+  "CDH",
+  "SCC",
+  "CCC",
+  "SHF",
+  "CHB",
+  "SUU",
+  "CGB",
+  "SGB",
+  "CFL",
+  "SFL",
+] as const;
+
+/**
+ * The Thing session layer as a plugin. Options are validated here, once.
+ *
+ * @throws {PluginError} `THING_ERR_PLUGIN_OPTIONS` for invalid options; at setup, for a server
+ *   without an identity
+ * @example
+ * ```ts ignore
+ * const plugins = [thingSession({ identity: keyFileText }), thingDatagrams()];
+ * ```
+ */
+export function thingSession(options?: ThingOptions): Plugin {
+  const config = parseThingOptions(options);
+  return {
+    name: THING_PLUGIN,
+    seed: options ?? null,
+    setup: (api) => setupThing(api, config),
+  };
+}
+
+interface Ciphers {
+  sealer: Sealer;
+  opener: Opener;
+}
+
+function setupThing(api: PluginApi, config: ThingConfig): void {
+  if (api.role === "server" && !config.identity?.privateKey) {
+    throw new PluginError(
+      "THING_ERR_PLUGIN_OPTIONS",
+      "Cannot run a thing server without its private identity key: pass `identity` (a key file from `thing keygen`)",
+    );
+  }
+  for (const name of TYPES) api.registerPacketType({ code: PacketType[name], name });
+  const ciphers = new WeakMap<Session, Ciphers>();
+  const clients = new WeakMap<Session, ClientHandshake>();
+  const servers = new WeakMap<Session, ServerHandshake>();
+  const host: ThingHost = {
+    api,
+    config,
+    install(session, keys, suite) {
+      const client = api.role === "client";
+      const common = {
+        suite,
+        rekeyAfter: config.rekeyAfter,
+        implementation: config.implementation,
+      };
+      const c2s = { ...common, key: keys.clientToServer, iv: keys.c2sIv };
+      const s2c = { ...common, key: keys.serverToClient, iv: keys.s2cIv };
+      ciphers.set(session, {
+        sealer: new Sealer(client ? c2s : s2c),
+        opener: new Opener(client ? s2c : c2s, config.replayWindow),
+      });
+    },
+    established(session, ttl) {
+      handshakes?.settle(session);
+      session.open();
+      life.start(session, ttl);
+    },
+    fail(session, error) {
+      session.terminate("handshake failed", error);
+    },
+  };
+  const life = new Lifecycle(host);
+  const handshakes = api.role === "server" ? new ServerHandshakes(host) : undefined;
+  const handshakeOf = (session: Session) => clients.get(session) ?? servers.get(session);
+
+  api.use((ctx, next) => {
+    const type = ctx.packet.type;
+    if (ctx.direction === "out") {
+      const session = ctx.session;
+      if (!session || PLAINTEXT_TYPES.has(type)) return next();
+      const cipher = ciphers.get(session);
+      if (!cipher) {
+        throw new SessionError(
+          "THING_ERR_NOT_CONNECTED",
+          `Cannot send ${
+            packetTypeName(type)
+          } on session ${session.id} before its thing handshake derives keys: wait until it is open`,
+        );
+      }
+      cipher.sealer.seal(ctx.packet);
+      return next();
+    }
+    if (PLAINTEXT_TYPES.has(type)) return next();
+    const session = ctx.session;
+    const cipher = session && ciphers.get(session);
+    if (!session || !cipher) {
+      return ctx.drop(ctx.claimed ? "thing-wrong-address" : "thing-unsealed");
+    }
+    const result = cipher.opener.open(ctx.packet);
+    if (result !== "ok") {
+      if (result === "auth") handshakeOf(session)?.onAuthFailure(type);
+      return ctx.drop(result === "auth" ? "thing-auth" : "thing-replay");
+    }
+    const client = clients.get(session);
+    if (client?.awaitingFinish && type !== PacketType.SCC) client.onFinish();
+    life.touch(session);
+    return next();
+  });
+
+  api.on("close", ({ session }) => handshakes?.settle(session));
+  api.onSessionClosing((session, reason) => life.onClosing(session, reason));
+
+  if (api.role === "client") {
+    api.onConnect((session) => {
+      const handshake = new ClientHandshake(host, session);
+      clients.set(session, handshake);
+      handshake.start();
+    });
+    const withClient =
+      (fn: (h: ClientHandshake, ctx: PacketContext) => void) => (ctx: PacketContext) => {
+        const handshake = ctx.session && clients.get(ctx.session);
+        if (!handshake) return ctx.drop("thing-no-session");
+        fn(handshake, ctx);
+      };
+    api.handle(PacketType.SHI, withClient((h, ctx) => h.onHello(ctx.packet)));
+    api.handle(PacketType.SDH, withClient((h, ctx) => h.onKeys(ctx.packet)));
+    api.handle(PacketType.SCC, withClient((h, ctx) => h.onConfirm(ctx.packet.payload)));
+    api.handle(PacketType.SHF, () => {});
+    api.handle(PacketType.SUU, () => {});
+    api.handle(PacketType.SGB, (ctx) => life.onGoodbyeAnswer(ctx.session!));
+    api.handle(PacketType.SFL, (ctx) => life.onServerFlatline(ctx.session!, ctx.packet.payload));
+    return;
+  }
+  api.handle(PacketType.CHI, (ctx) => {
+    if (ctx.session) return servers.get(ctx.session)?.onHelloAgain(ctx.packet);
+    if (ctx.claimed) return ctx.drop("thing-wrong-address");
+    const result = handshakes!.accept(ctx.packet, ctx.peer);
+    if (result === "malformed") return ctx.drop("thing-bad-chi");
+    if (result !== "retry") servers.set(result.session, result);
+  });
+  const withServer =
+    (fn: (h: ServerHandshake, ctx: PacketContext) => void) => (ctx: PacketContext) => {
+      const handshake = ctx.session && servers.get(ctx.session);
+      if (!handshake) return ctx.drop("thing-no-session");
+      fn(handshake, ctx);
+    };
+  api.handle(PacketType.CDH, withServer((h, ctx) => h.onKeys(ctx.packet)));
+  api.handle(PacketType.CCC, withServer((h, ctx) => h.onConfirm(ctx.packet.payload)));
+  api.handle(PacketType.CHB, (ctx) => life.onHeartbeat(ctx.session!));
+  api.handle(PacketType.CGB, (ctx) => life.onGoodbye(ctx.session!));
+  api.handle(PacketType.CFL, (ctx) => life.onFlatline(ctx.session!));
+}

@@ -1,0 +1,141 @@
+/**
+ * Sealing of session packets after the key exchange: AEAD over the payload with the header
+ * (bytes 32..63, length = sealed length) as associated data, a nonce from the order count, a
+ * replay window, and key updates every `rekeyAfter` packets signalled by the key phase bit.
+ *
+ * @module
+ */
+import { writeHeaderFields } from "../../core/codec.ts";
+import type { Packet } from "../../core/packet.ts";
+import {
+  type Aead,
+  AEAD_TAG_LENGTH,
+  buildNonce,
+  type CipherSuite,
+  createAead,
+  hkdfSha256,
+  type ImplementationChoice,
+  ReplayWindow,
+} from "./crypto/mod.ts";
+import { KEY_PHASE_BIT } from "./packets.ts";
+
+const UPDATE_INFO = new TextEncoder().encode("thing v1 key update");
+const EMPTY = new Uint8Array(0);
+
+/** The next key of a direction: HKDF-SHA256(ikm = key, salt = empty, info = "thing v1 key update"). */
+export function nextKey(key: Uint8Array): Uint8Array {
+  return hkdfSha256(key, EMPTY, UPDATE_INFO, 32);
+}
+
+/** How a direction's cipher is built. */
+export interface DirectionOptions {
+  /** The negotiated suite. */
+  suite: CipherSuite;
+  /** The 32-byte key of this direction. */
+  key: Uint8Array;
+  /** The 12-byte IV (nonce mask) of this direction. */
+  iv: Uint8Array;
+  /** Packets sealed under one key before the sender moves to the next. */
+  rekeyAfter: number;
+  /** Native or noble AEAD. */
+  implementation: ImplementationChoice;
+}
+
+/** Seals the packets one side sends. */
+export class Sealer {
+  readonly #options: DirectionOptions;
+  readonly #nonce = new Uint8Array(12);
+  readonly #ad = new Uint8Array(32);
+  #key: Uint8Array;
+  #aead: Aead;
+  #phase = 0;
+  #used = 0;
+
+  /** Builds the sender for one direction. */
+  constructor(options: DirectionOptions) {
+    this.#options = options;
+    this.#key = options.key;
+    this.#aead = createAead(options.suite, options.key, options);
+  }
+
+  /** The current key phase (0 or 1). */
+  get phase(): number {
+    return this.#phase;
+  }
+
+  /** Encrypts `packet.payload` in place of the packet and sets its key phase bit. */
+  seal(packet: Packet): void {
+    if (this.#used >= this.#options.rekeyAfter) {
+      this.#key = nextKey(this.#key);
+      this.#aead = createAead(this.#options.suite, this.#key, this.#options);
+      this.#phase ^= 1;
+      this.#used = 0;
+    }
+    this.#used++;
+    packet.reserved = (packet.reserved & ~KEY_PHASE_BIT) | this.#phase;
+    writeHeaderFields(packet, packet.payload.length + AEAD_TAG_LENGTH, this.#ad, 0);
+    buildNonce(this.#options.iv, packet.order, this.#nonce);
+    packet.payload = this.#aead.seal(this.#nonce, packet.payload, this.#ad);
+  }
+}
+
+/** Opens the packets the other side sends. */
+export class Opener {
+  readonly #options: DirectionOptions;
+  readonly #window: ReplayWindow;
+  readonly #nonce = new Uint8Array(12);
+  readonly #ad = new Uint8Array(32);
+  #key: Uint8Array;
+  #aead: Aead;
+  #previous: Aead | undefined;
+  #phase = 0;
+  #phaseStart = 0;
+
+  /** Builds the receiver for one direction. */
+  constructor(options: DirectionOptions, windowSize: number) {
+    this.#options = options;
+    this.#key = options.key;
+    this.#aead = createAead(options.suite, options.key, options);
+    this.#window = new ReplayWindow(windowSize);
+  }
+
+  /** The highest order count accepted so far. */
+  get highest(): number {
+    return this.#window.highest;
+  }
+
+  /**
+   * Checks `packet` against the replay window, then authenticates and decrypts it. On success
+   * the payload is the plaintext and the key phase bit is cleared.
+   *
+   * @returns `"ok"`, `"replay"` (duplicate or too old) or `"auth"` (failed authentication)
+   */
+  open(packet: Packet): "ok" | "replay" | "auth" {
+    if (!this.#window.check(packet.order)) return "replay";
+    writeHeaderFields(packet, packet.payload.length, this.#ad, 0);
+    buildNonce(this.#options.iv, packet.order, this.#nonce);
+    const phase = packet.reserved & KEY_PHASE_BIT;
+    let plaintext: Uint8Array | null;
+    if (phase === this.#phase) {
+      plaintext = this.#aead.open(this.#nonce, packet.payload, this.#ad);
+    } else if (packet.order < this.#phaseStart) {
+      plaintext = this.#previous?.open(this.#nonce, packet.payload, this.#ad) ?? null;
+    } else {
+      const key = nextKey(this.#key);
+      const aead = createAead(this.#options.suite, key, this.#options);
+      plaintext = aead.open(this.#nonce, packet.payload, this.#ad);
+      if (plaintext) {
+        this.#previous = this.#aead;
+        this.#aead = aead;
+        this.#key = key;
+        this.#phase = phase;
+        this.#phaseStart = packet.order;
+      }
+    }
+    if (!plaintext) return "auth";
+    this.#window.update(packet.order);
+    packet.payload = plaintext;
+    packet.reserved &= ~KEY_PHASE_BIT;
+    return "ok";
+  }
+}

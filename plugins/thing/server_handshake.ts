@@ -1,0 +1,262 @@
+/**
+ * The server side of the Thing handshake. A CHI is answered statelessly with a cookie (a retry
+ * SHI) when the server is under load; otherwise, or once the cookie comes back, the server keeps
+ * state, answers SHI + SDH, then SCC after CDH and SHF after CCC. The server never retransmits on
+ * its own: it repeats its last answer when the client repeats a message, within the three-times
+ * anti-amplification budget of an address not yet validated.
+ *
+ * @module
+ */
+import { HandshakeError } from "../../core/errors.ts";
+import { HEADER_SIZE, type Packet, type PacketInit, PacketType } from "../../core/packet.ts";
+import type { Session } from "../../core/session.ts";
+import type { PeerAddress } from "../../core/transport.ts";
+import {
+  AEAD_TAG_LENGTH,
+  type CipherSuite,
+  constantTimeEqual,
+  deriveSessionKeys,
+  ed25519Sign,
+  hmacSha256,
+  type SessionKeys,
+  sha256,
+  SUITE_IDS,
+  suiteFromId,
+  type X25519KeyPair,
+  x25519KeyPair,
+  x25519Shared,
+} from "./crypto/mod.ts";
+import { AmplificationBudget, CookieJar } from "./cookie.ts";
+import { SIGNATURE_LABEL, type ThingHost, Timers } from "./host.ts";
+import {
+  type ClientHello,
+  concat,
+  decodeClientHello,
+  encodeServerHello,
+  encodeServerKeys,
+  handshakeEntry,
+  transcriptEntry,
+} from "./packets.ts";
+
+/** Accepts CHIs for one server endpoint and tracks its half-open handshakes. */
+export class ServerHandshakes {
+  readonly #host: ThingHost;
+  readonly #jar: CookieJar;
+  readonly #halfOpen = new Set<Session>();
+
+  /** @param host the plugin's shared services */
+  constructor(host: ThingHost) {
+    this.#host = host;
+    this.#jar = new CookieJar(host.api.clock, host.api.random, host.config.cookieLifetime);
+  }
+
+  /** Handshakes started and not yet finished or abandoned. */
+  get halfOpen(): number {
+    return this.#halfOpen.size;
+  }
+
+  /** Forgets `session` as half-open (it finished or closed). */
+  settle(session: Session): void {
+    this.#halfOpen.delete(session);
+  }
+
+  /**
+   * A CHI with no session at its address: answer with a cookie, or start a handshake.
+   *
+   * @returns the new handshake, or why the CHI was dropped / answered statelessly
+   */
+  accept(packet: Packet, peer: PeerAddress): ServerHandshake | "malformed" | "retry" {
+    const hello = decodeClientHello(packet.payload);
+    if (!hello) return "malformed";
+    const cookieOk = hello.cookie !== undefined &&
+      this.#jar.verify(hello.cookie, packet.clientId, peer);
+    if (!cookieOk && (hello.cookie || this.#halfOpen.size >= this.#host.config.cookieThreshold)) {
+      const payload = encodeServerHello({
+        retry: true,
+        cookie: this.#jar.mint(packet.clientId, peer),
+      });
+      this.#host.api.sendTo(peer, packet.clientId.slice(), { type: PacketType.SHI, payload });
+      return "retry";
+    }
+    const session = this.#host.api.sessions.create(packet.clientId.slice(), peer);
+    this.#halfOpen.add(session);
+    const handshake = new ServerHandshake(this.#host, session, packet, hello, cookieOk);
+    handshake.start();
+    return handshake;
+  }
+}
+
+type Step = "keys" | "confirm" | "done";
+
+/** One server handshake, for one session. */
+export class ServerHandshake {
+  readonly #host: ThingHost;
+  readonly #session: Session;
+  readonly #budget = new AmplificationBudget();
+  readonly #chi: Uint8Array;
+  readonly #suite: CipherSuite | undefined;
+  #step: Step = "keys";
+  #ephemeral: X25519KeyPair | undefined;
+  #shi: PacketInit | undefined;
+  #sdh: PacketInit | undefined;
+  #th1: Uint8Array = new Uint8Array(0);
+  #cdh: Uint8Array = new Uint8Array(0);
+  #keys: SessionKeys | undefined;
+  #scc: Uint8Array = new Uint8Array(0);
+
+  /** Created by `ServerHandshakes.accept`. */
+  constructor(
+    host: ThingHost,
+    session: Session,
+    chi: Packet,
+    hello: ClientHello,
+    validated: boolean,
+  ) {
+    this.#host = host;
+    this.#session = session;
+    this.#chi = transcriptEntry(chi);
+    this.#budget.receive(HEADER_SIZE + chi.payload.length);
+    this.#budget.validated = validated;
+    const offered = hello.suites.map(suiteFromId);
+    this.#suite = offered.find((suite) => suite && host.config.suites.includes(suite));
+  }
+
+  /** The session this handshake establishes. */
+  get session(): Session {
+    return this.#session;
+  }
+
+  /** Whether the handshake waits for CCC. */
+  get awaitingConfirm(): boolean {
+    return this.#step === "confirm";
+  }
+
+  /** Whether the handshake has finished. */
+  get done(): boolean {
+    return this.#step === "done";
+  }
+
+  /** Chooses the suite, signs the transcript and sends SHI + SDH. */
+  start(): void {
+    const { api, config } = this.#host;
+    if (!this.#suite) {
+      return this.#fail("THING_ERR_HANDSHAKE", "Cannot agree on a cipher suite with the client");
+    }
+    this.#session.setTimer(
+      Timers.handshake,
+      api.clock.now() + config.handshakeTimeout,
+      () =>
+        this.#fail(
+          "THING_ERR_HANDSHAKE",
+          `Cannot complete the thing handshake within ${config.handshakeTimeout} ms: the client went quiet`,
+        ),
+    );
+    const shi = encodeServerHello({ retry: false, suite: SUITE_IDS[this.#suite], ttl: config.ttl });
+    const clientId = this.#session.clientId;
+    this.#ephemeral = x25519KeyPair(api.random.fill(new Uint8Array(32)), config);
+    const identity = config.identity!;
+    const unsigned = concat(this.#ephemeral.publicKey, identity.publicKey);
+    const prefix = handshakeEntry(clientId, PacketType.SDH, concat(unsigned, new Uint8Array(64)));
+    const signed = sha256(
+      concat(this.#chi, handshakeEntry(clientId, PacketType.SHI, shi), prefix.subarray(0, -64)),
+    );
+    const signature = ed25519Sign(identity.privateKey!, concat(SIGNATURE_LABEL, signed), config);
+    this.#shi = { type: PacketType.SHI, payload: shi };
+    this.#sdh = {
+      type: PacketType.SDH,
+      payload: encodeServerKeys({
+        ephemeral: this.#ephemeral.publicKey,
+        identity: identity.publicKey,
+        signature,
+      }),
+    };
+    this.#sendHelloFlight();
+  }
+
+  /** The client repeated a CHI: repeat SHI + SDH if it is the same CHI. */
+  onHelloAgain(packet: Packet): void {
+    this.#budget.receive(HEADER_SIZE + packet.payload.length);
+    if (this.#step === "keys" && constantTimeEqual(transcriptEntry(packet), this.#chi)) {
+      this.#sendHelloFlight();
+    }
+  }
+
+  /** CDH arrived: derive the keys and send SCC (again, for a repeated CDH). */
+  onKeys(packet: Packet): void {
+    this.#budget.receive(HEADER_SIZE + packet.payload.length);
+    if (this.#step === "confirm" && constantTimeEqual(packet.payload, this.#cdh)) {
+      return this.#sendSealed({ type: PacketType.SCC, payload: this.#scc });
+    }
+    if (this.#step !== "keys" || packet.payload.length !== 32) return;
+    let shared: Uint8Array;
+    try {
+      shared = x25519Shared(this.#ephemeral!.privateKey, packet.payload, this.#host.config);
+    } catch (error) {
+      return this.#host.fail(this.#session, error as HandshakeError);
+    }
+    this.#cdh = packet.payload.slice();
+    const clientId = this.#session.clientId;
+    this.#th1 = sha256(
+      concat(
+        this.#chi,
+        handshakeEntry(clientId, PacketType.SHI, this.#shi!.payload!),
+        handshakeEntry(clientId, PacketType.SDH, this.#sdh!.payload!),
+        transcriptEntry(packet),
+      ),
+    );
+    this.#keys = deriveSessionKeys(shared, this.#th1, this.#suite!);
+    shared.fill(0);
+    this.#ephemeral!.privateKey.fill(0);
+    this.#host.install(this.#session, this.#keys, this.#suite!);
+    this.#scc = hmacSha256(this.#keys.serverConfirm, this.#th1);
+    this.#step = "confirm";
+    this.#sendSealed({ type: PacketType.SCC, payload: this.#scc });
+  }
+
+  /** CCC arrived (opened): check it, open the session and send SHF (again, for a repeat). */
+  onConfirm(plaintext: Uint8Array): void {
+    if (this.#step === "done") return this.#session.sendPacket({ type: PacketType.SHF });
+    if (this.#step !== "confirm") return;
+    const expected = hmacSha256(this.#keys!.clientConfirm, concat(this.#th1, this.#scc));
+    if (!constantTimeEqual(plaintext, expected)) {
+      return this.#fail(
+        "THING_ERR_AUTH",
+        "Cannot confirm the client's keys (CCC): the handshake was tampered with",
+      );
+    }
+    this.#step = "done";
+    this.#budget.validated = true;
+    this.#session.clearTimer(Timers.handshake);
+    this.#session.sendPacket({ type: PacketType.SHF });
+    this.#host.established(this.#session, this.#host.config.ttl);
+  }
+
+  /** A sealed packet failed authentication during the handshake. */
+  onAuthFailure(type: number): void {
+    if (this.#step === "confirm" && type === PacketType.CCC) {
+      this.#fail(
+        "THING_ERR_AUTH",
+        "Cannot authenticate the client's confirmation (CCC): its keys differ from ours, so someone is in the middle or the handshake was tampered with",
+      );
+    }
+  }
+
+  #sendHelloFlight(): void {
+    const { api } = this.#host;
+    for (const init of [this.#shi!, this.#sdh!]) {
+      if (!this.#budget.trySend(HEADER_SIZE + init.payload!.length)) return;
+      api.sendTo(this.#session.peer, this.#session.clientId, init);
+    }
+  }
+
+  #sendSealed(init: PacketInit): void {
+    if (this.#budget.trySend(HEADER_SIZE + init.payload!.length + AEAD_TAG_LENGTH)) {
+      this.#session.sendPacket(init);
+    }
+  }
+
+  #fail(code: "THING_ERR_HANDSHAKE" | "THING_ERR_AUTH", message: string): void {
+    this.#step = "done";
+    this.#host.fail(this.#session, new HandshakeError(code, message));
+  }
+}
