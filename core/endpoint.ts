@@ -106,6 +106,7 @@ export class Endpoint {
   readonly #closeHooks: Array<() => void | Promise<void>> = [];
   readonly #services = new Map<keyof ThingServices, unknown>();
   readonly #pending = new Set<Promise<void>>();
+  readonly #encodedHooks = new WeakMap<PacketContext, (bytes: Uint8Array) => void>();
   #queue: Transmit[] = [];
   #queueHead = 0;
   #inbound: Terminal<PacketContext>;
@@ -340,11 +341,13 @@ export class Endpoint {
       clientId,
       reserved: init.reserved ?? 0,
       customId: init.customId ?? 0,
-      order: session ? session.takeOrder() : 0,
+      order: init.order ?? (session ? session.takeOrder() : 0),
       payload,
       checksum: EMPTY,
     };
-    this.#run(this.#outbound, new PacketContext(this, "out", packet, peer, session));
+    const ctx = new PacketContext(this, "out", packet, peer, session);
+    if (init.onEncoded) this.#encodedHooks.set(ctx, init.onEncoded);
+    this.#run(this.#outbound, ctx);
   }
 
   #encode(ctx: PacketContext): void {
@@ -353,6 +356,7 @@ export class Endpoint {
     this.stats.packetsOut++;
     this.stats.bytesOut += bytes.length;
     this.#queue.push({ bytes, peer: ctx.peer });
+    this.#encodedHooks.get(ctx)?.(bytes);
     if (!this.#handling) this.#waker?.();
   }
 

@@ -66,6 +66,16 @@ export interface PacketInit {
   customId?: number;
   /** Reserved bits (default 0). */
   reserved?: number;
+  /**
+   * Order count to send with, instead of taking the session's next one: a retransmission reuses
+   * the order count of the packet it repeats, so the receiver can recognise it.
+   */
+  order?: number;
+  /**
+   * Called with the encoded bytes once the packet has passed the outbound pipeline, e.g. to learn
+   * its checksum (bytes 0..31) for matching an ACK. Not called if middleware drops the packet.
+   */
+  onEncoded?: (bytes: Uint8Array) => void;
 }
 
 /** Well-known type codes of the two built-in dialects; 0x80–0xFF are free for applications. */
