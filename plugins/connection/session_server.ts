@@ -1,0 +1,104 @@
+/**
+ * The server half of the Connection session plugin: HELLO freshness and replay checks, ACCEPT or
+ * REJECT, address binding (a packet without a session at its address gets REJECT), PONG, the idle
+ * timeout, DISCONNECT, and REJECT as the server's goodbye.
+ *
+ * @module
+ */
+import type { PacketContext } from "../../core/context.ts";
+import { toHex } from "../../core/hex.ts";
+import { PacketType } from "../../core/packet.ts";
+import type { PluginApi } from "../../core/plugin.ts";
+import type { Session } from "../../core/session.ts";
+import type { Timer } from "../../core/timers.ts";
+import type { ResolvedSessionOptions } from "./options.ts";
+
+/** Wires the server side of the session plugin into `api`. */
+export function setupServer(api: PluginApi, opts: ResolvedSessionOptions): void {
+  const lastHeard = new WeakMap<Session, { at: number }>();
+  /** Newest HELLO timestamp taken per client ID, kept while such a HELLO could still be fresh. */
+  const newestHello = new Map<string, number>();
+  let sweep: Timer | undefined;
+
+  const reject = (ctx: PacketContext) =>
+    api.sendTo(ctx.peer, ctx.packet.clientId.slice(), { type: PacketType.REJECT });
+
+  const armIdle = (session: Session, heard: { at: number }) => {
+    session.setTimer("idle", heard.at + opts.timeout, () => {
+      if (api.clock.now() - heard.at >= opts.timeout) {
+        session.terminate(`timed out: nothing heard for ${opts.timeout} ms`);
+      } else armIdle(session, heard);
+    });
+  };
+
+  const armSweep = () => {
+    if (sweep) return;
+    sweep = api.setTimer(api.clock.now() + opts.helloWindow, () => {
+      sweep = undefined;
+      const cutoff = api.clock.wallNow() - opts.helloWindow;
+      for (const [id, at] of newestHello) if (at < cutoff) newestHello.delete(id);
+      if (newestHello.size > 0) armSweep();
+    });
+  };
+  api.onClose(() => {
+    sweep?.cancel();
+    sweep = undefined;
+  });
+
+  api.use((ctx, next) => {
+    if (ctx.direction === "out" || ctx.packet.type === PacketType.HELLO) return next();
+    const session = ctx.session;
+    if (!session || session.state === "closed") {
+      if (ctx.packet.type !== PacketType.REJECT) reject(ctx);
+      return ctx.drop(ctx.claimed ? "claimed" : "no-session");
+    }
+    const heard = lastHeard.get(session);
+    if (heard) heard.at = api.clock.now();
+    return next();
+  });
+
+  api.handle(PacketType.HELLO, (ctx) => {
+    const timestamp = ctx.body as number;
+    if (Math.abs(api.clock.wallNow() - timestamp) > opts.helloWindow) {
+      return ctx.drop("stale-hello");
+    }
+    if (ctx.claimed) {
+      reject(ctx);
+      return ctx.drop("claimed");
+    }
+    const id = toHex(ctx.packet.clientId);
+    const newest = newestHello.get(id);
+    if (newest !== undefined && timestamp <= newest) return ctx.drop("replayed-hello");
+    let session = ctx.session;
+    if (!session && api.sessions.size >= opts.maxSessions) {
+      reject(ctx);
+      return ctx.drop("full");
+    }
+    newestHello.set(id, timestamp);
+    armSweep();
+    if (session) {
+      // The client repeats its HELLO (our ACCEPT was lost): answer again, change nothing.
+      const heard = lastHeard.get(session);
+      if (heard) heard.at = api.clock.now();
+      return session.sendPacket({ type: PacketType.ACCEPT });
+    }
+    session = api.sessions.create(ctx.packet.clientId, ctx.peer);
+    const heard = { at: api.clock.now() };
+    lastHeard.set(session, heard);
+    armIdle(session, heard);
+    session.sendPacket({ type: PacketType.ACCEPT });
+    session.open();
+  });
+
+  api.handle(PacketType.PING, (ctx) => ctx.session?.sendPacket({ type: PacketType.PONG }));
+
+  api.handle(PacketType.DISCONNECT, (ctx) => {
+    reject(ctx);
+    ctx.session?.terminate("disconnected by client");
+  });
+
+  api.onSessionClosing((session) => {
+    session.sendPacket({ type: PacketType.REJECT });
+    return false;
+  });
+}
