@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { PacketType, PluginError } from "../../../core/mod.ts";
 import { latency, pair } from "../../../core/testing/mod.ts";
+import { connection } from "../../../plugins/connection/mod.ts";
 import { metrics, type ThingMetrics } from "../../../plugins/metrics/mod.ts";
 import { probe, toyDialect } from "./_toy_dialect.ts";
 
@@ -179,5 +180,38 @@ describe("metrics()", () => {
     );
     assert.throws(() => metrics({ rttPairs: [[1, 256]] }), TypeError);
     assert.throws(() => metrics({ rttBuckets: [0.5, 0.1] }), RangeError);
+  });
+});
+
+describe("metrics() with the Connection dialect", () => {
+  it("counts a retransmitted DATA_ACK and the RTT the dialect measures", async () => {
+    const clientMetrics = metrics();
+    let dropped = 0;
+    const p = pair({
+      clientPlugins: [clientMetrics, connection()],
+      serverPlugins: [connection()],
+      toServer: {
+        plan(bytes, now) {
+          // Lose the first DATA_ACK (type byte at offset 48) once.
+          if (bytes[48] === PacketType.DATA_ACK && dropped++ === 0) return [];
+          return [{ bytes, at: now + 5 }];
+        },
+      },
+      toClient: latency(5),
+    });
+    const session = await p.connect();
+    const first = session.send(text("lost once"));
+    await p.net.runUntil(() => clientMetrics.snapshot().retransmissions.DATA_ACK === 1);
+    await p.net.drive();
+    await first;
+    const second = session.send(text("straight through"));
+    await p.net.drive();
+    await second;
+    const snapshot = clientMetrics.snapshot();
+    assert.deepEqual(snapshot.retransmissions, { DATA_ACK: 1 });
+    assert.equal(snapshot.packets.out.DATA_ACK, 3);
+    assert.equal(clientMetrics.session(session)!.retransmissions, 1);
+    assert.ok(snapshot.rtt.count >= 1, "the clean DATA_ACK/ACK gave a sample");
+    assert.equal(clientMetrics.session(session)!.rtt!.min, 10);
   });
 });
