@@ -17,6 +17,8 @@ import {
 import { defaultSha256, type Sha256 } from "./sha256.ts";
 
 const TWO_32 = 4294967296;
+/** Reused by `checksumValid` (digests are synchronous, so one buffer serves every call). */
+const scratchDigest = new Uint8Array(CHECKSUM_SIZE);
 
 /** Fields written into a header; `length` is taken from the payload unless given. */
 export interface HeaderFields {
@@ -45,13 +47,37 @@ export function writeHeaderFields(
   offset: number,
 ): void {
   checkFields(fields, payloadLength);
+  if (out.length < offset + HEADER_SIZE - CHECKSUM_SIZE) {
+    throw new RangeError(
+      `Cannot write header fields at offset ${offset} of ${out.length} bytes: they need 32`,
+    );
+  }
   out.set(fields.clientId, offset);
-  const view = new DataView(out.buffer, out.byteOffset + offset + CLIENT_ID_SIZE, 16);
-  view.setUint32(0, ((fields.type << 24) | fields.reserved) >>> 0);
-  view.setUint16(4, payloadLength);
-  view.setUint16(6, fields.customId);
-  view.setUint32(8, Math.floor(fields.order / TWO_32));
-  view.setUint32(12, fields.order >>> 0);
+  // Byte stores instead of a DataView: no allocation per packet (this runs on every send).
+  let at = offset + CLIENT_ID_SIZE;
+  const { reserved, customId, order } = fields;
+  out[at++] = fields.type;
+  out[at++] = reserved >>> 16;
+  out[at++] = reserved >>> 8;
+  out[at++] = reserved;
+  out[at++] = payloadLength >>> 8;
+  out[at++] = payloadLength;
+  out[at++] = customId >>> 8;
+  out[at++] = customId;
+  writeU32(out, at, Math.floor(order / TWO_32));
+  writeU32(out, at + 4, order >>> 0);
+}
+
+function writeU32(out: Uint8Array, at: number, value: number): void {
+  out[at] = value >>> 24;
+  out[at + 1] = value >>> 16;
+  out[at + 2] = value >>> 8;
+  out[at + 3] = value;
+}
+
+function readU32(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! * 0x1000000) +
+    ((bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!);
 }
 
 /**
@@ -95,8 +121,7 @@ export function decodeUnverified(bytes: Uint8Array): Packet {
       bytes.length,
     );
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, HEADER_SIZE);
-  const length = view.getUint16(Offset.length);
+  const length = (bytes[Offset.length]! << 8) | bytes[Offset.length + 1]!;
   if (length > MAX_PAYLOAD_SIZE) {
     throw new DecodeError(
       "THING_ERR_PAYLOAD_TOO_LARGE",
@@ -113,7 +138,7 @@ export function decodeUnverified(bytes: Uint8Array): Packet {
       Offset.length,
     );
   }
-  const high = view.getUint32(Offset.order);
+  const high = readU32(bytes, Offset.order);
   if (high > 0x1fffff) {
     throw new DecodeError(
       "THING_ERR_ORDER_RANGE",
@@ -121,13 +146,13 @@ export function decodeUnverified(bytes: Uint8Array): Packet {
       Offset.order,
     );
   }
-  const typeAndReserved = view.getUint32(Offset.type);
   return {
-    type: typeAndReserved >>> 24,
-    reserved: typeAndReserved & 0xffffff,
+    type: bytes[Offset.type]!,
+    reserved: (bytes[Offset.reserved]! << 16) | (bytes[Offset.reserved + 1]! << 8) |
+      bytes[Offset.reserved + 2]!,
     clientId: bytes.subarray(Offset.clientId, Offset.clientId + CLIENT_ID_SIZE),
-    customId: view.getUint16(Offset.customId),
-    order: high * TWO_32 + view.getUint32(Offset.order + 4),
+    customId: (bytes[Offset.customId]! << 8) | bytes[Offset.customId + 1]!,
+    order: high * TWO_32 + readU32(bytes, Offset.order + 4),
     payload: bytes.subarray(HEADER_SIZE),
     checksum: bytes.subarray(0, CHECKSUM_SIZE),
   };
@@ -135,7 +160,7 @@ export function decodeUnverified(bytes: Uint8Array): Packet {
 
 /** Whether the checksum field of a well-framed packet matches the SHA-256 of bytes 32..end. */
 export function checksumValid(bytes: Uint8Array, hash: Sha256 = defaultSha256()): boolean {
-  const digest = new Uint8Array(CHECKSUM_SIZE);
+  const digest = scratchDigest;
   hash.digestInto(bytes.subarray(CHECKSUM_SIZE), digest, 0);
   for (let i = 0; i < CHECKSUM_SIZE; i++) if (digest[i] !== bytes[i]) return false;
   return true;

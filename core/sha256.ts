@@ -31,12 +31,11 @@ interface BunSha256 {
 export function nativeSha256(): Sha256 {
   const bun = (globalThis as { Bun?: { SHA256?: BunSha256 } }).Bun?.SHA256;
   if (bun) {
-    const scratch = new Uint8Array(32);
     return {
       implementation: "native",
       digestInto(data, out, offset) {
-        bun.hash(data, scratch);
-        out.set(scratch, offset);
+        // Bun writes the digest at the start of `into`: pass `out` itself when we can.
+        bun.hash(data, offset === 0 ? out : out.subarray(offset, offset + 32));
       },
     };
   }

@@ -192,6 +192,11 @@ describe("writeHeaderFields()", () => {
     );
   });
 
+  it("writeHeaderFields() throws a RangeError when `out` has no room for 32 bytes at offset", () => {
+    assert.throws(() => writeHeaderFields(base(), 0, new Uint8Array(40), 9), RangeError);
+    writeHeaderFields(base(), 0, new Uint8Array(40), 8);
+  });
+
   it("writeHeaderFields() throws a RangeError for a payload length that is not 0..65443", () => {
     for (const length of [-1, 1.5, MAX_PAYLOAD_SIZE + 1, Number.NaN]) {
       assert.throws(
