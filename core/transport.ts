@@ -34,7 +34,10 @@ export interface Link {
   readonly maxPacketSize: number;
   /** The local address, with the port the OS chose when 0 was asked for. */
   readonly localAddress: PeerAddress;
-  /** Queues one packet for `peer`. Throws `TransportError` when it is too large or the link is closed. */
+  /**
+   * Queues one packet for `peer`. Throws `TransportError` when it is too large or the link is closed.
+   * The link may keep `bytes` until they are written: do not modify them after the call.
+   */
   send(bytes: Uint8Array, peer: PeerAddress): void;
   /** Resolves when `peer` can take more data without unbounded buffering (stream links). */
   ready?(peer: PeerAddress): Promise<void>;
