@@ -212,20 +212,20 @@ const rawDenoTcp: MakePipe = async (size, received) => {
   };
 };
 
-/** Packets per second through `make`, as the median of `RUNS` timed runs after a warm-up. */
-async function measure(make: MakePipe, size: number): Promise<number> {
+/** A pipe plus the window bookkeeping that paces it. */
+async function meter(make: MakePipe, size: number) {
   const window = Math.max(4, Math.floor((128 * 1024) / (size + 1024)));
   let received = 0;
-  let wake: (() => void) | undefined;
   let sent = 0;
+  let wake: (() => void) | undefined;
   const pipe = await make(size, (n) => {
     received += n;
     if (wake && sent - received <= window / 2) wake();
   });
   const bytes = new Uint8Array(size);
   new DataView(bytes.buffer).setUint16(52, size - 64);
-  const rates: number[] = [];
-  for (let run = 0; run <= RUNS; run++) {
+  /** Sends for `RUN_MS` keeping at most `window` packets in flight; returns packets/s received. */
+  const run = async (): Promise<number> => {
     const start = performance.now();
     const first = received;
     while (performance.now() - start < RUN_MS) {
@@ -240,11 +240,31 @@ async function measure(make: MakePipe, size: number): Promise<number> {
       wake = undefined;
       if (!progressed) sent = received; // lost datagrams: give up on them
     }
-    if (run > 0) rates.push(((received - first) * 1000) / (performance.now() - start));
+    return ((received - first) * 1000) / (performance.now() - start);
+  };
+  return { run, close: () => pipe.close() };
+}
+
+const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * Median packets/s of the transport and of the raw API, their runs interleaved (after one
+ * warm-up each) so that load from other processes hits both alike.
+ */
+async function measure(make: MakePipe, raw: MakePipe | undefined, size: number) {
+  const ours = await meter(make, size);
+  const base = raw ? await meter(raw, size) : undefined;
+  const oursRates: number[] = [];
+  const baseRates: number[] = [];
+  for (let i = 0; i <= RUNS; i++) {
+    const a = await ours.run();
+    const b = await base?.run();
+    if (i === 0) continue;
+    oursRates.push(a);
+    if (b !== undefined) baseRates.push(b);
   }
-  await pipe.close();
-  rates.sort((a, b) => a - b);
-  return rates[Math.floor(rates.length / 2)]!;
+  await Promise.all([ours.close(), base?.close()]);
+  return { ours: median(oursRates), base: base ? median(baseRates) : undefined };
 }
 
 const runtime = detectRuntime();
@@ -278,7 +298,7 @@ const version = runtime === "deno"
   ? Deno.version.deno
   : (globalThis as { Bun?: { version: string } }).Bun?.version;
 console.log(
-  `transport_bench on ${runtime} ${version}: median of ${RUNS} x ${RUN_MS} ms, loopback\n`,
+  `transport_bench on ${runtime} ${version}: median of ${RUNS} interleaved runs of ${RUN_MS} ms, loopback\n`,
 );
 console.log("| transport | size | packets/s | MB/s | raw API | raw packets/s | raw MB/s | ratio |");
 console.log("|---|---:|---:|---:|---|---:|---:|---:|");
@@ -286,8 +306,7 @@ const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 const mb = (pps: number, size: number) => ((pps * size) / 1e6).toFixed(1);
 for (const [name, make, rawName, raw] of cases) {
   for (const size of [1024, 16 * 1024]) {
-    const ours = await measure(make, size);
-    const base = raw ? await measure(raw, size) : undefined;
+    const { ours, base } = await measure(make, raw, size);
     const rawCols = base === undefined
       ? "- | - | -"
       : `${fmt(base)} | ${mb(base, size)} | ${(ours / base).toFixed(2)}`;
