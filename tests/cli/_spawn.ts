@@ -1,0 +1,103 @@
+/**
+ * Runs the `thing` CLI as a user would: a child process of `deno run -A cli/main.ts` or
+ * `bun cli/main.ts`, with output collected, a deadline, and a kill on the way out.
+ *
+ * @module
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const bin = (name: string) => join(root, "node_modules", ".bin", name);
+
+/** A runtime that can run the CLI. */
+export type Runtime = "deno" | "bun";
+
+/** The runtime running this test, and the other one. */
+export const here: Runtime = "Bun" in globalThis ? "bun" : "deno";
+/** The runtime not running this test. */
+export const there: Runtime = here === "bun" ? "deno" : "bun";
+
+/** A running CLI process. */
+export interface Cli {
+  /** The process. */
+  child: ChildProcess;
+  /** Everything written to stdout so far. */
+  stdout(): string;
+  /** Everything written to stderr so far. */
+  stderr(): string;
+  /** Resolves with the first stdout/stderr match of `pattern` (rejects after `ms`). */
+  waitFor(pattern: RegExp, ms?: number): Promise<RegExpMatchArray>;
+  /**
+   * Sends `signal` as a user's Ctrl-C or `kill` would. (Deno's `child.kill()` makes the exit code
+   * read as null even when the child exits cleanly, so this goes through `process.kill`.)
+   */
+  signal(signal: "SIGINT" | "SIGTERM"): void;
+  /** Resolves with the exit code (kills the process and rejects after `ms`). */
+  exited(ms?: number): Promise<number | null>;
+}
+
+/** Starts `thing <args>` under `runtime`. */
+export function thing(runtime: Runtime, args: string[]): Cli {
+  const command = runtime === "deno" ? bin("deno") : bin("bun");
+  const prefix = runtime === "deno" ? ["run", "-A", "cli/main.ts"] : ["cli/main.ts"];
+  const child = spawn(command, [...prefix, ...args], {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  const listeners = new Set<() => void>();
+  const changed = () => listeners.forEach((listener) => listener());
+  child.stdout!.on("data", (chunk) => {
+    out += chunk;
+    changed();
+  });
+  child.stderr!.on("data", (chunk) => {
+    err += chunk;
+    changed();
+  });
+  const exit = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    signal: (signal) => void process.kill(child.pid!, signal),
+    waitFor(pattern, ms = 15_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const match = out.match(pattern) ?? err.match(pattern);
+          if (!match) return;
+          done();
+          resolve(match);
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`No ${pattern} within ${ms} ms; stdout: ${out}; stderr: ${err}`));
+        }, ms);
+        const done = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+    async exited(ms = 15_000) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          child.kill("SIGKILL");
+          reject(new Error(`Still running after ${ms} ms; stdout: ${out}; stderr: ${err}`));
+        }, ms);
+      });
+      try {
+        return await Promise.race([exit, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}

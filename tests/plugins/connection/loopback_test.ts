@@ -1,0 +1,69 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { connect, listen } from "../../../core/node.ts";
+import type { Transport } from "../../../core/transport.ts";
+import { connection } from "../../../plugins/connection/mod.ts";
+import { tcp } from "../../../transports/tcp/mod.ts";
+import { udp } from "../../../transports/udp/mod.ts";
+import { text, utf8 } from "./_helpers.ts";
+
+const transports: Record<string, () => Transport> = { udp: () => udp(), tcp: () => tcp() };
+
+async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+for (const [name, make] of Object.entries(transports)) {
+  describe(`connection() over ${name} on 127.0.0.1`, () => {
+    it("exchanges reliable and unreliable messages both ways, then disconnects", async () => {
+      const server = await listen({ transport: make(), port: 0, plugins: connection() });
+      const closed: string[] = [];
+      server.on("close", ({ reason }) => closed.push(reason));
+      server.on(
+        "message",
+        ({ session, data, customId, reliable }) =>
+          void session.send(utf8(`echo ${text(data)}`), { customId, reliable }),
+      );
+      try {
+        const client = await within(
+          5_000,
+          connect({ transport: make(), port: server.address.port, plugins: connection() }),
+          "connect",
+        );
+        const got: string[] = [];
+        let all: () => void;
+        const done = new Promise<void>((resolve) => (all = resolve));
+        client.on("message", ({ data, customId, reliable }) => {
+          got.push(`${text(data)}@${customId}/${reliable}`);
+          if (got.length === 21) all();
+        });
+        const sends = Array.from(
+          { length: 20 },
+          (_, i) => client.send(utf8(`m${i}`), { customId: i }),
+        );
+        await within(5_000, Promise.all(sends), "ACKs");
+        await client.send(utf8("quick"), { reliable: false, customId: 65_535 });
+        await within(5_000, done, "echoes");
+        assert.equal(got.length, 21);
+        assert.ok(got.includes("echo m7@7/true"));
+        assert.ok(got.includes("echo quick@65535/false"));
+        await within(5_000, client.close(), "close");
+        assert.equal(client.session.closeReason, "disconnected");
+        assert.deepEqual(closed, ["disconnected by client"]);
+        assert.equal(server.endpoint.sessions.size, 0);
+      } finally {
+        await server.close();
+      }
+    });
+  });
+}
