@@ -3,7 +3,8 @@
  * font) with a sessions table and a packet-rate chart. It takes the token from `?token=` (then
  * removes it from the address bar) or from a form, keeps it in `sessionStorage`, sends it as
  * `Authorization: Bearer`, and updates from `GET /events` (read with `fetch`, since `EventSource`
- * cannot send headers) and `GET /sessions`.
+ * cannot send headers) and `GET /sessions` (fetched again on every event, `stats` ticks included,
+ * so session figures stay current).
  *
  * @module
  */
@@ -150,7 +151,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   }
 
   function dispatch(event, data) {
-    if (event === "stats") return chart(JSON.parse(data));
+    if (event === "stats") chart(JSON.parse(data));
     refresh();
   }
 
