@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { sha256 as nobleDigest } from "@noble/hashes/sha2.js";
 
 /** Computes SHA-256 digests synchronously. */
@@ -27,7 +26,24 @@ interface BunSha256 {
   hash(input: Uint8Array, into: Uint8Array): Uint8Array;
 }
 
-/** The runtime's native implementation: `Bun.SHA256` on Bun, `node:crypto` on Deno and Node. */
+interface NodeCrypto {
+  createHash(algorithm: "sha256"): { update(data: Uint8Array): { digest(): Uint8Array } };
+}
+
+/**
+ * `node:crypto` from `process.getBuiltinModule` (Deno, Bun, Node 20.16+), undefined elsewhere. Not
+ * a static import, so the core bundles for browsers, where `defaultSha256()` falls back to noble.
+ */
+function nodeCrypto(): NodeCrypto | undefined {
+  const process = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process;
+  return process?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined;
+}
+
+/**
+ * The runtime's native implementation: `Bun.SHA256` on Bun, `node:crypto` on Deno and Node.
+ *
+ * @throws {TypeError} where neither exists (browsers): use `nobleSha256` or `defaultSha256()`
+ */
 export function nativeSha256(): Sha256 {
   const bun = (globalThis as { Bun?: { SHA256?: BunSha256 } }).Bun?.SHA256;
   if (bun) {
@@ -39,6 +55,13 @@ export function nativeSha256(): Sha256 {
       },
     };
   }
+  const crypto = nodeCrypto();
+  if (!crypto) {
+    throw new TypeError(
+      "Cannot use a native SHA-256 on this runtime: it has neither Bun.SHA256 nor node:crypto; use nobleSha256",
+    );
+  }
+  const { createHash } = crypto;
   return {
     implementation: "native",
     digestInto(data, out, offset) {
