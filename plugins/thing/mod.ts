@@ -1,7 +1,8 @@
 /**
  * The Thing dialect: a seven-step authenticated Diffie-Hellman handshake (CHI → SHI → SDH → CDH →
  * SCC → CCC → SHF), sealed sessions, heartbeats and both terminations. `thing()` is the plain
- * dialect (sealed datagrams); `hybrid()` carries the Connection dialect's data semantics instead.
+ * dialect (sealed datagrams); `hybrid()` carries the Connection dialect's data semantics instead (DATA_ACK with
+ * retransmission, DATA_NOACK, custom IDs).
  *
  * @example
  * ```ts ignore
@@ -28,7 +29,8 @@ export {
   type ThingConfig,
   type ThingOptions,
 } from "./options.ts";
-export { THING_PLUGIN, thingSession } from "./plugin.ts";
+export { THING_PLUGIN, type ThingLayer, thingSession } from "./plugin.ts";
+export { hybrid, type HybridOptions } from "./hybrid.ts";
 export { decodeIdentity, encodeIdentity, fingerprint, type Identity } from "./crypto/mod.ts";
 
 /**

@@ -51,13 +51,24 @@ const TYPES = [
  * const plugins = [thingSession({ identity: keyFileText }), thingDatagrams()];
  * ```
  */
-export function thingSession(options?: ThingOptions): Plugin {
+export function thingSession(options?: ThingOptions, layer: ThingLayer = {}): Plugin {
   const config = parseThingOptions(options);
+  const duplicates = new Set(layer.duplicates ?? []);
   return {
     name: THING_PLUGIN,
-    seed: options ?? null,
-    setup: (api) => setupThing(api, config),
+    seed: { options: options ?? null, duplicates: [...duplicates] },
+    setup: (api) => setupThing(api, config, duplicates),
   };
+}
+
+/** How the session layer treats the data plugin composed with it. */
+export interface ThingLayer {
+  /**
+   * Packet types whose data plugin resends them under the same order count and deduplicates
+   * them itself: a repeat still inside the replay window is let through instead of dropped
+   * (the Connection data plugin's DATA_ACK, so that a lost ACK can be answered again).
+   */
+  duplicates?: readonly number[];
 }
 
 interface Ciphers {
@@ -65,7 +76,7 @@ interface Ciphers {
   opener: Opener;
 }
 
-function setupThing(api: PluginApi, config: ThingConfig): void {
+function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>): void {
   if (api.role === "server" && !config.identity?.privateKey) {
     throw new PluginError(
       "THING_ERR_PLUGIN_OPTIONS",
@@ -129,7 +140,7 @@ function setupThing(api: PluginApi, config: ThingConfig): void {
     if (!session || !cipher) {
       return ctx.drop(ctx.claimed ? "thing-wrong-address" : "thing-unsealed");
     }
-    const result = cipher.opener.open(ctx.packet);
+    const result = cipher.opener.open(ctx.packet, duplicates.has(type));
     if (result !== "ok") {
       if (result === "auth") handshakeOf(session)?.onAuthFailure(type);
       return ctx.drop(result === "auth" ? "thing-auth" : "thing-replay");

@@ -108,10 +108,14 @@ export class Opener {
    * Checks `packet` against the replay window, then authenticates and decrypts it. On success
    * the payload is the plaintext and the key phase bit is cleared.
    *
+   * @param duplicates whether a repeat of an order count still inside the window is let through
+   *   (for packet types whose plugin retransmits under the same order count and deduplicates)
    * @returns `"ok"`, `"replay"` (duplicate or too old) or `"auth"` (failed authentication)
    */
-  open(packet: Packet): "ok" | "replay" | "auth" {
-    if (!this.#window.check(packet.order)) return "replay";
+  open(packet: Packet, duplicates = false): "ok" | "replay" | "auth" {
+    const fresh = this.#window.check(packet.order);
+    const inWindow = packet.order > this.#window.highest - this.#window.size;
+    if (!fresh && !(duplicates && inWindow)) return "replay";
     writeHeaderFields(packet, packet.payload.length, this.#ad, 0);
     buildNonce(this.#options.iv, packet.order, this.#nonce);
     const phase = packet.reserved & KEY_PHASE_BIT;
@@ -133,7 +137,7 @@ export class Opener {
       }
     }
     if (!plaintext) return "auth";
-    this.#window.update(packet.order);
+    if (fresh) this.#window.update(packet.order);
     packet.payload = plaintext;
     packet.reserved &= ~KEY_PHASE_BIT;
     return "ok";

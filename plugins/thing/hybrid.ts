@@ -1,0 +1,47 @@
+/**
+ * `hybrid(options)`: the Thing handshake, sealing, heartbeat and goodbyes carrying the Connection
+ * dialect's data semantics (DATA_ACK/ACK/BAD_ACK with retransmission, DATA_NOACK, custom IDs).
+ * The preset is just a plugin list; swap the second entry for your own data plugin:
+ *
+ * ```ts ignore
+ * const plugins = [thingSession({ identity }), myDataPlugin()];
+ * ```
+ *
+ * @module
+ */
+import { PacketType } from "../../core/packet.ts";
+import type { PluginList } from "../../core/plugin.ts";
+import { connectionData, type DataOptions } from "../connection/mod.ts";
+import type { ThingOptions } from "./options.ts";
+import { thingSession } from "./plugin.ts";
+
+/** Options of `hybrid()`: the Thing options and the Connection data plugin's options. */
+export type HybridOptions = ThingOptions & DataOptions;
+
+const DATA_KEYS = [
+  "initialRto",
+  "minRto",
+  "maxRto",
+  "maxRetransmits",
+  "maxInFlight",
+  "window",
+] as const satisfies readonly (keyof DataOptions)[];
+
+/**
+ * The hybrid dialect: `[thingSession(…), connectionData(…)]`. DATA_ACK retransmissions reuse
+ * their order count (and so their nonce, with identical bytes), so the session layer lets a
+ * repeated DATA_ACK through its replay window; the data plugin deduplicates it and answers ACK.
+ *
+ * @throws {PluginError} `THING_ERR_PLUGIN_OPTIONS` naming a bad option
+ */
+export function hybrid(options: HybridOptions = {}): PluginList {
+  const thingOptions: Record<string, unknown> = {};
+  const dataOptions: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    ((DATA_KEYS as readonly string[]).includes(key) ? dataOptions : thingOptions)[key] = value;
+  }
+  return [
+    thingSession(thingOptions as ThingOptions, { duplicates: [PacketType.DATA_ACK] }),
+    connectionData(dataOptions as DataOptions),
+  ];
+}
