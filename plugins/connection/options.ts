@@ -48,7 +48,7 @@ export interface DataOptions {
   maxRetransmits?: number;
   /** DATA_ACK messages awaiting ACK per session; later sends wait their turn (1,024). */
   maxInFlight?: number;
-  /** Order counts the receiver remembers for exactly-once delivery; a multiple of 32 (4,096). */
+  /** Order counts the receiver remembers for exactly-once delivery; a multiple of 32 (8,192). */
   window?: number;
 }
 
@@ -89,7 +89,7 @@ const dataEntries = {
       v.maxValue(1 << 20),
       v.check((n) => n % 32 === 0, "a multiple of 32"),
     ),
-    4_096,
+    8_192,
   ),
 };
 
