@@ -5,7 +5,8 @@
  */
 import type { Session, SessionState } from "../../core/session.ts";
 import { addressKey } from "../../core/transport.ts";
-import type { SessionFigures, ThingMetrics } from "../metrics/metrics.ts";
+import type { ThingMetrics } from "../metrics/metrics.ts";
+import type { SessionFigures } from "../metrics/session_figures.ts";
 
 /** A session as JSON. */
 export interface SessionJson {

@@ -20,6 +20,7 @@ import type { Session, SessionState } from "../../core/session.ts";
 import type {} from "./events.ts";
 import { type MetricFamily, renderPrometheus, type Sample } from "./exposition.ts";
 import { Histogram, RTT_BUCKETS } from "./histogram.ts";
+import { emptyFigures, nextRtt, type SessionFigures } from "./session_figures.ts";
 
 /** How `metrics()` measures. */
 export interface MetricsOptions {
@@ -27,38 +28,6 @@ export interface MetricsOptions {
   rttPairs?: ReadonlyArray<readonly [request: number, answer: number]>;
   /** Upper bounds of the RTT histogram buckets, in seconds (default 1 ms to 10 s). */
   rttBuckets?: readonly number[];
-}
-
-/** Round-trip times of one session, in milliseconds. */
-export interface RttFigures {
-  /** The latest sample. */
-  last: number;
-  /** The smallest sample. */
-  min: number;
-  /** The smoothed RTT (RFC 6298: 7/8 of the previous value plus 1/8 of the sample). */
-  smoothed: number;
-  /** How many samples. */
-  samples: number;
-}
-
-/** What one session has done so far. */
-export interface SessionFigures {
-  /** Packets received on it. */
-  packetsIn: number;
-  /** Packets sent on it. */
-  packetsOut: number;
-  /** Bytes received on it (header included). */
-  bytesIn: number;
-  /** Bytes sent on it (header included). */
-  bytesOut: number;
-  /** Packets resent on it. */
-  retransmissions: number;
-  /** Round-trip times, once measured. */
-  rtt: RttFigures | undefined;
-  /** When its handshake completed (wall-clock ms), if it did. */
-  openedAt: number | undefined;
-  /** When it last sent or received a packet (wall-clock ms). */
-  lastActivity: number;
 }
 
 /** Every figure of the endpoint at one moment, as plain JSON. */
@@ -297,15 +266,7 @@ export class ThingMetrics implements Plugin {
     if (!(rtt >= 0) || !Number.isFinite(rtt)) return;
     this.#rtt.observe(rtt / 1000);
     const figures = this.#figure(session);
-    const previous = figures.rtt;
-    figures.rtt = previous
-      ? {
-        last: rtt,
-        min: Math.min(previous.min, rtt),
-        smoothed: previous.smoothed * 7 / 8 + rtt / 8,
-        samples: previous.samples + 1,
-      }
-      : { last: rtt, min: rtt, smoothed: rtt, samples: 1 };
+    figures.rtt = nextRtt(figures.rtt, rtt);
   }
 
   #figure(session: Session): SessionFigures {
@@ -338,19 +299,6 @@ export class ThingMetrics implements Plugin {
  */
 export function metrics(options: MetricsOptions = {}): ThingMetrics {
   return new ThingMetrics(options);
-}
-
-function emptyFigures(now: number): SessionFigures {
-  return {
-    packetsIn: 0,
-    packetsOut: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    retransmissions: 0,
-    rtt: undefined,
-    openedAt: undefined,
-    lastActivity: now,
-  };
 }
 
 function counter(name: string, help: string, samples: Sample[]): MetricFamily {

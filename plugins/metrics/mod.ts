@@ -8,3 +8,4 @@ export * from "./events.ts";
 export * from "./exposition.ts";
 export * from "./histogram.ts";
 export * from "./metrics.ts";
+export * from "./session_figures.ts";
