@@ -222,7 +222,6 @@ describe("connection() termination", () => {
     p.down.open = false;
     await settle(p, serverSession.close());
     p.down.open = true;
-    p.net.setFate(p.serverAddress, p.clientAddress, p.down);
     // the first REJECT was lost; the next client packet draws another
     await p.net.runUntil(() => session.state === "closed", 10_000);
     await assert.rejects(pending, { name: "SessionError" });
