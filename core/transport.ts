@@ -18,7 +18,7 @@ export type TransportKind = "datagram" | "stream";
 
 /** Callbacks a link reports to. Set once at `listen`/`connect` so no packet arrives unheard. */
 export interface LinkHandlers {
-  /** One whole packet arrived from `peer`. The bytes may be reused after the call returns. */
+  /** One whole packet arrived from `peer`. The bytes are handed over: the link never reuses them. */
   packet(bytes: Uint8Array, peer: PeerAddress): void;
   /** A non-fatal error (peer reset, bad frame); the link keeps running unless it says otherwise. */
   error?(error: Error): void;

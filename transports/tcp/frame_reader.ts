@@ -37,7 +37,7 @@ export class FrameReader {
 
   /**
    * Feeds `chunk` and calls `emit` for each packet it completes, in order. An emitted packet is a
-   * view valid only during the call: copy it to keep it.
+   * view into `chunk` (or a fresh copy when it spanned chunks): the caller must not reuse `chunk`.
    *
    * @throws {DecodeError} `THING_ERR_PAYLOAD_TOO_LARGE` when a header claims an impossible length;
    *   packets before it are emitted first, and every later `push()` throws the same error
@@ -54,7 +54,7 @@ export class FrameReader {
       if (this.#partialLength < total) return;
       this.#partialLength = 0;
       this.#consumed += total;
-      emit(partial.subarray(0, total));
+      emit(partial.slice(0, total)); // the partial buffer is reused
     }
     while (chunk.length - offset >= HEADER_SIZE) {
       const total = this.#packetSize(chunk, offset, this.#consumed);

@@ -75,7 +75,7 @@ function adopt(link: StreamLink, conn: Deno.TcpConn, dialed?: BindOptions): Prom
     let failure: unknown;
     try {
       for (let n = await conn.read(buffer); n !== null && open; n = await conn.read(buffer)) {
-        sink.data(buffer.subarray(0, n));
+        sink.data(buffer.slice(0, n)); // the read buffer is reused; packets are handed over
       }
     } catch (error) {
       if (open) failure = error;

@@ -89,7 +89,8 @@ class DenoUdpLink implements Link {
         continue;
       }
       const [bytes, from] = received;
-      deliver(this.#handlers, bytes, { hostname: from.hostname, port: from.port });
+      // The receive buffer is reused, and the contract hands bytes over: copy exactly this packet.
+      deliver(this.#handlers, bytes.slice(), { hostname: from.hostname, port: from.port });
     }
   }
 
