@@ -250,7 +250,11 @@ export class Endpoint {
         );
       }
     });
-    for (const hook of this.#connectHooks) hook(session);
+    try {
+      for (const hook of this.#connectHooks) hook(session);
+    } catch (error) {
+      session.terminate("connect failed", toError(error));
+    }
     return session.opened.then(() => {
       session.clearTimer("connect-timeout");
       return session;
@@ -264,15 +268,26 @@ export class Endpoint {
   }
 
   async #closeAll(): Promise<void> {
-    for (const hook of this.#closeHooks) await hook();
-    const sessions = [...this.#sessions.values()];
-    const deadline = this.#timers.set(this.clock.now() + this.#closeTimeout, () => {
-      for (const session of sessions) session.terminate("endpoint closed");
-    });
+    let expire!: () => void;
+    const expired = new Promise<void>((resolve) => (expire = resolve));
+    const deadline = this.#timers.set(this.clock.now() + this.#closeTimeout, () => expire());
     this.#waker?.();
-    await Promise.all(sessions.map((session) => session.close("endpoint closing")));
+    for (const hook of this.#closeHooks) {
+      // Await only hooks that are asynchronous, so goodbyes start in this same turn otherwise.
+      try {
+        const result = hook();
+        if (result instanceof Promise) await Promise.race([result, expired]);
+      } catch (error) {
+        this.#reportError(error);
+      }
+    }
+    const sessions = [...this.#sessions.values()];
+    await Promise.race([
+      Promise.all(sessions.map((session) => session.close("endpoint closing"))),
+      expired,
+    ]);
     deadline.cancel();
-    await this.idle();
+    for (const session of [...this.#sessions.values()]) session.terminate("endpoint closed");
     this.#timers.clear();
   }
 

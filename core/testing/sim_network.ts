@@ -100,7 +100,7 @@ export class SimNetwork {
       const timer = this.#nextTimer();
       const at = timer !== undefined && timer < next.at ? timer : next.at;
       if (at > end) return false;
-      this.#advanceTo(at);
+      await this.#advanceTo(at);
     }
   }
 
@@ -126,7 +126,7 @@ export class SimNetwork {
         this.clock.set(end);
         return done();
       }
-      this.#advanceTo(at);
+      await this.#advanceTo(at);
     }
   }
 
@@ -139,7 +139,10 @@ export class SimNetwork {
     return best;
   }
 
-  #advanceTo(at: number): void {
+  async #advanceTo(at: number): Promise<void> {
+    // Let every pending promise chain settle before time moves: work an endpoint has started but
+    // not finished (a close awaiting its sessions) must see the clock as it was.
+    if (at > this.clock.now()) await new Promise<void>((resolve) => setImmediate(resolve));
     this.clock.set(at);
     const now = this.clock.now();
     while (this.#inFlight[0] && this.#inFlight[0].at <= now) {
