@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Hono } from "hono";
+import type { UpgradeWebSocket } from "hono/ws";
 import { ThingError } from "../../core/errors.ts";
 import type { Link, PeerAddress } from "../../core/transport.ts";
 import { websocket, websocketClient } from "../../transports/websocket/mod.ts";
@@ -158,6 +159,29 @@ describe("websocket()", () => {
     await withServer(async (server) => {
       const response = await fetch(`http://127.0.0.1:${server.localAddress.port}/`);
       assert.equal(await response.text(), "page");
+    }, websocket({ routes }));
+  });
+
+  it("a mounted route's own WebSocket keeps its messages beside /thing", async () => {
+    const { upgradeWebSocket }: { upgradeWebSocket: UpgradeWebSocket } =
+      (globalThis as { Bun?: unknown }).Bun ? await import("hono/bun") : await import("hono/deno");
+    const routes = new Hono().get(
+      "/chat",
+      upgradeWebSocket(() => ({
+        onMessage: (event, ws) => ws.send(`chat: ${String(event.data)}`),
+      })),
+    );
+    await withServer(async (server, rec) => {
+      const raw = await rawSocket(server, "/chat");
+      raw.ws.send("hi");
+      await rec.until("the chat reply", () => raw.messages.length === 1);
+      assert.equal(raw.messages[0], "chat: hi");
+      raw.ws.close();
+      await raw.closed;
+      const client = await websocket().connect(server.localAddress, new Recorder(100));
+      client.send(makePacket(1), server.localAddress);
+      await rec.until("a packet on /thing", () => rec.packets.length === 1);
+      await client.close();
     }, websocket({ routes }));
   });
 

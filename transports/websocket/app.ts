@@ -41,7 +41,8 @@ export function createWebSocketApp(options: WebSocketAppOptions): Hono {
           const conn = binding.conn(ws);
           ws.send(encodeWelcome(peer));
           sink = accept(conn, peer);
-          if (!sink) conn.close(CLOSE_NORMAL, "server closing");
+          if (!sink) return conn.close(CLOSE_NORMAL, "server closing");
+          binding.route?.(ws, sink);
         },
         onMessage(event) {
           sink?.message(event.data);

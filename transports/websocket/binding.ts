@@ -9,7 +9,7 @@ import type { Hono } from "hono";
 import type { GetConnInfo } from "hono/conninfo";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
 import type { BindOptions } from "../../core/transport.ts";
-import type { WsConn } from "./ws_link.ts";
+import type { WsConn, WsSink } from "./ws_link.ts";
 
 /** A bound HTTP server. */
 export interface WsServer {
@@ -25,6 +25,11 @@ export interface WsServerBinding {
   readonly upgradeWebSocket: UpgradeWebSocket;
   /** Hono's `getConnInfo` for this runtime (the peer's address). */
   readonly getConnInfo: GetConnInfo;
+  /**
+   * Optional fast path: hands the socket's binary and text messages to `sink` directly, skipping
+   * the per-message event objects of Hono's helper.
+   */
+  route?(ws: WSContext, sink: WsSink): void;
   /** Wraps an open server socket. */
   conn(ws: WSContext): WsConn;
   /**

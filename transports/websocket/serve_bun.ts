@@ -8,6 +8,7 @@
 import type { Hono } from "hono";
 import { createBunWebSocket, getConnInfo } from "hono/bun";
 import type { WsServerBinding } from "./binding.ts";
+import type { WsSink } from "./ws_link.ts";
 
 interface BunServerSocket {
   send(data: Uint8Array, compress?: boolean): number;
@@ -29,16 +30,35 @@ const FALLBACK_MS = 20;
 
 const { upgradeWebSocket, websocket } = createBunWebSocket();
 const drainWaiters = new WeakMap<object, Set<() => void>>();
+const sinks = new WeakMap<object, WsSink>();
 
 function wake(ws: object): void {
   const waiters = drainWaiters.get(ws);
   if (waiters) { for (const done of [...waiters]) done(); }
 }
 
-/** Hono's Bun handlers, with `drain` and `close` waking `ready()`. */
+/** The bytes of a binary message as their own `ArrayBuffer` (Bun's is usually exactly that). */
+function exactBuffer(bytes: Uint8Array): ArrayBuffer {
+  const { buffer, byteOffset, byteLength } = bytes;
+  if (byteOffset === 0 && byteLength === buffer.byteLength && buffer instanceof ArrayBuffer) {
+    return buffer;
+  }
+  return bytes.slice().buffer;
+}
+
+/**
+ * Hono's Bun handlers, with `drain` and `close` waking `ready()`, and messages of sockets routed
+ * with `route()` going straight to their sink (Hono's helper builds two objects per message).
+ */
 const handlers = {
   ...websocket,
   drain: wake,
+  message(...args: Parameters<typeof websocket.message>) {
+    const [ws, message] = args;
+    const sink = sinks.get(ws);
+    if (!sink) return websocket.message(...args);
+    sink.message(typeof message === "string" ? message : exactBuffer(message as Uint8Array));
+  },
   close(...args: Parameters<typeof websocket.close>) {
     wake(args[0]);
     websocket.close(...args);
@@ -49,6 +69,9 @@ const handlers = {
 export const bunBinding: WsServerBinding = {
   upgradeWebSocket,
   getConnInfo,
+  route(ws, sink) {
+    sinks.set(ws.raw as object, sink);
+  },
   conn(ws) {
     const raw = ws.raw as BunServerSocket;
     const waiters = new Set<() => void>();
