@@ -56,10 +56,18 @@ const skip = !existsSync(CHROMIUM)
 // Runners do not print a skip reason, so say it here.
 if (skip) console.warn(`websocket_page_test.ts skipped: it ${skip}`);
 
-test("the demo page completes the Thing handshake over WebSocket and shows echoes", {
-  skip,
-}, async () => {
-  const demo = await startWebSocketDemo();
+for (const hostname of ["127.0.0.1", "::1"]) {
+  test(
+    `the demo page on ${hostname} completes the Thing handshake over WebSocket and shows echoes`,
+    {
+      skip,
+    },
+    () => pageShowsEchoes(hostname),
+  );
+}
+
+async function pageShowsEchoes(hostname: string): Promise<void> {
+  const demo = await startWebSocketDemo({ hostname });
   const serverSessions: string[] = [];
   demo.server.on("session", ({ session }) => serverSessions.push(String(session.id)));
   const profile = mkdtempSync(join(tmpdir(), "thing-chromium-"));
@@ -105,4 +113,4 @@ test("the demo page completes the Thing handshake over WebSocket and shows echoe
     await demo.close();
     rmSync(profile, { recursive: true, force: true });
   }
-});
+}
