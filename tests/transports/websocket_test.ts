@@ -46,6 +46,12 @@ async function withServer(
   }
 }
 
+/** This runtime's Hono upgrade helper (each adapter module needs its own runtime). */
+async function runtimeUpgrade(): Promise<UpgradeWebSocket> {
+  const onBun = (globalThis as { Bun?: unknown }).Bun !== undefined;
+  return (onBun ? await import("hono/bun") : await import("hono/deno")).upgradeWebSocket;
+}
+
 describe("websocket()", () => {
   it("websocket() names itself and reports the stream kind", () => {
     const transport = websocket();
@@ -154,6 +160,29 @@ describe("websocket()", () => {
     }, websocket({ routes }));
   });
 
+  it("connect() rejects a WebSocket that sends no welcome, or something else first", async () => {
+    const upgradeWebSocket = await runtimeUpgrade();
+    const routes = new Hono()
+      .get("/silent", upgradeWebSocket(() => ({})))
+      .get("/chatty", upgradeWebSocket(() => ({ onOpen: (_event, ws) => ws.send("hi") })));
+    await withServer(async (server) => {
+      const { port } = server.localAddress;
+      const started = Date.now();
+      await assert.rejects(
+        websocket({ path: "/silent", connectTimeout: 200 }).connect(
+          { hostname: "127.0.0.1", port },
+          new Recorder(100),
+        ),
+        /no Thing welcome within '200' ms/,
+      );
+      assert.ok(Date.now() - started < 2000, "the timeout is the one asked for");
+      await assert.rejects(
+        websocket({ path: "/chatty" }).connect({ hostname: "127.0.0.1", port }, new Recorder(100)),
+        /first message was not a Thing welcome/,
+      );
+    }, websocket({ routes }));
+  });
+
   it("the server app serves mounted routes on the same port", async () => {
     const routes = new Hono().get("/", (c) => c.text("page"));
     await withServer(async (server) => {
@@ -163,8 +192,7 @@ describe("websocket()", () => {
   });
 
   it("a mounted route's own WebSocket keeps its messages beside /thing", async () => {
-    const { upgradeWebSocket }: { upgradeWebSocket: UpgradeWebSocket } =
-      (globalThis as { Bun?: unknown }).Bun ? await import("hono/bun") : await import("hono/deno");
+    const upgradeWebSocket = await runtimeUpgrade();
     const routes = new Hono().get(
       "/chat",
       upgradeWebSocket(() => ({
