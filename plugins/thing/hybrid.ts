@@ -18,6 +18,9 @@ import { thingSession } from "./plugin.ts";
 /** Options of `hybrid()`: the Thing options and the Connection data plugin's options. */
 export type HybridOptions = ThingOptions & DataOptions;
 
+/** The Connection data plugin's default receive window (order counts). */
+const DEFAULT_DATA_WINDOW = 4096;
+
 const DATA_KEYS = [
   "initialRto",
   "minRto",
@@ -40,6 +43,9 @@ export function hybrid(options: HybridOptions = {}): PluginList {
   for (const [key, value] of Object.entries(options)) {
     ((DATA_KEYS as readonly string[]).includes(key) ? dataOptions : thingOptions)[key] = value;
   }
+  // A DATA_ACK may be resent until it is `window` order counts old: the replay window must
+  // reach as far back, or the repeat of a DATA_ACK whose ACK was lost is dropped unanswered.
+  thingOptions.replayWindow ??= Math.max(1024, options.window ?? DEFAULT_DATA_WINDOW);
   return [
     thingSession(thingOptions as ThingOptions, { duplicates: [PacketType.DATA_ACK] }),
     connectionData(dataOptions as DataOptions),

@@ -18,6 +18,7 @@ export const SFL_CLOSED = 2;
 
 interface LifeState {
   ttl: number;
+  lastSeen: number;
   goodbye: { reason: string; attempt: number } | undefined;
   byClient: boolean;
 }
@@ -41,17 +42,21 @@ export class Lifecycle {
   start(session: Session, serverTtl: number): void {
     const { api, config } = this.#host;
     const ttl = api.role === "client" ? Math.min(config.ttl, serverTtl || config.ttl) : config.ttl;
-    this.#states.set(session, { ttl, goodbye: undefined, byClient: false });
-    this.touch(session);
+    const state: LifeState = {
+      ttl,
+      lastSeen: api.clock.now(),
+      goodbye: undefined,
+      byClient: false,
+    };
+    this.#states.set(session, state);
+    this.#armTtl(session, state);
     if (api.role === "client") this.#scheduleHeartbeat(session, ttl);
   }
 
   /** An authenticated packet arrived from the peer: the session is alive for another TTL. */
   touch(session: Session): void {
     const state = this.#states.get(session);
-    if (!state || state.byClient) return;
-    const at = this.#host.api.clock.now() + state.ttl;
-    session.setTimer(Timers.ttl, at, () => this.#expire(session, state.ttl));
+    if (state) state.lastSeen = this.#host.api.clock.now();
   }
 
   /** Server: CHB arrived; answer SUU. */
@@ -137,6 +142,17 @@ export class Lifecycle {
       api.clock.now() + delay,
       () => this.#sendGoodbye(session, state),
     );
+  }
+
+  // One timer per session, re-armed lazily: touching a session on every packet costs no timer.
+  #armTtl(session: Session, state: LifeState): void {
+    session.setTimer(Timers.ttl, state.lastSeen + state.ttl, () => {
+      if (state.byClient) return;
+      if (this.#host.api.clock.now() < state.lastSeen + state.ttl) {
+        return this.#armTtl(session, state);
+      }
+      this.#expire(session, state.ttl);
+    });
   }
 
   #expire(session: Session, ttl: number): void {

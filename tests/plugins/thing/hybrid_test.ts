@@ -64,6 +64,26 @@ describe("hybrid()", () => {
     assert.deepEqual(sent[0], sent[1], "the retransmission is byte-identical (same order count)");
   });
 
+  it("answers a repeated DATA_ACK sent 1,500 order counts later (replay window follows the data window)", async () => {
+    const toServer = new Tap();
+    const toClient = new Tap();
+    const p = hybridPair(toServer, toClient);
+    const got: string[] = [];
+    p.server.on(
+      "message",
+      ({ data, reliable }) => reliable && got.push(new TextDecoder().decode(data)),
+    );
+    const session = await p.connect();
+    let acksLost = 0;
+    toClient.rewrite = (packet) => (packet.type === ACK && acksLost++ === 0 ? null : undefined);
+    const sending = session.send(text("late"));
+    for (let i = 0; i < 1500; i++) await session.send(text("filler"), { reliable: false });
+    await p.net.runUntil(() => toClient.types().filter((t) => t === ACK).length === 2, 5000);
+    await p.net.drive();
+    await sending;
+    assert.deepEqual(got, ["late"]);
+  });
+
   it("lets a user swap in their own data plugin", async () => {
     const p = pair({
       clientPlugins: [thingSession({ serverKey: IDENTITY.publicKey }), connectionData()],

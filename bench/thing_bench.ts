@@ -1,0 +1,291 @@
+/**
+ * The Thing dialect on loopback beside TLS 1.3 (`node:tls`, same runtime, same run):
+ *
+ * 1. handshakes/s, one at a time and 8 in flight (each: connect, then a graceful close);
+ * 2. connect-to-first-byte: connect, send 1 byte, receive its echo (median of 100);
+ * 3. throughput at 1 KiB and 16 KiB: sealed DATA_NOACK (`thing()`) and DATA_ACK (`hybrid()`)
+ *    over UDP with a fixed window in flight, beside a TLS stream writing the same chunks and
+ *    the unsealed Connection dialect's DATA_NOACK (what sealing costs).
+ *
+ * TLS uses the ECDSA P-256 test certificate in bench/fixtures/ (made once with `openssl req -x509
+ * -newkey ec -pkeyopt ec_paramgen_curve:prime256v1`; node:crypto cannot issue certificates) and
+ * is pinned to TLSv1.3. Rounds of each case are interleaved so machine load hits them alike; the
+ * figures are medians. Run: `deno run -A --unstable-net bench/thing_bench.ts` (native UDP; plain
+ * `-A` falls back to node:dgram) or `bun bench/thing_bench.ts`. About 40 s.
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import { once } from "node:events";
+import process from "node:process";
+import * as tls from "node:tls";
+import { connect, listen, type ThingClient, type ThingNode } from "../core/node.ts";
+import type { PluginList } from "../core/plugin.ts";
+import { ed25519KeyPair, nativeSuites } from "../plugins/thing/crypto/mod.ts";
+import { connection } from "../plugins/connection/mod.ts";
+import { hybrid, thing } from "../plugins/thing/mod.ts";
+import { detectRuntime } from "../transports/_runtime.ts";
+import { defaultUdpBinding, udp } from "../transports/udp/mod.ts";
+
+const HOST = "127.0.0.1";
+const ROUNDS = 5;
+const HANDSHAKE_MS = 400;
+const STREAM_MS = 300;
+const FIRST_BYTE_RUNS = 100;
+const identity = ed25519KeyPair(Uint8Array.from({ length: 32 }, (_, i) => i + 1));
+const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url));
+const tlsKey = fixture("tls_bench_key.pem");
+const tlsCert = fixture("tls_bench_cert.pem");
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type Dialect = (role: "client" | "server") => PluginList;
+const thingDialect: Dialect = (role) =>
+  role === "server" ? thing({ identity }) : thing({ serverKey: identity.publicKey });
+const hybridDialect: Dialect = (role) =>
+  role === "server" ? hybrid({ identity }) : hybrid({ serverKey: identity.publicKey });
+const plainDialect: Dialect = () => connection();
+
+function thingServer(dialect: Dialect): Promise<ThingNode> {
+  return listen({ transport: udp(), hostname: HOST, port: 0, plugins: dialect("server") });
+}
+
+function thingClient(port: number, dialect: Dialect): Promise<ThingClient> {
+  return connect({ transport: udp(), hostname: HOST, port, plugins: dialect("client") });
+}
+
+async function tlsServer(onSocket: (socket: tls.TLSSocket) => void): Promise<tls.Server> {
+  const server = tls.createServer(
+    { key: tlsKey, cert: tlsCert, minVersion: "TLSv1.3", maxVersion: "TLSv1.3" },
+    onSocket,
+  );
+  server.listen(0, HOST);
+  await once(server, "listening");
+  return server;
+}
+
+async function tlsClient(port: number): Promise<tls.TLSSocket> {
+  const socket = tls.connect({ host: HOST, port, ca: tlsCert, servername: "localhost" });
+  await once(socket, "secureConnect");
+  if (socket.getProtocol() !== "TLSv1.3") {
+    throw new Error(`Expected TLSv1.3, got ${socket.getProtocol()}`);
+  }
+  return socket;
+}
+
+async function tlsClose(socket: tls.TLSSocket): Promise<void> {
+  const closed = once(socket, "close");
+  socket.end();
+  await closed;
+}
+
+/** Connect-then-close loops, `parallel` at a time, for `ms`: completed connects per second. */
+async function handshakeRate(cycle: () => Promise<void>, parallel: number): Promise<number> {
+  let count = 0;
+  const start = performance.now();
+  const end = start + HANDSHAKE_MS;
+  await Promise.all(Array.from({ length: parallel }, async () => {
+    while (performance.now() < end) {
+      await cycle();
+      count++;
+    }
+  }));
+  return (count * 1000) / (performance.now() - start);
+}
+
+async function handshakes() {
+  const server = await thingServer(thingDialect);
+  const secure = await tlsServer((s) => s.on("error", () => {}).resume());
+  const port = (secure.address() as { port: number }).port;
+  const cases: Record<string, () => Promise<void>> = {
+    thing: async () => await (await thingClient(server.address.port, thingDialect)).close(),
+    tls: async () => await tlsClose(await tlsClient(port)),
+  };
+  const rates: Record<string, number[]> = {};
+  for (let round = 0; round <= ROUNDS; round++) {
+    for (const parallel of [1, 8]) {
+      for (const [name, cycle] of Object.entries(cases)) {
+        const rate = await handshakeRate(cycle, parallel);
+        if (round > 0) (rates[`${name}/${parallel}`] ??= []).push(rate);
+      }
+    }
+  }
+  await server.close();
+  secure.close();
+  return Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, median(v)]));
+}
+
+async function firstByte() {
+  const server = await thingServer(thingDialect);
+  server.on("message", ({ session, data }) => void session.send(data, { reliable: false }));
+  const secure = await tlsServer((s) => s.on("error", () => {}).on("data", (d) => s.write(d)));
+  const port = (secure.address() as { port: number }).port;
+  const one = new Uint8Array([42]);
+  const thingRuns: number[] = [];
+  const tlsRuns: number[] = [];
+  for (let i = 0; i < FIRST_BYTE_RUNS + 10; i++) {
+    let start = performance.now();
+    const client = await thingClient(server.address.port, thingDialect);
+    const echoed = new Promise((resolve) => client.on("message", resolve));
+    await client.send(one, { reliable: false });
+    await echoed;
+    if (i >= 10) thingRuns.push(performance.now() - start);
+    await client.close();
+    start = performance.now();
+    const socket = await tlsClient(port);
+    socket.write(one);
+    await once(socket, "data");
+    if (i >= 10) tlsRuns.push(performance.now() - start);
+    await tlsClose(socket);
+  }
+  await server.close();
+  secure.close();
+  return { thing: median(thingRuns), tls: median(tlsRuns) };
+}
+
+/** Messages completed per second with at most `window` in flight, for STREAM_MS. */
+async function paced(
+  sendOne: () => void,
+  done: { n: number; wake?: () => void },
+  window: number,
+): Promise<number> {
+  let sent = done.n;
+  const first = done.n;
+  const start = performance.now();
+  while (performance.now() - start < STREAM_MS) {
+    while (sent - done.n < window) {
+      sendOne();
+      sent++;
+    }
+    const progressed = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 20);
+      done.wake = () => {
+        if (sent - done.n > window / 2) return;
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+    done.wake = undefined;
+    if (!progressed) sent = done.n; // datagrams lost to a full socket buffer
+  }
+  return ((done.n - first) * 1000) / (performance.now() - start);
+}
+
+async function tlsStream(socket: tls.TLSSocket, chunk: Uint8Array, received: () => number) {
+  const first = received();
+  const start = performance.now();
+  while (performance.now() - start < STREAM_MS) {
+    if (!socket.write(chunk)) await once(socket, "drain");
+  }
+  const bytes = received() - first;
+  return bytes / ((performance.now() - start) / 1000);
+}
+
+async function throughput(size: number) {
+  const window = size <= 1024 ? 64 : 8;
+  const payload = new Uint8Array(size).fill(7);
+  const noack = { n: 0, wake: undefined as (() => void) | undefined };
+  const acked = { n: 0, wake: undefined as (() => void) | undefined };
+  const clear = { n: 0, wake: undefined as (() => void) | undefined };
+  const unsealed = await thingServer(plainDialect);
+  unsealed.on("message", () => (clear.n++, clear.wake?.()));
+  const unsealedClient = await thingClient(unsealed.address.port, plainDialect);
+  const plain = await thingServer(thingDialect);
+  plain.on("message", () => (noack.n++, noack.wake?.()));
+  const reliable = await thingServer(hybridDialect);
+  const plainClient = await thingClient(plain.address.port, thingDialect);
+  const reliableClient = await thingClient(reliable.address.port, hybridDialect);
+  let tlsBytes = 0;
+  const secure = await tlsServer((s) =>
+    s.on("error", () => {}).on("data", (d) => (tlsBytes += d.length))
+  );
+  const socket = await tlsClient((secure.address() as { port: number }).port);
+  let inFlight = 0;
+  const rates: Record<string, number[]> = { clear: [], noack: [], ack: [], tls: [] };
+  for (let round = 0; round <= ROUNDS; round++) {
+    const c = await paced(
+      () => void unsealedClient.send(payload, { reliable: false }).catch(() => {}),
+      clear,
+      window,
+    );
+    await sleep(30);
+    const n = await paced(
+      () => void plainClient.send(payload, { reliable: false }).catch(() => {}),
+      noack,
+      window,
+    );
+    await sleep(30);
+    const a = await paced(
+      () => {
+        inFlight++;
+        const settle = () => (inFlight--, acked.n++, acked.wake?.());
+        reliableClient.send(payload).then(settle, settle);
+      },
+      acked,
+      window,
+    );
+    while (inFlight > 0) await sleep(10);
+    const t = await tlsStream(socket, payload, () => tlsBytes);
+    await sleep(30);
+    if (round === 0) continue;
+    rates.clear!.push(c * size);
+    rates.noack!.push(n * size);
+    rates.ack!.push(a * size);
+    rates.tls!.push(t);
+  }
+  await Promise.all([
+    unsealedClient.close(),
+    plainClient.close(),
+    reliableClient.close(),
+    tlsClose(socket),
+  ]);
+  await Promise.all([unsealed.close(), plain.close(), reliable.close()]);
+  secure.close();
+  return {
+    clear: median(rates.clear!),
+    noack: median(rates.noack!),
+    ack: median(rates.ack!),
+    tls: median(rates.tls!),
+  };
+}
+
+const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
+const mb = (bytesPerSecond: number) => (bytesPerSecond / 1e6).toFixed(1);
+const ratio = (a: number, b: number) => (a / b).toFixed(2);
+
+const began = performance.now();
+console.log(
+  `# thing_bench: ${detectRuntime()} ${process.versions.bun ?? process.versions.deno ?? ""}, ` +
+    `udp binding ${defaultUdpBinding()}, native suites [${nativeSuites().join(", ")}]\n`,
+);
+const h = await handshakes();
+console.log("| handshakes/s | thing (UDP) | TLS 1.3 (TCP) | ratio |");
+console.log("| --- | ---: | ---: | ---: |");
+for (const p of [1, 8]) {
+  console.log(
+    `| ${p === 1 ? "one at a time" : "8 in flight"} | ${fmt(h[`thing/${p}`]!)} | ${
+      fmt(h[`tls/${p}`]!)
+    } | ${ratio(h[`thing/${p}`]!, h[`tls/${p}`]!)} |`,
+  );
+}
+const f = await firstByte();
+console.log("\n| connect-to-first-byte (median ms) | thing | TLS 1.3 | ratio |");
+console.log("| --- | ---: | ---: | ---: |");
+console.log(
+  `| connect, 1 byte out, echo back | ${f.thing.toFixed(2)} | ${f.tls.toFixed(2)} | ${
+    ratio(f.thing, f.tls)
+  } |`,
+);
+console.log(
+  "\n| throughput (MB/s) | unsealed DATA_NOACK (connection) | thing DATA_NOACK | hybrid DATA_ACK | TLS 1.3 stream | NOACK/TLS | ACK/TLS |",
+);
+console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+for (const size of [1024, 16 * 1024]) {
+  const t = await throughput(size);
+  console.log(
+    `| ${size / 1024} KiB | ${mb(t.clear)} | ${mb(t.noack)} | ${mb(t.ack)} | ${mb(t.tls)} | ${
+      ratio(t.noack, t.tls)
+    } | ${ratio(t.ack, t.tls)} |`,
+  );
+}
+console.log(`\n(${((performance.now() - began) / 1000).toFixed(1)} s)`);
