@@ -4,6 +4,7 @@
  * @module
  */
 import type { ParseArgsConfig } from "node:util";
+import { UsageError } from "./flags.ts";
 
 /** Flag values as parseArgs returns them. */
 export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -14,6 +15,10 @@ export interface CommandIo {
   out(line: string): void;
   /** Writes one line to stderr. */
   err(line: string): void;
+  /** Writes raw text to stderr (no newline added), for progress bars. */
+  status(text: string): void;
+  /** Whether stdout and stderr are terminals. */
+  tty: { out: boolean; err: boolean };
   /** Standard input. */
   stdin: NodeJS.ReadableStream;
   /** Aborted when the user asks the process to stop. */
@@ -39,6 +44,19 @@ export const commonOptions: Command["options"] = {
   help: { type: "boolean", short: "h" },
   verbose: { type: "boolean" },
 };
+
+/**
+ * Checks the count of positional arguments.
+ *
+ * @throws {UsageError} naming what was expected
+ */
+export function expectPositionals(positionals: string[], min: number, max: number, usage: string) {
+  if (positionals.length < min || positionals.length > max) {
+    throw new UsageError(
+      `Invalid arguments ${JSON.stringify(positionals)}: expected ${usage}`,
+    );
+  }
+}
 
 /** Describes a session in one short token: the first 8 hex digits of its client ID. */
 export function shortId(id: string): string {

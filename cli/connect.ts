@@ -1,15 +1,22 @@
 /**
- * `thing connect HOST:PORT`: connects, sends each stdin line as a reliable message (DATA_ACK in
- * the Connection dialect), prints what comes back, and says goodbye (DISCONNECT) on EOF or Ctrl-C.
+ * `thing connect HOST:PORT`: connects, sends each stdin line as a message (reliable where the
+ * dialect acknowledges, DATA_ACK; else DATA_NOACK), prints what comes back, and says goodbye
+ * (DISCONNECT, or CGB in the thing dialects) on EOF or Ctrl-C.
  *
  * @module
  */
 import { createInterface } from "node:readline";
-import { connect as connectNode } from "../core/node.ts";
 import { addressKey } from "../core/transport.ts";
 import { aborted, type Command, commonOptions, shortId } from "./command.ts";
-import { DialectFlag, flag, hostPort, TransportFlag, UsageError } from "./flags.ts";
-import { dialects, transports } from "./registry.ts";
+import {
+  clientHelp,
+  clientOptions,
+  endpointChoice,
+  endpointHelp,
+  endpointOptions,
+  serverAddress,
+  startClient,
+} from "./endpoints.ts";
 
 /** How long to wait after EOF for replies to the last lines, in ms. */
 const LINGER_MS = 1_000;
@@ -19,49 +26,37 @@ export const connect: Command = {
   summary: "connect to a server, send stdin lines, print replies",
   help: `Usage: thing connect HOST:PORT [flags]
 
-  --dialect NAME      protocol dialect (default connection)
-  --transport NAME    udp or tcp (default udp)
+${endpointHelp}
+${clientHelp}
+  --json              print each message received as {"customId", "data"}
   --verbose           show stack traces of errors
 
-Each line of standard input is sent as one reliable message; each message received is printed as
-one line. End of input or Ctrl-C disconnects.`,
-  options: {
-    ...commonOptions,
-    dialect: { type: "string", default: "connection" },
-    transport: { type: "string", default: "udp" },
-  },
+Each line of standard input is sent as one message (acknowledged, DATA_ACK, in the connection
+and hybrid dialects); each message received is printed as one line. End of input or Ctrl-C
+disconnects.`,
+  options: { ...commonOptions, ...endpointOptions, ...clientOptions, json: { type: "boolean" } },
   positionals: true,
   async run(values, positionals, io) {
-    if (positionals.length !== 1) {
-      throw new UsageError(
-        `Invalid arguments ${JSON.stringify(positionals)}: expected one HOST:PORT`,
-      );
-    }
-    const server = hostPort(positionals[0]);
-    if (server.port === 0) {
-      throw new UsageError(`Invalid port 0 in "${positionals[0]}": expected 1 to 65535`);
-    }
-    const dialect = flag("dialect", DialectFlag, values.dialect);
-    const transport = flag("transport", TransportFlag, values.transport);
-    const client = await connectNode({
-      transport: transports[transport]!.create(),
-      ...server,
-      plugins: dialects[dialect]!.plugins({}),
-    });
+    const server = serverAddress(positionals);
+    const choice = endpointChoice(values);
+    const json = values.json === true;
+    const client = await startClient(choice, server, values, io);
     const session = client.session;
     io.err(`connected to ${addressKey(server)} as session ${shortId(session.id)}`);
     let sent = 0;
     let received = 0;
     let caughtUp: (() => void) | undefined;
-    client.on("message", ({ data }) => {
-      io.out(new TextDecoder().decode(data));
+    client.on("message", ({ data, customId }) => {
+      const text = new TextDecoder().decode(data);
+      io.out(json ? JSON.stringify({ customId, data: text }) : text);
       if (++received >= sent) caughtUp?.();
     });
+    const reliable = choice.entry.reliable;
     const sends = new Set<Promise<void>>();
     const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
     lines.on("line", (line) => {
       sent++;
-      const sending: Promise<void> = client.send(new TextEncoder().encode(line))
+      const sending: Promise<void> = client.send(new TextEncoder().encode(line), { reliable })
         .catch((error: Error) => io.err(`send failed: ${error.message}`))
         .finally(() => sends.delete(sending));
       sends.add(sending);

@@ -30,6 +30,37 @@ const integerText = (min: number, max: number) =>
 export const PortFlag = integerText(0, 65_535);
 /** A duration in ms, 1 ms to 1 day. */
 export const MillisecondsFlag = integerText(1, 86_400_000);
+/** A whole number of ms from 0 (none) to 1 minute: `--delay`, `--jitter`. */
+export const DelayFlag = integerText(0, 60_000);
+/** A count from 1 to a million: `-c`, `--count`, `--burst`. */
+export const CountFlag = integerText(1, 1_000_000);
+/** A payload size in bytes: 0 to the largest payload, 65,443. */
+export const SizeFlag = integerText(0, 65_443);
+/** A random seed: 0 to 2^32 − 1. */
+export const SeedFlag = integerText(0, 4_294_967_295);
+
+const PROBABILITY = "a probability from 0 to 1 such as 0.05, or a percentage such as 5%";
+/** A probability, `0.05` or `5%`, as a number from 0 to 1. */
+export const ProbabilityFlag = v.pipe(
+  v.string(),
+  v.regex(/^(\d+(\.\d+)?%|\d*\.?\d+)$/, PROBABILITY),
+  v.transform((text) => text.endsWith("%") ? Number(text.slice(0, -1)) / 100 : Number(text)),
+  v.number(),
+  v.minValue(0, PROBABILITY),
+  v.maxValue(1, PROBABILITY),
+);
+
+/** `--blackhole ON_MS/OFF_MS`: a period dropping everything, then a period passing it. */
+export const BlackholeFlag = v.pipe(
+  v.string(),
+  v.regex(/^\d+\/\d+$/, "ON_MS/OFF_MS such as 500/2000 (drop all for 500 ms of every 2.5 s)"),
+  v.transform((text) => text.split("/").map(Number) as [number, number]),
+  v.check(
+    ([on, off]) => on > 0 && off > 0 && on + off <= 3_600_000,
+    "ON_MS/OFF_MS with both above 0 and a cycle of at most an hour",
+  ),
+);
+
 /** `--host`: a host name or IP literal. */
 export const HostFlag = v.pipe(
   v.string(),
@@ -47,6 +78,17 @@ export const TransportFlag = v.pipe(
 );
 
 /**
+ * Checks an optional flag: `undefined` when it was not given.
+ */
+export function optionalFlag<S extends v.GenericSchema>(
+  name: string,
+  schema: S,
+  value: unknown,
+): v.InferOutput<S> | undefined {
+  return value === undefined ? undefined : flag(name, schema, value);
+}
+
+/**
  * Checks one flag's value, throwing a UsageError that names the flag, the value and what it
  * should be.
  */
@@ -62,12 +104,17 @@ export function flag<S extends v.GenericSchema>(
   );
 }
 
-/** Splits `HOST:PORT` (or `[IPv6]:PORT`). */
-export function hostPort(text: string | undefined): { hostname: string; port: number } {
+/** Splits `HOST:PORT` (or `[IPv6]:PORT`); `name` is the flag it came from, if any. */
+export function hostPort(
+  text: string | undefined,
+  name?: string,
+): { hostname: string; port: number } {
   const match = text === undefined ? null : /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text);
   if (!match) {
     throw new UsageError(
-      `Invalid address ${JSON.stringify(text ?? "")}: expected HOST:PORT such as 127.0.0.1:7777`,
+      `Invalid ${name === undefined ? "address" : `--${name}`} ${
+        JSON.stringify(text ?? "")
+      }: expected HOST:PORT such as 127.0.0.1:7777`,
     );
   }
   return {

@@ -6,23 +6,61 @@
  *
  * @module
  */
+import { realpathSync } from "node:fs";
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import type { Command } from "./command.ts";
+import { bench } from "./bench.ts";
+import type { Command, CommandIo } from "./command.ts";
 import { connect } from "./connect.ts";
 import { demo } from "./demo.ts";
 import { UsageError } from "./flags.ts";
+import { inspect } from "./inspect.ts";
+import { keygen } from "./keygen.ts";
+import { colorsWanted } from "./output.ts";
+import { ping } from "./ping.ts";
+import { relay } from "./relay.ts";
 import { serve } from "./serve.ts";
+import { VERSION, version } from "./version.ts";
 
 /** Every subcommand by name; add a command here. */
-export const commands: Record<string, Command> = { serve, connect, demo };
+export const commands: Record<string, Command> = {
+  serve,
+  connect,
+  ping,
+  bench,
+  inspect,
+  relay,
+  keygen,
+  demo,
+  version,
+};
 
 function usage(): string {
-  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  const width = Math.max(...Object.keys(commands).map((name) => name.length), 4);
   const list = Object.entries(commands)
     .map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`)
     .join("\n");
-  return `Usage: thing <command> [flags]\n\nCommands:\n${list}\n\nthing <command> --help shows its flags.`;
+  return `thing ${VERSION}: build and test packet protocols over UDP, TCP and WebSocket
+
+Usage: thing <command> [flags]
+
+Commands:
+${list}
+  ${"help".padEnd(width)}  show this list, or a command's flags (thing help <command>)
+
+Run 'thing <command> --help' for a command's flags. Exit codes: 0 ok, 1 failure, 2 bad usage.`;
+}
+
+function standardIo(signal: AbortSignal): CommandIo {
+  return {
+    out: (line) => void process.stdout.write(`${line}\n`),
+    err: (line) => void process.stderr.write(`${line}\n`),
+    status: (text) => void process.stderr.write(text),
+    stdin: process.stdin,
+    signal,
+    tty: { out: colorsWanted(process.stdout.isTTY), err: process.stderr.isTTY === true },
+  };
 }
 
 /**
@@ -38,21 +76,25 @@ export async function main(argv: string[]): Promise<number> {
   const verbose = rest.includes("--verbose");
   const stopper = new AbortController();
   const stop = () => stopper.abort();
-  const io = {
-    out: (line: string) => void process.stdout.write(`${line}\n`),
-    err: (line: string) => void process.stderr.write(`${line}\n`),
-    stdin: process.stdin,
-    signal: stopper.signal,
-  };
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    io.out(usage());
-    return name === undefined ? 2 : 0;
-  }
-  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
-  if (!command) {
-    io.err(`Unknown command "${name}": expected one of ${Object.keys(commands).join(", ")}`);
+  const io = standardIo(stopper.signal);
+  if (name === undefined) {
+    io.err(usage());
     return 2;
   }
+  if (name === "--help" || name === "-h" || name === "help") {
+    const topic = name === "help" ? rest[0] : undefined;
+    if (topic === undefined) {
+      io.out(usage());
+      return 0;
+    }
+    const command = Object.hasOwn(commands, topic) ? commands[topic] : undefined;
+    if (!command) return unknown(topic, io);
+    io.out(command.help);
+    return 0;
+  }
+  if (name === "--version" || name === "-V") return await version.run({}, [], io);
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!command) return unknown(name, io);
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
   try {
@@ -86,6 +128,31 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
+function unknown(name: string, io: CommandIo): number {
+  io.err(
+    `Unknown command "${name}": expected one of ${
+      Object.keys(commands).join(", ")
+    }, help; run 'thing help'`,
+  );
+  return 2;
+}
+
+/**
+ * Whether this module is the program's entry point. Deno and Bun say so in `import.meta.main`;
+ * Node 20 lacks it, so compare the script path (through the npm bin symlink) with this file.
+ */
+function isEntryPoint(): boolean {
+  const meta = import.meta as ImportMeta & { main?: boolean };
+  if (typeof meta.main === "boolean") return meta.main;
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
   process.exit(await main(process.argv.slice(2)));
 }

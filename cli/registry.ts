@@ -6,20 +6,32 @@
  */
 import type { PluginList } from "../core/plugin.ts";
 import type { Transport } from "../core/transport.ts";
-import { connection } from "../plugins/connection/mod.ts";
+import { connection, type DataOptions } from "../plugins/connection/mod.ts";
+import { hybrid, type Identity, thing } from "../plugins/thing/mod.ts";
 import { tcp } from "../transports/tcp/mod.ts";
 import { udp } from "../transports/udp/mod.ts";
+import { websocket } from "../transports/websocket/mod.ts";
 
 /** Settings a command passes to every dialect; each dialect uses the ones it understands. */
 export interface DialectSettings {
-  /** Server: session idle timeout in ms. */
+  /** Session idle timeout (connection) or TTL (thing, hybrid), in ms. */
   timeout?: number;
+  /** Server: the identity (thing, hybrid). */
+  identity?: Identity;
+  /** Client: the server key to pin, base64url or key file text (thing, hybrid). */
+  serverKey?: string;
+  /** Options for the Connection data plugin (connection, hybrid), e.g. `maxRetransmits`. */
+  data?: DataOptions;
 }
 
 /** A dialect the CLI can run. */
 export interface DialectEntry {
   /** One line for `--help`. */
   summary: string;
+  /** Whether `send({ reliable: true })` works (DATA_ACK, resolved on ACK). */
+  reliable: boolean;
+  /** Whether a server needs an identity key (`--key`). */
+  identity: boolean;
   /** Builds the plugin list for one endpoint. */
   plugins(settings: DialectSettings): PluginList;
 }
@@ -32,11 +44,34 @@ export interface TransportEntry {
   create(): Transport;
 }
 
+function thingOptions(settings: DialectSettings) {
+  return {
+    ...(settings.timeout === undefined ? {} : { ttl: settings.timeout }),
+    ...(settings.identity === undefined ? {} : { identity: settings.identity }),
+    ...(settings.serverKey === undefined ? {} : { serverKey: settings.serverKey }),
+  };
+}
+
 /** Dialects by `--dialect` name. */
 export const dialects: Record<string, DialectEntry> = {
   connection: {
     summary: "the Connection draft: HELLO, PING, DATA_ACK/DATA_NOACK, DISCONNECT (unencrypted)",
-    plugins: ({ timeout }) => connection(timeout === undefined ? {} : { timeout }),
+    reliable: true,
+    identity: false,
+    plugins: ({ timeout, data }) =>
+      connection({ ...(timeout === undefined ? {} : { timeout }), ...data }),
+  },
+  thing: {
+    summary: "the Thing handshake, sealed datagrams (DATA_NOACK only), heartbeats",
+    reliable: false,
+    identity: true,
+    plugins: (settings) => thing(thingOptions(settings)),
+  },
+  hybrid: {
+    summary: "the Thing handshake and encryption with the Connection data plugin (DATA_ACK)",
+    reliable: true,
+    identity: true,
+    plugins: (settings) => hybrid({ ...thingOptions(settings), ...settings.data }),
   },
 };
 
@@ -44,4 +79,5 @@ export const dialects: Record<string, DialectEntry> = {
 export const transports: Record<string, TransportEntry> = {
   udp: { summary: "UDP datagrams", create: () => udp() },
   tcp: { summary: "TCP, length-prefixed frames", create: () => tcp() },
+  ws: { summary: "WebSocket, one packet per binary message at /thing", create: () => websocket() },
 };

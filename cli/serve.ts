@@ -1,76 +1,143 @@
 /**
  * `thing serve`: runs a server — by default an echo server that sends every message back to its
  * sender as the same kind of packet on the same custom ID — and logs one line per session event.
+ * Optional structured logs (`--log-level`, `--log-format`) and the admin API (`--admin`).
  *
  * @module
  */
-import { listen } from "../core/node.ts";
+import * as v from "valibot";
+import type { Plugin } from "../core/plugin.ts";
 import { addressKey } from "../core/transport.ts";
+import { type AdminServer, startAdmin } from "../plugins/admin/mod.ts";
+import { configureThingLogging, LOG_LEVELS, logging } from "../plugins/logging/mod.ts";
+import { metrics } from "../plugins/metrics/mod.ts";
 import { aborted, type Command, commonOptions, shortId } from "./command.ts";
-import { DialectFlag, flag, HostFlag, MillisecondsFlag, PortFlag, TransportFlag } from "./flags.ts";
-import { dialects, transports } from "./registry.ts";
+import {
+  endpointChoice,
+  endpointHelp,
+  endpointOptions,
+  serverIdentity,
+  startServer,
+} from "./endpoints.ts";
+import { flag, HostFlag, hostPort, optionalFlag, PortFlag } from "./flags.ts";
+
+const LogLevelFlag = v.picklist(LOG_LEVELS, `one of ${LOG_LEVELS.join(", ")}`);
+const LogFormatFlag = v.picklist(["pretty", "json"], "pretty or json");
+const TokenFlag = v.pipe(
+  v.string(),
+  v.regex(/^[\x21-\x7e]{8,}$/, "at least 8 printable characters without spaces"),
+);
 
 /** The `serve` command. */
 export const serve: Command = {
   summary: "run a server (an echo server unless --no-echo)",
   help: `Usage: thing serve [flags]
 
-  --dialect NAME      protocol dialect (default connection)
-  --transport NAME    udp or tcp (default udp)
+${endpointHelp}
   --host HOST         address to bind (default 127.0.0.1)
   --port PORT         port to bind, 0 for any (default 7777)
-  --timeout MS        session idle timeout in ms (default 15000)
+  --key FILE          server identity from thing keygen (thing, hybrid; default: a throwaway one)
   --no-echo           do not send messages back
-  --verbose           show stack traces of errors`,
+  --json              print session events as JSON lines
+  --log-level LEVEL   structured logs on stderr: ${LOG_LEVELS.join(", ")}
+  --log-format FMT    pretty or json (default: pretty on a terminal, json otherwise)
+  --admin HOST:PORT   serve the admin API and dashboard there (e.g. 127.0.0.1:9090)
+  --admin-token TOKEN bearer token for the admin API (default: a random one, printed)
+  --verbose           show stack traces of errors
+
+Ctrl-C closes every session (REJECT or SFL) and stops.`,
   options: {
     ...commonOptions,
-    dialect: { type: "string", default: "connection" },
-    transport: { type: "string", default: "udp" },
+    ...endpointOptions,
     host: { type: "string", default: "127.0.0.1" },
     port: { type: "string", default: "7777" },
-    timeout: { type: "string" },
+    key: { type: "string" },
     "no-echo": { type: "boolean", default: false },
+    json: { type: "boolean" },
+    "log-level": { type: "string" },
+    "log-format": { type: "string" },
+    admin: { type: "string" },
+    "admin-token": { type: "string" },
   },
   async run(values, _positionals, io) {
-    const dialect = flag("dialect", DialectFlag, values.dialect);
-    const transport = flag("transport", TransportFlag, values.transport);
+    const choice = endpointChoice(values);
     const hostname = flag("host", HostFlag, values.host);
     const port = flag("port", PortFlag, values.port);
-    const timeout = values.timeout === undefined
-      ? undefined
-      : flag("timeout", MillisecondsFlag, values.timeout);
+    const level = optionalFlag("log-level", LogLevelFlag, values["log-level"]);
+    const format = optionalFlag("log-format", LogFormatFlag, values["log-format"]);
+    const admin = values.admin === undefined ? undefined : hostPort(String(values.admin), "admin");
+    const token = optionalFlag("admin-token", TokenFlag, values["admin-token"]);
+    const json = values.json === true;
     const echo = values["no-echo"] !== true;
-    const server = await listen({
-      transport: transports[transport]!.create(),
-      hostname,
-      port,
-      plugins: dialects[dialect]!.plugins({ timeout }),
-    });
-    const where = (peer: { hostname: string; port: number }) => addressKey(peer);
-    server.on(
-      "session",
-      ({ session }) => io.out(`session ${shortId(session.id)} open from ${where(session.peer)}`),
-    );
-    server.on(
-      "close",
-      ({ session, reason }) => io.out(`session ${shortId(session.id)} closed: ${reason}`),
-    );
+    const key = values.key === undefined ? undefined : String(values.key);
+    const identity = await serverIdentity(choice, key, io);
+    const extra: Plugin[] = [];
+    if (level !== undefined || format !== undefined) {
+      await configureThingLogging({ level: level ?? "info", format: format ?? "auto" });
+      extra.push(logging());
+    }
+    const stats = admin === undefined ? undefined : metrics();
+    if (stats !== undefined) extra.push(stats);
+
+    const server = await startServer(choice, { hostname, port }, { identity }, extra);
+    const event = (name: string, fields: Record<string, unknown>, text: string) =>
+      io.out(json ? JSON.stringify({ event: name, ...fields }) : text);
+    server.on("session", ({ session }) =>
+      event(
+        "open",
+        { session: session.id, peer: addressKey(session.peer) },
+        `session ${shortId(session.id)} open from ${addressKey(session.peer)}`,
+      ));
+    server.on("close", ({ session, reason }) =>
+      event(
+        "close",
+        { session: session.id, reason },
+        `session ${shortId(session.id)} closed: ${reason}`,
+      ));
     server.on("error", ({ error }) => io.err(`error: ${error.message}`));
     if (echo) {
       server.on("message", ({ session, data, customId, reliable }) => {
-        session.send(data, { customId, reliable }).catch((error: Error) =>
-          io.err(`echo to ${shortId(session.id)} failed: ${error.message}`)
-        );
+        session.send(data, { customId, reliable }).catch((error: Error) => {
+          // A session that ended meanwhile is no news: its close was logged.
+          if (session.state !== "closed") {
+            io.err(`echo to ${shortId(session.id)} failed: ${error.message}`);
+          }
+        });
       });
     }
-    io.out(
-      `listening on ${transport} ${where(server.address)} (dialect ${dialect}, echo ${
-        echo ? "on" : "off"
-      }); Ctrl-C to stop`,
-    );
-    await aborted(io.signal);
-    await server.close();
-    io.out("stopped");
+    let adminServer: AdminServer | undefined;
+    try {
+      if (admin !== undefined) {
+        adminServer = await startAdmin({
+          endpoint: server.endpoint,
+          metrics: stats,
+          ...admin,
+          ...(token === undefined ? {} : { token }),
+        });
+        event(
+          "admin",
+          { url: adminServer.url, dashboard: adminServer.dashboardUrl },
+          `admin API on ${adminServer.url} (dashboard: ${adminServer.dashboardUrl})`,
+        );
+      }
+      event(
+        "listening",
+        {
+          transport: choice.transport,
+          address: addressKey(server.address),
+          dialect: choice.dialect,
+          echo,
+        },
+        `listening on ${choice.transport} ${
+          addressKey(server.address)
+        } (dialect ${choice.dialect}, echo ${echo ? "on" : "off"}); Ctrl-C to stop`,
+      );
+      await aborted(io.signal);
+    } finally {
+      await adminServer?.close();
+      await server.close();
+    }
+    event("stopped", {}, "stopped");
     return 0;
   },
 };

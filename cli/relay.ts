@@ -1,0 +1,122 @@
+/**
+ * `thing relay LISTEN_PORT TARGET_HOST:PORT`: a UDP impairment proxy on loopback — loss (in
+ * bursts), duplication, reordering, corruption, delay, jitter and a periodic blackhole, seeded so
+ * a run can be replayed — for watching an application on a bad network where `netem` is missing.
+ *
+ * @module
+ */
+import { addressKey } from "../core/transport.ts";
+import { aborted, type Command, commonOptions, expectPositionals } from "./command.ts";
+import {
+  BlackholeFlag,
+  CountFlag,
+  DelayFlag,
+  flag,
+  HostFlag,
+  hostPort,
+  optionalFlag,
+  PortFlag,
+  ProbabilityFlag,
+  SeedFlag,
+} from "./flags.ts";
+import { table } from "./output.ts";
+import type { RelayCounts } from "./relay_model.ts";
+import { startRelay } from "./relay_proxy.ts";
+
+/** The `relay` command. */
+export const relay: Command = {
+  summary: "a UDP proxy that loses, duplicates, reorders, corrupts and delays packets",
+  help: `Usage: thing relay LISTEN_PORT TARGET_HOST:PORT [flags]
+
+Listens on 127.0.0.1:LISTEN_PORT (0 for any) and forwards to TARGET_HOST:PORT, impairing both
+directions alike (each with its own random stream):
+
+  --loss P            chance a packet is lost (0.05 or 5%)
+  --burst N           each loss drops N packets in a row (default 1)
+  --dup P             chance a packet arrives twice
+  --reorder P         chance a packet is held back so later ones pass it
+  --delay MS          one-way delay
+  --jitter MS         extra delay, uniform in [0, MS)
+  --corrupt P         chance one bit of a packet is flipped
+  --blackhole ON/OFF  drop everything for ON ms after every OFF ms (e.g. 500/2000)
+  --seed N            seed of every random decision (default 1): the same seed, the same fates
+  --host HOST         address to listen on (default 127.0.0.1)
+  --json              print the final counts as JSON
+
+Ctrl-C stops and prints what the relay did.`,
+  options: {
+    ...commonOptions,
+    loss: { type: "string" },
+    burst: { type: "string" },
+    dup: { type: "string" },
+    reorder: { type: "string" },
+    delay: { type: "string" },
+    jitter: { type: "string" },
+    corrupt: { type: "string" },
+    blackhole: { type: "string" },
+    seed: { type: "string", default: "1" },
+    host: { type: "string", default: "127.0.0.1" },
+    json: { type: "boolean" },
+  },
+  positionals: true,
+  async run(values, positionals, io) {
+    expectPositionals(positionals, 2, 2, "LISTEN_PORT TARGET_HOST:PORT");
+    const port = flag("port", PortFlag, positionals[0]);
+    const target = hostPort(positionals[1]);
+    const hostname = flag("host", HostFlag, values.host);
+    const p = (name: string) => optionalFlag(name, ProbabilityFlag, values[name]);
+    const impairment = {
+      seed: flag("seed", SeedFlag, values.seed),
+      ...defined("loss", p("loss")),
+      ...defined("burst", optionalFlag("burst", CountFlag, values.burst)),
+      ...defined("duplicate", p("dup")),
+      ...defined("reorder", p("reorder")),
+      ...defined("corrupt", p("corrupt")),
+      ...defined("delay", optionalFlag("delay", DelayFlag, values.delay)),
+      ...defined("jitter", optionalFlag("jitter", DelayFlag, values.jitter)),
+      ...defined("blackhole", optionalFlag("blackhole", BlackholeFlag, values.blackhole)),
+    };
+    const relayed = await startRelay({ listen: { hostname, port }, target, impairment });
+    const settings = Object.entries(impairment)
+      .map(([key, value]) => `${key} ${Array.isArray(value) ? value.join("/") : value}`)
+      .join(", ");
+    const json = values.json === true;
+    if (json) {
+      io.out(JSON.stringify({
+        event: "relaying",
+        listen: addressKey(relayed.address),
+        target: addressKey(target),
+        impairment,
+      }));
+    } else {
+      io.out(
+        `relaying udp ${addressKey(relayed.address)} -> ${
+          addressKey(target)
+        } (${settings}); Ctrl-C to stop`,
+      );
+    }
+    await aborted(io.signal);
+    await relayed.close();
+    const { upstream, downstream } = relayed;
+    if (json) {
+      io.out(JSON.stringify({ event: "stopped", clients: relayed.clients, upstream, downstream }));
+    } else {
+      io.out(counts(upstream, downstream, relayed.clients));
+    }
+    return 0;
+  },
+};
+
+function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function counts(up: RelayCounts, down: RelayCounts, clients: number): string {
+  const keys = Object.keys(up) as (keyof RelayCounts)[];
+  return `stopped after ${clients} client(s)\n${
+    table([
+      ["packets", "client->target", "target->client"],
+      ...keys.map((key) => [key, String(up[key]), String(down[key])]),
+    ])
+  }`;
+}
