@@ -65,11 +65,6 @@ export class ClientHandshake {
     return this.#step === "finish";
   }
 
-  /** Whether the handshake waits for SCC. */
-  get awaitingConfirm(): boolean {
-    return this.#step === "confirm";
-  }
-
   /** Sends CHI and arms the handshake timeout. */
   start(): void {
     const { api, config } = this.#host;

@@ -58,11 +58,6 @@ export class Sealer {
     this.#aead = createAead(options.suite, options.key, options);
   }
 
-  /** The current key phase (0 or 1). */
-  get phase(): number {
-    return this.#phase;
-  }
-
   /** Encrypts `packet.payload` in place of the packet and sets its key phase bit. */
   seal(packet: Packet): void {
     if (this.#used >= this.#options.rekeyAfter) {
@@ -97,11 +92,6 @@ export class Opener {
     this.#key = options.key;
     this.#aead = createAead(options.suite, options.key, options);
     this.#window = new ReplayWindow(windowSize);
-  }
-
-  /** The highest order count accepted so far. */
-  get highest(): number {
-    return this.#window.highest;
   }
 
   /**

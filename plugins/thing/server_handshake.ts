@@ -50,11 +50,6 @@ export class ServerHandshakes {
     this.#jar = new CookieJar(host.api.clock, host.api.random, host.config.cookieLifetime);
   }
 
-  /** Handshakes started and not yet finished or abandoned. */
-  get halfOpen(): number {
-    return this.#halfOpen.size;
-  }
-
   /** Forgets `session` as half-open (it finished or closed). */
   settle(session: Session): void {
     this.#halfOpen.delete(session);
@@ -124,16 +119,6 @@ export class ServerHandshake {
   /** The session this handshake establishes. */
   get session(): Session {
     return this.#session;
-  }
-
-  /** Whether the handshake waits for CCC. */
-  get awaitingConfirm(): boolean {
-    return this.#step === "confirm";
-  }
-
-  /** Whether the handshake has finished. */
-  get done(): boolean {
-    return this.#step === "done";
   }
 
   /** Chooses the suite, signs the transcript and sends SHI + SDH. */
