@@ -38,6 +38,45 @@ export interface Cli {
   exited(ms?: number): Promise<number | null>;
 }
 
+/** What a finished CLI run printed, and its exit code. */
+export interface Finished {
+  /** Exit code (null when killed). */
+  code: number | null;
+  /** Everything written to stdout. */
+  stdout: string;
+  /** Everything written to stderr. */
+  stderr: string;
+}
+
+/** Runs `thing <args>` to the end (with `stdin` as input, if given), within `ms`. */
+export async function run(
+  runtime: Runtime,
+  args: string[],
+  stdin = "",
+  ms = 4_000,
+): Promise<Finished> {
+  const cli = thing(runtime, args);
+  cli.child.stdin!.end(stdin);
+  const code = await cli.exited(ms);
+  return { code, stdout: cli.stdout(), stderr: cli.stderr() };
+}
+
+/** Starts `thing serve --port 0 <args>` and resolves with the process and its port. */
+export async function serveOn(
+  runtime: Runtime,
+  args: string[] = [],
+): Promise<{ server: Cli; port: number }> {
+  const server = thing(runtime, ["serve", "--port", "0", ...args]);
+  const [, port] = await server.waitFor(/listening on \w+ 127\.0\.0\.1:(\d+)/, 4_000);
+  return { server, port: Number(port) };
+}
+
+/** Stops a server with Ctrl-C and resolves with its exit code. */
+export async function stop(server: Cli): Promise<number | null> {
+  server.signal("SIGINT");
+  return await server.exited(4_000);
+}
+
 /** Starts `thing <args>` under `runtime`. */
 export function thing(runtime: Runtime, args: string[]): Cli {
   const command = runtime === "deno" ? bin("deno") : bin("bun");

@@ -1,0 +1,79 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { here, run, serveOn, stop, there } from "./_spawn.ts";
+
+describe(`thing bench (${here})`, () => {
+  it("--local --json: every message confirmed, latency figures, progress on stderr only", async () => {
+    const { code, stdout, stderr } = await run(here, [
+      "bench",
+      "--local",
+      "--count",
+      "400",
+      "--rounds",
+      "20",
+      "--json",
+    ]);
+    assert.equal(code, 0, stderr);
+    const result = JSON.parse(stdout);
+    assert.equal(result.local, true);
+    assert.equal(result.dialect, "connection");
+    assert.equal(result.throughput.sent, 400);
+    assert.equal(result.throughput.confirmed, 400);
+    assert.ok(result.throughput.messagesPerSecond > 0);
+    assert.equal(
+      Math.round(result.throughput.bytesPerSecond),
+      Math.round(result.throughput.messagesPerSecond * 1024),
+    );
+    assert.equal(result.latencyMs.rounds, 20);
+    assert.ok(result.latencyMs.min <= result.latencyMs.p50);
+    assert.ok(result.latencyMs.p50 <= result.latencyMs.p99);
+    assert.match(stderr, /^bench \[#{24}\] 100% 420\/420, [\d,]+\/s done$/m);
+  });
+
+  it("the thing dialect counts echoes; the table names its figures", async () => {
+    const { code, stdout, stderr } = await run(here, [
+      "bench",
+      "--local",
+      "--dialect",
+      "thing",
+      "--count",
+      "300",
+      "--rounds",
+      "10",
+      "--size",
+      "200",
+    ]);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^thing bench: thing over udp to 127\.0\.0\.1:\d+ \(local\)$/m);
+    assert.match(stdout, /^messages\s+300 of 300 × 200 B$/m);
+    assert.match(stdout, /^throughput\s+[\d,]+ msg\/s$/m);
+    assert.match(stdout, /^latency p99\s+[\d.]+ ms$/m);
+  });
+
+  it(`against a running server (${there} → ${here}) over TCP`, async () => {
+    const { server, port } = await serveOn(here, ["--transport", "tcp", "--no-echo"]);
+    try {
+      const { code, stdout, stderr } = await run(there, [
+        "bench",
+        `127.0.0.1:${port}`,
+        "--transport",
+        "tcp",
+        "--count",
+        "300",
+        "--rounds",
+        "10",
+        "--json",
+      ]);
+      assert.equal(code, 0, stderr);
+      assert.equal(JSON.parse(stdout).throughput.confirmed, 300);
+    } finally {
+      assert.equal(await stop(server), 0);
+    }
+  });
+
+  it("HOST:PORT and --local together is a usage error", async () => {
+    const { code, stderr } = await run(here, ["bench", "127.0.0.1:7777", "--local"]);
+    assert.equal(code, 2);
+    assert.match(stderr, /expected HOST:PORT or --local, not both/);
+  });
+});
