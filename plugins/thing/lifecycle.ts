@@ -10,6 +10,7 @@ import { TimeoutError } from "../../core/errors.ts";
 import { PacketType } from "../../core/packet.ts";
 import type { Session } from "../../core/session.ts";
 import { backoff, type ThingHost, Timers } from "./host.ts";
+import { MIN_TTL } from "./options.ts";
 
 /** SFL reason byte: the client sent no heartbeat within the TTL. */
 export const SFL_TTL_EXPIRED = 1;
@@ -41,7 +42,10 @@ export class Lifecycle {
   /** Starts the heartbeat (client) and the TTL (both sides) of a session whose handshake ended. */
   start(session: Session, serverTtl: number): void {
     const { api, config } = this.#host;
-    const ttl = api.role === "client" ? Math.min(config.ttl, serverTtl || config.ttl) : config.ttl;
+    // The server's TTL comes off the wire: never below MIN_TTL, or heartbeats would spin.
+    const ttl = api.role === "client"
+      ? Math.max(MIN_TTL, Math.min(config.ttl, serverTtl))
+      : config.ttl;
     const state: LifeState = {
       ttl,
       lastSeen: api.clock.now(),

@@ -73,6 +73,9 @@ export interface ThingConfig {
   implementation: ImplementationChoice;
 }
 
+/** The shortest TTL, in ms; a server's TTL below it is raised to it (heartbeats every 10 ms). */
+export const MIN_TTL = 30;
+
 const KEY_TEXT = /^[A-Za-z0-9_-]{43}$/;
 const duration = (min: number) =>
   v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(2 ** 31));
@@ -90,7 +93,7 @@ const OptionsSchema = v.strictObject({
   suites: v.optional(
     v.pipe(v.array(v.picklist(CIPHER_SUITES)), v.minLength(1, "offer at least one suite")),
   ),
-  ttl: v.optional(duration(30)),
+  ttl: v.optional(duration(MIN_TTL)),
   handshakeTimeout: v.optional(duration(10)),
   retransmitTimeout: v.optional(duration(1)),
   cookieThreshold: v.optional(
