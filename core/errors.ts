@@ -28,7 +28,8 @@ export type ThingErrorCode =
   | "THING_ERR_TRANSPORT"
   | "THING_ERR_ADDRESS_IN_USE"
   | "THING_ERR_PACKET_TOO_LARGE"
-  | "THING_ERR_CLOSED";
+  | "THING_ERR_CLOSED"
+  | "THING_ERR_STREAM_RESET";
 
 /** Options shared by every Thing error. */
 export interface ThingErrorOptions {
