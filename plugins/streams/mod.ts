@@ -1,0 +1,31 @@
+/**
+ * The streams plugin: QUIC-style reliable, ordered, multiplexed streams, unreliable datagrams,
+ * loss recovery (RFC 9002), NewReno congestion control with pacing, flow control and connection
+ * migration over any dialect's sessions. Applications use `streamSession(session)`, shaped like
+ * WebTransport.
+ *
+ * @module
+ */
+export { streams, STREAMS_PLUGIN } from "./plugin.ts";
+export {
+  type CloseInfo,
+  type DatagramDuplex,
+  StreamSession,
+  streamSession,
+} from "./stream_session.ts";
+export type { BidirectionalStream } from "./web_stream.ts";
+export { codeOf, StreamError } from "./errors.ts";
+export {
+  INITIAL_MAX_DATA,
+  INITIAL_MAX_STREAM_DATA,
+  type StreamsConfig,
+  type StreamsOptions,
+} from "./options.ts";
+export {
+  type CongestionController,
+  type CongestionFactory,
+  NewReno,
+  newReno,
+} from "./congestion.ts";
+export type { ConnectionStats } from "./connection.ts";
+export { FrameType } from "./frames.ts";

@@ -1,0 +1,118 @@
+/**
+ * `streams(options)`: reliable, ordered, multiplexed streams, datagrams and connection migration
+ * over any dialect's sessions, as one plugin. It uses only the core Session API, so it runs over
+ * the Thing dialect (sealed: put `thingSession()` first) or any other that opens sessions.
+ *
+ * @module
+ */
+import { DecodeError, SessionError } from "../../core/errors.ts";
+import type { PacketContext } from "../../core/context.ts";
+import type { Plugin, PluginApi } from "../../core/plugin.ts";
+import type { Session } from "../../core/session.ts";
+import type { PeerAddress } from "../../core/transport.ts";
+import { StreamConnection } from "./connection.ts";
+import { decodePathData, FrameType } from "./frames.ts";
+import { parseStreamsOptions, type StreamsConfig, type StreamsOptions } from "./options.ts";
+import { PathValidator } from "./path.ts";
+import { attachStreamSession, type StreamSession } from "./stream_session.ts";
+
+/** The name of the streams plugin. */
+export const STREAMS_PLUGIN = "streams";
+
+declare module "../../core/events.ts" {
+  interface ThingEvents {
+    /** A session moved to a new, validated address. */
+    migrate: { session: Session; from: PeerAddress; to: PeerAddress };
+  }
+}
+
+/**
+ * The streams plugin. Options are validated here, once.
+ *
+ * @throws {RangeError} for an option out of range
+ * @example
+ * ```ts ignore
+ * const server = await listen({ transport: udp(), plugins: [thingSession({ identity }), streams()] });
+ * server.on("session", async ({ session }) => {
+ *   for await (const stream of streamSession(session).incomingBidirectionalStreams) echo(stream);
+ * });
+ * ```
+ */
+export function streams(options?: StreamsOptions): Plugin {
+  const config = parseStreamsOptions(options);
+  return {
+    name: STREAMS_PLUGIN,
+    seed: options ?? null,
+    setup: (api) => setupStreams(api, config),
+  };
+}
+
+function setupStreams(api: PluginApi, config: StreamsConfig): void {
+  const connections = new WeakMap<Session, { conn: StreamConnection; app: StreamSession }>();
+  const connectionOf = (session: Session) => {
+    let found = connections.get(session);
+    if (!found) {
+      const conn = new StreamConnection(wireOf(api, session), config, api.role === "client");
+      const app = attachStreamSession(session, conn, config.sendBuffer, config.datagramQueue);
+      found = { conn, app };
+      connections.set(session, found);
+    }
+    return found.conn;
+  };
+  const paths = new PathValidator({
+    random: api.random,
+    now: () => api.clock.now(),
+    retryAfter: (session) => 3 * connectionOf(session).recovery.rtt.pto(config.maxAckDelay),
+    attempts: config.pathAttempts,
+    migrated(session, from, to) {
+      const conn = connectionOf(session);
+      conn.pathChanged();
+      conn.flush();
+      api.emit("migrate", { session, from, to });
+    },
+  });
+  for (const [name, code] of Object.entries(FrameType)) api.registerPacketType({ code, name });
+  api.on("session", ({ session }) => void connectionOf(session));
+  api.on("close", ({ session }) => connections.get(session)?.conn.abort());
+  const frame = (ctx: PacketContext) => {
+    const session = ctx.session ?? ctx.claimed;
+    if (!session || session.state === "closed") return ctx.drop("no-session");
+    const { type, customId, order, payload } = ctx.packet;
+    try {
+      if (type === FrameType.PATH_CHALLENGE) {
+        return paths.challenged(session, ctx.peer, decodePathData(payload));
+      }
+      if (type === FrameType.PATH_RESPONSE) {
+        return paths.responded(session, ctx.peer, decodePathData(payload));
+      }
+      const conn = connectionOf(session);
+      conn.handle(type, customId, order, payload);
+      if (ctx.claimed) paths.claimed(session, ctx.peer);
+      conn.flush();
+    } catch (error) {
+      if (error instanceof DecodeError) return ctx.drop("payload", error);
+      throw error;
+    }
+  };
+  for (const code of Object.values(FrameType)) api.handle(code, frame);
+}
+
+function wireOf(api: PluginApi, session: Session) {
+  return {
+    now: () => api.clock.now(),
+    send(type: number, customId: number, payload: Uint8Array): number {
+      const pn = session.nextOrder;
+      session.sendPacket({ type, customId, payload });
+      return pn;
+    },
+    setTimer(name: string, at: number, fire: () => void): void {
+      session.setTimer(name, at, fire);
+    },
+    fail(reason: string): void {
+      session.terminate(
+        reason,
+        new SessionError("THING_ERR_BAD_FIELD", `Cannot continue the session: ${reason}`),
+      );
+    },
+  };
+}

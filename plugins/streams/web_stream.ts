@@ -1,0 +1,119 @@
+/**
+ * One stream as a WebTransport-style pair of Web Streams. Backpressure maps both ways: the
+ * readable pulls only when the application reads (so unread bytes hold back flow-control credit),
+ * and `write()` waits while the stream holds `sendBuffer` unacknowledged bytes.
+ *
+ * @module
+ */
+import { SessionError } from "../../core/errors.ts";
+import type { StreamConnection } from "./connection.ts";
+import { codeOf, StreamError } from "./errors.ts";
+import type { StreamState } from "./stream.ts";
+
+/** A bidirectional stream, as WebTransport's `WebTransportBidirectionalStream`. */
+export interface BidirectionalStream {
+  /** The stream ID (the packets' custom ID). */
+  readonly id: number;
+  /** Bytes from the peer; ends at the peer's FIN, errors with `StreamError` on its reset. */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** Bytes to the peer; `close()` resolves once the peer acknowledged every byte and the FIN. */
+  readonly writable: WritableStream<Uint8Array>;
+}
+
+function noop(): void {}
+
+function closedError(id: number): SessionError {
+  return new SessionError(
+    "THING_ERR_SESSION_CLOSED",
+    `Cannot use stream ${id}: its session closed; open a new session`,
+  );
+}
+
+/** Wraps `state` of `conn`; `flush` sends what the connection queued. */
+export function webStream(
+  conn: StreamConnection,
+  state: StreamState,
+  sendBuffer: number,
+  flush: () => void,
+): BidirectionalStream {
+  const id = state.id;
+  const readable = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        const attempt = (): boolean => {
+          const chunk = conn.read(state);
+          if (chunk !== undefined) {
+            controller.enqueue(chunk);
+            flush();
+          } else if (state.resetByPeer !== undefined) {
+            controller.error(
+              new StreamError(`Stream ${id} was reset by the peer`, state.resetByPeer),
+            );
+          } else if (state.recv.finished) {
+            controller.close();
+          } else if (conn.closed) {
+            controller.error(closedError(id));
+          } else return false;
+          return true;
+        };
+        if (attempt()) return;
+        return new Promise<void>((resolve) => {
+          state.onReadable = () => {
+            if (!attempt()) return;
+            state.onReadable = noop;
+            resolve();
+          };
+        });
+      },
+      cancel(reason) {
+        state.onReadable = noop;
+        conn.stopSending(state, codeOf(reason));
+        flush();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const stopped = (): Error | undefined => {
+    if (state.stopByPeer !== undefined) {
+      return new StreamError(`Stream ${id} was stopped by the peer`, state.stopByPeer);
+    }
+    return conn.closed ? closedError(id) : undefined;
+  };
+  const waitUntil = (ready: () => boolean): Promise<void> | void => {
+    const error = stopped();
+    if (error) throw error;
+    if (ready()) return;
+    return new Promise<void>((resolve, reject) => {
+      state.onWritable = () => {
+        const failure = stopped();
+        if (failure) reject(failure);
+        else if (ready()) resolve();
+        else return;
+        state.onWritable = noop;
+      };
+    });
+  };
+  const writable = new WritableStream<Uint8Array>({
+    write(chunk) {
+      const error = stopped();
+      if (error) throw error;
+      if (!(chunk instanceof Uint8Array)) {
+        throw new TypeError(`Cannot write ${typeof chunk} to stream ${id}: write a Uint8Array`);
+      }
+      conn.write(state, chunk);
+      flush();
+      return waitUntil(() => state.send.buffered < sendBuffer);
+    },
+    close() {
+      conn.finish(state);
+      flush();
+      return waitUntil(() => state.send.done);
+    },
+    abort(reason) {
+      state.onWritable = noop;
+      conn.reset(state, codeOf(reason));
+      flush();
+    },
+  });
+  return { id, readable, writable };
+}

@@ -1,0 +1,53 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { streamSession } from "../../../plugins/streams/mod.ts";
+import { bytesOf, drive, readAll, sameBytes, streamPair, track, writeAll } from "./_sim.ts";
+
+const MB = 1_048_576;
+
+async function transfer(size: number, impairment?: Parameters<typeof streamPair>[1], seed = 1) {
+  const p = await streamPair({}, impairment, seed);
+  const data = bytesOf(size, seed);
+  const incoming = streamSession(p.serverSession).incomingBidirectionalStreams.getReader();
+  const stream = await streamSession(p.clientSession).createBidirectionalStream();
+  const sent = track(writeAll(stream.writable, data));
+  const received = track(incoming.read().then(({ value }) => readAll(value!.readable)));
+  await drive(p.net, () => sent.done && received.done);
+  assert.equal(sent.error, undefined);
+  assert.equal(received.error, undefined);
+  assert.ok(sameBytes(received.value!, data), "received bytes differ from sent bytes");
+  return { p, stats: streamSession(p.clientSession).stats };
+}
+
+describe("streams() transfers", () => {
+  it("delivers 10 MB intact on a clean link", async () => {
+    const { stats } = await transfer(10 * MB);
+    assert.equal(stats.packetsLost, 0);
+  });
+
+  for (const loss of [0.01, 0.05]) {
+    it(`delivers 10 MB intact through ${loss * 100} % loss, reordering, duplication, corruption`, async () => {
+      const { stats } = await transfer(10 * MB, {
+        loss,
+        reorder: 0.05,
+        duplicate: 0.02,
+        corrupt: 0.01,
+        delay: 10,
+        jitter: 2,
+      });
+      assert.ok(stats.packetsLost > 0, "expected losses to be detected");
+    });
+  }
+
+  it("delivers 10 MB intact through 20 % loss with reordering, duplication, corruption", async () => {
+    const { stats } = await transfer(10 * MB, {
+      loss: 0.2,
+      reorder: 0.05,
+      duplicate: 0.02,
+      corrupt: 0.01,
+      delay: 10,
+      jitter: 2,
+    });
+    assert.ok(stats.packetsLost > 0);
+  });
+});
