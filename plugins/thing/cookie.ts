@@ -26,6 +26,8 @@ export class CookieJar {
   #rotateAt = 0;
 
   /**
+   * Creates a jar; its first secret is drawn on first use.
+   *
    * @param clock the endpoint's clock
    * @param random where secrets come from
    * @param lifetime how long a cookie and a secret live, in ms

@@ -29,7 +29,7 @@ export class Lifecycle {
   readonly #host: ThingHost;
   readonly #states = new WeakMap<Session, LifeState>();
 
-  /** @param host the plugin's shared services */
+  /** Creates the life-cycle keeper of one endpoint (`host`: the plugin's shared services). */
   constructor(host: ThingHost) {
     this.#host = host;
   }

@@ -44,7 +44,7 @@ export class ServerHandshakes {
   readonly #jar: CookieJar;
   readonly #halfOpen = new Set<Session>();
 
-  /** @param host the plugin's shared services */
+  /** Creates the acceptor of one server endpoint (`host`: the plugin's shared services). */
   constructor(host: ThingHost) {
     this.#host = host;
     this.#jar = new CookieJar(host.api.clock, host.api.random, host.config.cookieLifetime);
