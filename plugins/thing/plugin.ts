@@ -106,8 +106,8 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
     },
     established(session, ttl) {
       handshakes?.settle(session);
-      session.open();
       life.start(session, ttl);
+      session.open();
     },
     fail(session, error) {
       session.terminate("handshake failed", error);
