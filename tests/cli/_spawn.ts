@@ -104,7 +104,7 @@ export function thing(runtime: Runtime, args: string[]): Cli {
     stdout: () => out,
     stderr: () => err,
     signal: (signal) => void process.kill(child.pid!, signal),
-    waitFor(pattern, ms = 15_000) {
+    waitFor(pattern, ms = 4_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const match = out.match(pattern) ?? err.match(pattern);
@@ -124,7 +124,7 @@ export function thing(runtime: Runtime, args: string[]): Cli {
         check();
       });
     },
-    async exited(ms = 15_000) {
+    async exited(ms = 4_000) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {

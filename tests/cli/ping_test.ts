@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { here, run, serveOn, stop, there } from "./_spawn.ts";
+import { here, run, serveOn, stop, there, thing } from "./_spawn.ts";
 
 describe(`thing ping (${there} → ${here})`, () => {
   it("prints one line per reply and a min/avg/max/p99 summary", async () => {
@@ -57,6 +57,20 @@ describe(`thing ping (${there} → ${here})`, () => {
       assert.deepEqual(result.replies.map((reply: { seq: number }) => reply.seq), [1, 2, 3, 4]);
       assert.ok(result.replies.every((reply: { rttMs: number }) => reply.rttMs > 0));
       assert.ok(result.rttMs.min <= result.rttMs.p50 && result.rttMs.p99 <= result.rttMs.max);
+    } finally {
+      assert.equal(await stop(server), 0);
+    }
+  });
+
+  it("without -c runs until Ctrl-C, then prints the summary and exits 0", async () => {
+    const { server, port } = await serveOn(here);
+    try {
+      const pinger = thing(there, ["ping", `127.0.0.1:${port}`, "--interval", "20"]);
+      await pinger.waitFor(/seq=3 time=/);
+      pinger.signal("SIGINT");
+      assert.equal(await pinger.exited(4_000), 0, pinger.stderr());
+      assert.match(pinger.stdout(), /^(\d+) sent, \1 received, 0\.0% loss/m);
+      await server.waitFor(/closed: disconnected by client/);
     } finally {
       assert.equal(await stop(server), 0);
     }
