@@ -12,66 +12,25 @@
  */
 import { type Clock, type Random, systemClock, systemRandom } from "./clock.ts";
 import { ChecksumError, encodePacket } from "./codec.ts";
-import { compose, type Middleware, type Terminal } from "./compose.ts";
+import { compose, type Terminal } from "./compose.ts";
 import { PacketContext } from "./context.ts";
 import { Emitter, type Unsubscribe } from "./emitter.ts";
 import { PluginError, TimeoutError } from "./errors.ts";
 import type { DropReason, Role, ThingEvents } from "./events.ts";
 import { decodeInbound } from "./inbound.ts";
 import { MAX_PAYLOAD_SIZE, type Packet, type PacketInit } from "./packet.ts";
-import {
-  type MalformedPacket,
-  type PluginApi,
-  type PluginList,
-  resolvePlugins,
-  type ThingServices,
-} from "./plugin.ts";
+import { resolvePlugins, type ThingServices } from "./plugin.ts";
+import { PluginHooks, type PluginHost } from "./plugin_hooks.ts";
 import { PacketRegistry } from "./registry.ts";
 import type { SendOptions, Session } from "./session.ts";
 import { SessionMap } from "./session_table.ts";
 import { defaultSha256, type Sha256 } from "./sha256.ts";
 import { TimerTable } from "./timers.ts";
+import type { EndpointOptions, EndpointStats } from "./endpoint_options.ts";
+import { type Transmit, TransmitQueue } from "./transmit_queue.ts";
 import type { PeerAddress } from "./transport.ts";
 
-/** How to build an endpoint. */
-export interface EndpointOptions {
-  /** `server` accepts sessions, `client` starts them. */
-  role: Role;
-  /** The plugins that make up the protocol, nearest the wire first. */
-  plugins: PluginList;
-  /** Time source (default: the system clock). */
-  clock?: Clock;
-  /** Randomness (default: `crypto.getRandomValues`). */
-  random?: Random;
-  /** SHA-256 provider for checksums (default: the fastest on this runtime). */
-  hash?: Sha256;
-  /** Milliseconds `connect()` waits for the handshake before failing (default 10,000). */
-  connectTimeout?: number;
-  /** Milliseconds `close()` lets sessions say goodbye before ending them (default 3,000). */
-  closeTimeout?: number;
-}
-
-/** A packet ready for the wire. */
-export interface Transmit {
-  /** The encoded packet. */
-  bytes: Uint8Array;
-  /** Where it goes. */
-  peer: PeerAddress;
-}
-
-/** Counters an endpoint keeps. */
-export interface EndpointStats {
-  /** Packets received (well-formed or not). */
-  packetsIn: number;
-  /** Bytes received. */
-  bytesIn: number;
-  /** Packets encoded for sending. */
-  packetsOut: number;
-  /** Bytes encoded for sending. */
-  bytesOut: number;
-  /** Dropped inbound packets by reason. */
-  dropped: Record<string, number>;
-}
+export type { EndpointOptions, EndpointStats, Transmit };
 
 const EMPTY = new Uint8Array(0);
 
@@ -98,17 +57,10 @@ export class Endpoint {
   readonly #emitter: Emitter<ThingEvents>;
   readonly #timers = new TimerTable();
   readonly #sessions: SessionMap;
-  readonly #middleware: Middleware<PacketContext>[] = [];
-  readonly #handlers = new Map<number, Terminal<PacketContext>>();
-  readonly #malformedHooks: Array<(packet: MalformedPacket) => void> = [];
-  readonly #connectHooks: Array<(session: Session) => void> = [];
-  readonly #closingHooks: Array<(session: Session, reason: string) => boolean> = [];
-  readonly #closeHooks: Array<() => void | Promise<void>> = [];
-  readonly #services = new Map<keyof ThingServices, unknown>();
+  readonly #hooks = new PluginHooks();
   readonly #pending = new Set<Promise<void>>();
   readonly #encodedHooks = new WeakMap<PacketContext, (bytes: Uint8Array) => void>();
-  #queue: Transmit[] = [];
-  #queueHead = 0;
+  readonly #queue = new TransmitQueue();
   #inbound: Terminal<PacketContext>;
   #outbound: Terminal<PacketContext>;
   #waker: (() => void) | undefined;
@@ -129,16 +81,28 @@ export class Endpoint {
       transmit: (session, init) => this.#send(session.peer, session.clientId, init, session),
       setTimer: (at, fire) => this.#timers.set(at, fire),
       sendMessage: (session, data, opts) => this.#sendMessage(session, data, opts),
-      beginClose: (session, reason) => this.#closingHooks.some((hook) => hook(session, reason)),
+      beginClose: (session, reason) => this.#hooks.closing.some((hook) => hook(session, reason)),
       sessionChanged: (session, change, detail) => this.#sessionChanged(session, change, detail),
     });
-    for (const plugin of resolvePlugins(options.plugins)) plugin.setup(this.#api(plugin.name));
+    const host: PluginHost = {
+      role: this.role,
+      clock: this.clock,
+      random: this.#random,
+      hash: this.#hash,
+      sessions: this.#sessions,
+      registry: this.registry,
+      timers: this.#timers,
+      emitter: this.#emitter,
+      sendTo: (peer, clientId, init) => this.#send(peer, clientId, init, undefined),
+    };
+    for (const plugin of resolvePlugins(options.plugins)) {
+      plugin.setup(this.#hooks.api(plugin.name, host));
+    }
+    const middleware = this.#hooks.middleware;
     const terminal: Terminal<PacketContext> = (ctx) => this.#dispatch(ctx);
-    this.#inbound = this.#middleware.length === 0 ? terminal : compose(this.#middleware, terminal);
+    this.#inbound = middleware.length === 0 ? terminal : compose(middleware, terminal);
     const encode: Terminal<PacketContext> = (ctx) => this.#encode(ctx);
-    this.#outbound = this.#middleware.length === 0
-      ? encode
-      : compose([...this.#middleware].reverse(), encode);
+    this.#outbound = middleware.length === 0 ? encode : compose([...middleware].reverse(), encode);
   }
 
   /** Feeds one received packet. Never throws: bad input is dropped and reported. */
@@ -185,14 +149,7 @@ export class Endpoint {
 
   /** The next packet to send, or `undefined`. */
   pollTransmit(): Transmit | undefined {
-    if (this.#queueHead >= this.#queue.length) return undefined;
-    const next = this.#queue[this.#queueHead]!;
-    this.#queue[this.#queueHead++] = undefined as unknown as Transmit;
-    if (this.#queueHead === this.#queue.length) {
-      this.#queue = [];
-      this.#queueHead = 0;
-    }
-    return next;
+    return this.#queue.shift();
   }
 
   /** When `handleTimeout()` should next be called, or `undefined`. */
@@ -233,7 +190,7 @@ export class Endpoint {
         new TypeError('Cannot connect from a server endpoint: use role "client"'),
       );
     }
-    if (this.#connectHooks.length === 0) {
+    if (this.#hooks.connect.length === 0) {
       return Promise.reject(
         new PluginError(
           "THING_ERR_PLUGIN_SERVICE",
@@ -251,7 +208,7 @@ export class Endpoint {
       }
     });
     try {
-      for (const hook of this.#connectHooks) hook(session);
+      for (const hook of this.#hooks.connect) hook(session);
     } catch (error) {
       session.terminate("connect failed", toError(error));
     }
@@ -272,7 +229,7 @@ export class Endpoint {
     const expired = new Promise<void>((resolve) => (expire = resolve));
     const deadline = this.#timers.set(this.clock.now() + this.#closeTimeout, () => expire());
     this.#waker?.();
-    for (const hook of this.#closeHooks) {
+    for (const hook of this.#hooks.close) {
       // Await only hooks that are asynchronous, so goodbyes start in this same turn otherwise.
       try {
         const result = hook();
@@ -289,39 +246,6 @@ export class Endpoint {
     deadline.cancel();
     for (const session of [...this.#sessions.values()]) session.terminate("endpoint closed");
     this.#timers.clear();
-  }
-
-  #api(owner: string): PluginApi {
-    return {
-      role: this.role,
-      clock: this.clock,
-      random: this.#random,
-      hash: this.#hash,
-      sessions: this.#sessions,
-      registerPacketType: (definition) => this.registry.register(definition, owner),
-      use: (middleware) => void this.#middleware.push(middleware),
-      handle: (code, handler) => {
-        if (this.#handlers.has(code)) {
-          throw new PluginError(
-            "THING_ERR_PACKET_TYPE_TAKEN",
-            `Cannot handle packet type ${
-              this.registry.name(code)
-            } in plugin "${owner}": it has a handler already`,
-          );
-        }
-        this.#handlers.set(code, handler);
-      },
-      onMalformed: (hook) => void this.#malformedHooks.push(hook),
-      onConnect: (hook) => void this.#connectHooks.push(hook),
-      onSessionClosing: (hook) => void this.#closingHooks.push(hook),
-      onClose: (hook) => void this.#closeHooks.push(hook),
-      sendTo: (peer, clientId, init) => this.#send(peer, clientId, init, undefined),
-      setTimer: (at, fire) => this.#timers.set(at, fire),
-      on: (name, listener) => this.#emitter.on(name, listener),
-      emit: (name, event) => this.#emitter.emit(name, event),
-      provide: (name, service) => void this.#services.set(name, service),
-      service: (name) => this.#services.get(name) as ThingServices[typeof name] | undefined,
-    };
   }
 
   /** Reports a non-fatal error (e.g. from a transport) through the `error` event. */
@@ -378,7 +302,7 @@ export class Endpoint {
   #dispatch(ctx: PacketContext): void | Promise<void> {
     if (ctx.dropped) return;
     const type = this.registry.get(ctx.packet.type)!;
-    const handler = this.#handlers.get(type.code);
+    const handler = this.#hooks.handlers.get(type.code);
     if (!handler) return ctx.drop("no-handler");
     if (type.codec || type.schema) {
       try {
@@ -419,7 +343,7 @@ export class Endpoint {
       const found = this.#sessions.get(error.packet.clientId);
       const session = found && sameAddress(found.peer, peer) ? found : undefined;
       const clientId = error.packet.clientId.slice();
-      for (const hook of this.#malformedHooks) {
+      for (const hook of this.#hooks.malformed) {
         try {
           hook({
             error,
@@ -450,7 +374,9 @@ export class Endpoint {
   }
 
   #sendMessage(session: Session, data: Uint8Array, options: SendOptions): Promise<void> {
-    const messenger = this.#services.get("messenger") as ThingServices["messenger"] | undefined;
+    const messenger = this.#hooks.services.get("messenger") as
+      | ThingServices["messenger"]
+      | undefined;
     if (!messenger) {
       return Promise.reject(
         new PluginError(

@@ -1,0 +1,92 @@
+/**
+ * What plugins register on an endpoint (middleware, handlers, hooks, services) and the `PluginApi`
+ * object each plugin's `setup` receives.
+ *
+ * @module
+ */
+import type { Clock, Random } from "./clock.ts";
+import type { Middleware, Terminal } from "./compose.ts";
+import type { PacketContext } from "./context.ts";
+import type { Emitter } from "./emitter.ts";
+import { PluginError } from "./errors.ts";
+import type { Role, ThingEvents } from "./events.ts";
+import type { PacketInit } from "./packet.ts";
+import type { MalformedPacket, PluginApi, SessionTable, ThingServices } from "./plugin.ts";
+import type { PacketRegistry } from "./registry.ts";
+import type { Session } from "./session.ts";
+import type { Sha256 } from "./sha256.ts";
+import type { TimerTable } from "./timers.ts";
+import type { PeerAddress } from "./transport.ts";
+
+/** The endpoint parts a `PluginApi` exposes. */
+export interface PluginHost {
+  /** Client or server. */
+  role: Role;
+  /** The injected clock. */
+  clock: Clock;
+  /** The injected random source. */
+  random: Random;
+  /** The checksum's SHA-256 provider. */
+  hash: Sha256;
+  /** The session table. */
+  sessions: SessionTable;
+  /** The packet type registry. */
+  registry: PacketRegistry;
+  /** The endpoint's timers. */
+  timers: TimerTable;
+  /** The endpoint's events. */
+  emitter: Emitter<ThingEvents>;
+  /** Sends a packet outside any session. */
+  sendTo(peer: PeerAddress, clientId: Uint8Array, init: PacketInit): void;
+}
+
+/** Everything plugins registered, in registration order. */
+export class PluginHooks {
+  /** Middleware, in plugin order. */
+  readonly middleware: Middleware<PacketContext>[] = [];
+  /** Inbound handlers by packet type. */
+  readonly handlers: Map<number, Terminal<PacketContext>> = new Map();
+  /** Hooks for packets whose checksum failed. */
+  readonly malformed: Array<(packet: MalformedPacket) => void> = [];
+  /** Client hooks that start a handshake. */
+  readonly connect: Array<(session: Session) => void> = [];
+  /** Hooks that may run a goodbye for a closing session. */
+  readonly closing: Array<(session: Session, reason: string) => boolean> = [];
+  /** Hooks run when the endpoint closes. */
+  readonly close: Array<() => void | Promise<void>> = [];
+  /** Services by name. */
+  readonly services: Map<keyof ThingServices, unknown> = new Map();
+
+  /** The API handed to the plugin called `owner`. */
+  api(owner: string, host: PluginHost): PluginApi {
+    return {
+      role: host.role,
+      clock: host.clock,
+      random: host.random,
+      hash: host.hash,
+      sessions: host.sessions,
+      registerPacketType: (definition) => host.registry.register(definition, owner),
+      use: (middleware) => void this.middleware.push(middleware),
+      handle: (code, handler) => {
+        if (this.handlers.has(code)) {
+          const name = host.registry.name(code);
+          throw new PluginError(
+            "THING_ERR_PACKET_TYPE_TAKEN",
+            `Cannot handle packet type ${name} in plugin "${owner}": it has a handler already`,
+          );
+        }
+        this.handlers.set(code, handler);
+      },
+      onMalformed: (hook) => void this.malformed.push(hook),
+      onConnect: (hook) => void this.connect.push(hook),
+      onSessionClosing: (hook) => void this.closing.push(hook),
+      onClose: (hook) => void this.close.push(hook),
+      sendTo: (peer, clientId, init) => host.sendTo(peer, clientId, init),
+      setTimer: (at, fire) => host.timers.set(at, fire),
+      on: (name, listener) => host.emitter.on(name, listener),
+      emit: (name, event) => host.emitter.emit(name, event),
+      provide: (name, service) => void this.services.set(name, service),
+      service: (name) => this.services.get(name) as ThingServices[typeof name] | undefined,
+    };
+  }
+}
