@@ -16,6 +16,7 @@ import {
   endpointChoice,
   endpointHelp,
   endpointOptions,
+  messagesOnly,
   serverAddress,
   startClient,
   startServer,
@@ -62,6 +63,7 @@ DATA_NOACK and counts the echoes of an echoing server (thing serve without --no-
       );
     }
     const choice = endpointChoice(values);
+    messagesOnly(choice);
     const count = flag("count", CountFlag, values.count);
     const size = flag("size", SizeFlag, values.size);
     const window = flag("window", CountFlag, values.window);

@@ -14,6 +14,7 @@ import {
   endpointChoice,
   endpointHelp,
   endpointOptions,
+  messagesOnly,
   serverAddress,
   startClient,
 } from "./endpoints.ts";
@@ -39,6 +40,7 @@ disconnects.`,
   async run(values, positionals, io) {
     const server = serverAddress(positionals);
     const choice = endpointChoice(values);
+    messagesOnly(choice);
     const json = values.json === true;
     const client = await startClient(choice, server, values, io);
     const session = client.session;

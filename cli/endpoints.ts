@@ -25,7 +25,7 @@ import { type DialectEntry, dialects, type DialectSettings, transports } from ".
 
 /** `--dialect`, `--transport` and `--timeout`, for servers and clients. */
 export const endpointOptions: Command["options"] = {
-  dialect: { type: "string", default: "connection" },
+  dialect: { type: "string" },
   transport: { type: "string", default: "udp" },
   timeout: { type: "string" },
 };
@@ -58,14 +58,39 @@ export interface EndpointChoice {
   transport: string;
   /** `--timeout`, if given. */
   timeout: number | undefined;
+  /** Whether the transport carries files over streams (quic) rather than messages. */
+  streams: boolean;
+}
+
+/**
+ * Refuses a streams transport for a command that exchanges messages.
+ *
+ * @throws {UsageError} naming the command to use instead
+ */
+export function messagesOnly(choice: EndpointChoice): void {
+  if (choice.streams) {
+    throw new UsageError(
+      `Invalid --transport "${choice.transport}" here: it carries files over streams; use 'thing send HOST:PORT FILE' and 'thing serve --transport ${choice.transport} --out DIR'`,
+    );
+  }
 }
 
 /** Checks `--dialect`, `--transport` and `--timeout`. */
 export function endpointChoice(values: FlagValues): EndpointChoice {
-  const dialect = flag("dialect", DialectFlag, values.dialect);
   const transport = flag("transport", TransportFlag, values.transport);
+  const streams = transports[transport]!.streams === true;
+  const dialect = flag(
+    "dialect",
+    DialectFlag,
+    values.dialect ?? (streams ? "thing" : "connection"),
+  );
+  if (streams && dialect !== "thing") {
+    throw new UsageError(
+      `Invalid --dialect "${dialect}" with --transport ${transport}: it runs the thing handshake; drop --dialect`,
+    );
+  }
   const timeout = optionalFlag("timeout", MillisecondsFlag, values.timeout);
-  return { dialect, entry: dialects[dialect]!, transport, timeout };
+  return { dialect, entry: dialects[dialect]!, transport, timeout, streams };
 }
 
 /**

@@ -20,6 +20,7 @@ import { keygen } from "./keygen.ts";
 import { colorsWanted } from "./output.ts";
 import { ping } from "./ping.ts";
 import { relay } from "./relay.ts";
+import { send } from "./send.ts";
 import { serve } from "./serve.ts";
 import { VERSION, version } from "./version.ts";
 
@@ -27,6 +28,7 @@ import { VERSION, version } from "./version.ts";
 export const commands: Record<string, Command> = {
   serve,
   connect,
+  send,
   ping,
   bench,
   inspect,

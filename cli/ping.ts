@@ -20,6 +20,7 @@ import {
   endpointChoice,
   endpointHelp,
   endpointOptions,
+  messagesOnly,
   serverAddress,
   startClient,
 } from "./endpoints.ts";
@@ -57,6 +58,7 @@ acknowledgements (connection or hybrid). Exits 1 when no ping was answered.`,
   async run(values, positionals, io) {
     const server = serverAddress(positionals);
     const choice = endpointChoice(values);
+    messagesOnly(choice);
     const count = optionalFlag("count", CountFlag, values.count) ?? Infinity;
     const interval = flag("interval", MillisecondsFlag, values.interval);
     const size = flag("size", SizeFlag, values.size);

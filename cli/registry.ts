@@ -42,6 +42,8 @@ export interface TransportEntry {
   summary: string;
   /** Builds the transport. */
   create(): Transport;
+  /** Whether it carries files over streams (`serve --out`, `send`) rather than messages. */
+  streams?: boolean;
 }
 
 function thingOptions(settings: DialectSettings) {
@@ -80,4 +82,9 @@ export const transports: Record<string, TransportEntry> = {
   udp: { summary: "UDP datagrams", create: () => udp() },
   tcp: { summary: "TCP, length-prefixed frames", create: () => tcp() },
   ws: { summary: "WebSocket, one packet per binary message at /thing", create: () => websocket() },
+  quic: {
+    summary: "QUIC-style streams over UDP under the thing handshake (serve --out, send)",
+    create: () => udp(),
+    streams: true,
+  },
 };

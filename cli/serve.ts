@@ -19,7 +19,8 @@ import {
   serverIdentity,
   startServer,
 } from "./endpoints.ts";
-import { flag, HostFlag, hostPort, optionalFlag, PortFlag } from "./flags.ts";
+import { flag, HostFlag, hostPort, optionalFlag, PortFlag, UsageError } from "./flags.ts";
+import { startFileServer } from "./serve_files.ts";
 
 const LogLevelFlag = v.picklist(LOG_LEVELS, `one of ${LOG_LEVELS.join(", ")}`);
 const LogFormatFlag = v.picklist(["pretty", "json"], "pretty or json");
@@ -38,6 +39,7 @@ ${endpointHelp}
   --port PORT         port to bind, 0 for any (default 7777)
   --key FILE          server identity from thing keygen (thing, hybrid; default: a throwaway one)
   --no-echo           do not send messages back
+  --out DIR           with --transport quic: store each file received there
   --json              print session events as JSON lines
   --log-level LEVEL   structured logs on stderr: ${LOG_LEVELS.join(", ")}
   --log-format FMT    pretty or json (default: pretty on a terminal, json otherwise)
@@ -53,6 +55,7 @@ Ctrl-C closes every session (REJECT or SFL) and stops.`,
     port: { type: "string", default: "7777" },
     key: { type: "string" },
     "no-echo": { type: "boolean", default: false },
+    out: { type: "string" },
     json: { type: "boolean" },
     "log-level": { type: "string" },
     "log-format": { type: "string" },
@@ -70,16 +73,33 @@ Ctrl-C closes every session (REJECT or SFL) and stops.`,
     const json = values.json === true;
     const echo = values["no-echo"] !== true;
     const key = values.key === undefined ? undefined : String(values.key);
+    const out = values.out === undefined ? undefined : String(values.out);
+    if (out !== undefined && !choice.streams) {
+      throw new UsageError(
+        `Invalid --out with --transport ${choice.transport}: files travel over quic; add --transport quic`,
+      );
+    }
+    if (choice.streams && (out === undefined || out === "")) {
+      throw new UsageError(
+        `Missing --out DIR: --transport ${choice.transport} stores the files it receives there`,
+      );
+    }
     const identity = await serverIdentity(choice, key, io);
     const extra: Plugin[] = [];
     if (level !== undefined || format !== undefined) {
       await configureThingLogging({ level: level ?? "info", format: format ?? "auto" });
       extra.push(logging());
     }
-    const stats = admin === undefined ? undefined : metrics();
+    // The quic preset has a fixed plugin list: its sessions show in the admin API, without metrics.
+    const stats = admin === undefined || choice.streams ? undefined : metrics();
     if (stats !== undefined) extra.push(stats);
 
-    const server = await startServer(choice, { hostname, port }, { identity }, extra);
+    const server = out === undefined
+      ? await startServer(choice, { hostname, port }, { identity }, extra)
+      : await startFileServer(
+        { hostname, port, identity, ttl: choice.timeout, dir: out, json },
+        io,
+      );
     const event = (name: string, fields: Record<string, unknown>, text: string) =>
       io.out(json ? JSON.stringify({ event: name, ...fields }) : text);
     server.on("session", ({ session }) =>
@@ -126,11 +146,13 @@ Ctrl-C closes every session (REJECT or SFL) and stops.`,
           transport: choice.transport,
           address: addressKey(server.address),
           dialect: choice.dialect,
-          echo,
+          ...(out === undefined ? { echo } : { out }),
         },
         `listening on ${choice.transport} ${
           addressKey(server.address)
-        } (dialect ${choice.dialect}, echo ${echo ? "on" : "off"}); Ctrl-C to stop`,
+        } (dialect ${choice.dialect}, ${
+          out === undefined ? `echo ${echo ? "on" : "off"}` : `files to ${out}`
+        }); Ctrl-C to stop`,
       );
       await aborted(io.signal);
     } finally {
