@@ -1,5 +1,7 @@
 /**
- * The typed events an endpoint emits. Plugins add their own by augmenting `ThingEvents`:
+ * The typed events an endpoint emits, including those of the built-in plugins (a published JSR
+ * package cannot augment another module, so they are declared here). An application's own plugins
+ * add theirs by augmenting `ThingEvents`:
  *
  * ```ts
  * declare module "@thing/net" {
@@ -71,6 +73,52 @@ export interface ErrorEvent {
   peer?: PeerAddress;
 }
 
+/** Connection dialect: a HELLO is being sent to re-establish a suspended session. */
+export interface ReconnectingEvent {
+  /** The session, already renamed to its new client ID. */
+  session: Session;
+  /** 1 for the first HELLO of this attempt to re-establish, then 2, 3, … */
+  attempt: number;
+}
+
+/**
+ * A packet was sent again because no answer came in time (a DATA_ACK without ACK, a DISCONNECT
+ * without REJECT, a CHB without SUU). Emitted by dialect and data plugins for observers.
+ */
+export interface RetransmitEvent {
+  /** The session it belongs to. */
+  session: Session;
+  /** The packet type code resent. */
+  type: number;
+  /** How many times it has now been sent (2 for the first resend). */
+  attempt: number;
+}
+
+/**
+ * A round-trip time was measured: a request and its answer, timed with the injected clock, never
+ * from a resent request (Karn's rule).
+ */
+export interface RttEvent {
+  /** The session measured. */
+  session: Session;
+  /** The round-trip time in milliseconds. */
+  rtt: number;
+  /** What was timed, e.g. `PING/PONG` or `DATA_ACK/ACK`. */
+  exchange: string;
+}
+
+/** Thing dialect, client side: the server proved it holds the identity key `publicKey`. */
+export interface ServerKeyEvent {
+  /** The session being established. */
+  session: Session;
+  /** The server's Ed25519 public key (32 bytes). */
+  publicKey: Uint8Array;
+  /** Its fingerprint, `SHA256:…`, for people to compare. */
+  fingerprint: string;
+  /** Whether the key was checked against a pin (false: trust on first use). */
+  pinned: boolean;
+}
+
 /** Every event an endpoint emits, by name. Augment it to add a plugin's events. */
 export interface ThingEvents {
   /** A session was established (handshake complete). */
@@ -87,4 +135,12 @@ export interface ThingEvents {
   dropped: DropEvent;
   /** A non-fatal error. */
   error: ErrorEvent;
+  /** Connection dialect: a client sends a HELLO to re-establish a suspended session. */
+  reconnecting: ReconnectingEvent;
+  /** A packet was sent again because no answer came in time. */
+  retransmit: RetransmitEvent;
+  /** A round-trip time was measured. */
+  rtt: RttEvent;
+  /** Thing dialect, client: the server's identity key, verified by its signature. */
+  "thing:server-key": ServerKeyEvent;
 }

@@ -1,8 +1,6 @@
 /**
  * Two endpoint events that dialect and data plugins emit for observers (metrics, logging, the
- * admin API). They augment the core's `ThingEvents`, so `api.emit("rtt", …)` and
- * `api.on("retransmit", …)` are typed once this module is part of the program (a plugin that emits
- * them adds `import type {} from "../metrics/events.ts";`).
+ * admin API), declared in `core/events.ts` with the other built-in plugin events.
  *
  * - `retransmit`: emit each time a packet is sent again because its answer did not come (a
  *   DATA_ACK without ACK, a DISCONNECT without REJECT, a CHB without SUU). `attempt` counts the
@@ -14,33 +12,4 @@
  *
  * @module
  */
-import type { Session } from "../../core/session.ts";
-
-/** A packet was sent again because no answer came in time. */
-export interface RetransmitEvent {
-  /** The session it belongs to. */
-  session: Session;
-  /** The packet type code resent. */
-  type: number;
-  /** How many times it has now been sent (2 for the first resend). */
-  attempt: number;
-}
-
-/** A round-trip time was measured on a session. */
-export interface RttEvent {
-  /** The session measured. */
-  session: Session;
-  /** The round-trip time in milliseconds. */
-  rtt: number;
-  /** What was timed, e.g. `PING/PONG` or `DATA_ACK/ACK`. */
-  exchange: string;
-}
-
-declare module "../../core/events.ts" {
-  interface ThingEvents {
-    /** A packet was sent again because no answer came in time. */
-    retransmit: RetransmitEvent;
-    /** A round-trip time was measured. */
-    rtt: RttEvent;
-  }
-}
+export type { RetransmitEvent, RttEvent } from "../../core/events.ts";

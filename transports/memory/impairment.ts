@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { Delivery, PacketFate } from "../../core/testing/sim_network.ts";
 
 /** How bad the network is. Probabilities are 0..1; times are milliseconds. */
 export interface ImpairmentOptions {
@@ -26,13 +27,7 @@ export interface ImpairmentOptions {
   mtu?: number;
 }
 
-/** One arrival: these bytes, at this time. */
-export interface Delivery {
-  /** The packet as it arrives (a copy when corrupted or duplicated). */
-  bytes: Uint8Array;
-  /** Arrival time, in the same units and base as the `now` passed to `plan()`. */
-  at: number;
-}
+export type { Delivery };
 
 /** A source of uniform floats in [0, 1), e.g. `SeededRandom` from core/clock.ts. */
 export interface UniformRandom {
@@ -66,7 +61,7 @@ function nonNegative(name: string, value: number | undefined): number {
  * for (const { bytes, at } of net.plan(packet, clock.now())) schedule(at, bytes);
  * ```
  */
-export class Impairment {
+export class Impairment implements PacketFate {
   readonly #loss: number;
   readonly #duplicate: number;
   readonly #reorder: number;

@@ -17,7 +17,7 @@ import {
 } from "../../core/transport.ts";
 import { checkSend, resolveMaxPacketSize } from "../_limits.ts";
 import { deliver } from "../_runtime.ts";
-import { Impairment, type ImpairmentOptions } from "./impairment.ts";
+import { type Delivery, Impairment, type ImpairmentOptions } from "./impairment.ts";
 
 /** Options for `memoryNetwork()`. */
 export interface MemoryNetworkOptions {
@@ -85,7 +85,7 @@ export class MemoryNetwork {
   }
 
   /** Plans one packet's fate from `from` to `to`, at `now` (ms, `performance.now()` base). */
-  plan(from: PeerAddress, to: PeerAddress, bytes: Uint8Array, now: number) {
+  plan(from: PeerAddress, to: PeerAddress, bytes: Uint8Array, now: number): Delivery[] {
     if (!this.#impairment) return [{ bytes, at: now }];
     const path = `${addressKey(from)}>${addressKey(to)}`;
     let impairment = this.#paths.get(path);
