@@ -1,46 +1,22 @@
 /**
- * The sans-IO stream machinery of one session: streams with flow control, ACKs, loss recovery,
- * congestion control and pacing. Frames come in through `handle()`; packets go out through the
- * `Wire` during `flush()`; time is `wire.now()` and deadlines are `wire.setTimer()`.
+ * The sans-IO stream machinery of one session: streams with flow control per stream and per
+ * session, over the `Sender` (ACKs, loss recovery, congestion control, pacing). Frames come in
+ * through `handle()`; packets go out through the `Wire` during `flush()`; time is `wire.now()` and
+ * deadlines are `wire.setTimer()`.
  *
  * Call order: `handle()` for each received frame, then `flush()`; `flush()` again after each
  * application call (`write`, `finish`, `reset`, `read`, …). Timers call `flush()` themselves.
  *
  * @module
  */
-import { AckTracker } from "./ack_tracker.ts";
-import {
-  decodeAck,
-  decodeCode,
-  decodeLimit,
-  decodeReset,
-  decodeStream,
-  encodeCode,
-  encodeLimit,
-  encodeReset,
-  FrameType,
-  STREAM_HEADER_SIZE,
-  writeStreamHeader,
-} from "./frames.ts";
-import { HEADER_SIZE } from "../../core/packet.ts";
+import { decodeCode, decodeLimit, decodeReset, decodeStream, FrameType } from "./frames.ts";
 import { INITIAL_MAX_DATA, INITIAL_MAX_STREAM_DATA, type StreamsConfig } from "./options.ts";
-import { Pacer } from "./congestion.ts";
 import { RangeSet } from "./range_set.ts";
-import { Recovery, type SentPacket } from "./recovery.ts";
+import type { Recovery } from "./recovery.ts";
+import { Sender, type Wire } from "./sender.ts";
 import { isClientStream, StreamState } from "./stream.ts";
-import { ControlQueue } from "./control_queue.ts";
 
-/** What a connection needs from its session. */
-export interface Wire {
-  /** The current time in ms. */
-  now(): number;
-  /** Sends one frame as a packet; returns the packet's order count (its packet number). */
-  send(type: number, customId: number, payload: Uint8Array): number;
-  /** Sets (or replaces) the timer called `name`. */
-  setTimer(name: string, at: number, fire: () => void): void;
-  /** The peer broke the protocol: end the session with this reason. */
-  fail(reason: string): void;
-}
+export type { Wire } from "./sender.ts";
 
 /** Counters of one connection. */
 export interface ConnectionStats {
@@ -60,50 +36,42 @@ export interface ConnectionStats {
   bufferedIn: number;
 }
 
-const EMPTY = new Uint8Array(0);
-
 /** Streams, flow control and recovery for one session. */
 export class StreamConnection {
   /** Called for each stream the peer opens. */
   onStream: (stream: StreamState) => void = () => {};
   /** Called for each datagram received. */
   onDatagram: (data: Uint8Array) => void = () => {};
-  readonly recovery: Recovery;
   readonly #wire: Wire;
   readonly #config: StreamsConfig;
-  readonly #acks: AckTracker;
-  readonly #pacer: Pacer;
-  readonly #control = new ControlQueue();
+  readonly #sender: Sender;
   readonly #streams = new Map<number, StreamState>();
-  readonly #active = new Set<StreamState>();
   readonly #peerSeen = new RangeSet();
-  readonly #datagrams: Uint8Array[] = [];
-  readonly #overhead: number;
   #nextId: number;
   #sendMax = INITIAL_MAX_DATA;
   #sentSum = 0;
   #recvMax = INITIAL_MAX_DATA;
   #recvSum = 0;
   #consumed = 0;
-  #probes = 0;
-  #lossArmed: number | undefined;
   #closed = false;
-  #packetsSent = 0;
-  #bytesSent = 0;
 
   /** @param client whether this side is the client (it opens even stream IDs) */
   constructor(wire: Wire, config: StreamsConfig, client: boolean) {
     this.#wire = wire;
     this.#config = config;
     this.#nextId = client ? 0 : 1;
-    this.#overhead = HEADER_SIZE + config.overhead;
-    this.#acks = new AckTracker(config.ackEvery, config.maxAckDelay, 32);
-    this.recovery = new Recovery(
-      config.congestion(config.packetSize),
-      config.initialRtt,
-      config.maxAckDelay,
-    );
-    this.#pacer = new Pacer(10 * config.packetSize);
+    this.#sender = new Sender(wire, config, {
+      stream: (id) => this.#streams.get(id),
+      credit: () => this.#sendMax - this.#sentSum,
+      spent: (bytes) => void (this.#sentSum += bytes),
+      recvLimit: () => this.#recvMax,
+      settled: (stream) => this.#maybeForget(stream),
+    });
+  }
+
+  /** Loss recovery, RTT and congestion state. */
+  get recovery(): Recovery {
+    return this.#sender.recovery;
   }
 
   /** Counters. */
@@ -114,20 +82,31 @@ export class StreamConnection {
       bufferedOut += stream.send.buffered;
       bufferedIn += stream.recv.buffered;
     }
+    const { recovery, packetsSent, bytesSent } = this.#sender;
     return {
       bufferedOut,
       bufferedIn,
-      packetsSent: this.#packetsSent,
-      packetsLost: this.recovery.lostCount,
-      bytesSent: this.#bytesSent,
-      rtt: this.recovery.rtt.smoothed,
-      window: this.recovery.cc.window,
+      packetsSent,
+      packetsLost: recovery.lostCount,
+      bytesSent,
+      rtt: recovery.rtt.smoothed,
+      window: recovery.cc.window,
     };
   }
 
   /** Streams open now. */
   get streamCount(): number {
     return this.#streams.size;
+  }
+
+  /** Whether the session is gone. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The largest datagram `sendDatagram` accepts. */
+  get maxDatagramSize(): number {
+    return this.#config.maxFrame;
   }
 
   /** Opens a stream of our own. Throws `RangeError` when the 16-bit ID space is used up. */
@@ -143,10 +122,11 @@ export class StreamConnection {
   }
 
   #create(id: number): StreamState {
+    const { streamWindow } = this.#config;
     const stream = new StreamState(
       id,
       INITIAL_MAX_STREAM_DATA,
-      this.#config.streamWindow,
+      streamWindow,
       INITIAL_MAX_STREAM_DATA,
     );
     this.#streams.set(id, stream);
@@ -157,14 +137,14 @@ export class StreamConnection {
   write(stream: StreamState, data: Uint8Array): void {
     if (stream.send.finished || stream.resetSent !== undefined) return;
     stream.send.write(data);
-    this.#active.add(stream);
+    this.#sender.schedule(stream);
   }
 
   /** Ends a stream's sending half after what was written (FIN). */
   finish(stream: StreamState): void {
     if (stream.send.finished || stream.resetSent !== undefined) return;
     stream.send.finished = true;
-    this.#active.add(stream);
+    this.#sender.schedule(stream);
   }
 
   /** Abandons a stream's sending half (RESET_STREAM with `code`). */
@@ -172,21 +152,17 @@ export class StreamConnection {
     if (stream.resetSent !== undefined || stream.send.done) return;
     stream.resetSent = code;
     stream.send.discard();
-    this.#active.delete(stream);
-    this.#control.add(FrameType.RESET_STREAM, stream.id);
+    this.#sender.unschedule(stream);
+    this.#sender.control(FrameType.RESET_STREAM, stream.id);
   }
 
   /** Reads the next bytes of a stream, or `undefined` when none are ready. */
   read(stream: StreamState): Uint8Array | undefined {
     const chunk = stream.recv.read();
     if (chunk === undefined) return undefined;
-    this.#consumed += chunk.length;
+    this.#consume(chunk.length);
     if (stream.recv.windowUpdate() !== undefined) {
-      this.#control.add(FrameType.MAX_STREAM_DATA, stream.id);
-    }
-    if (this.#recvMax - this.#consumed < this.#config.sessionWindow / 2) {
-      this.#recvMax = this.#consumed + this.#config.sessionWindow;
-      this.#control.add(FrameType.MAX_DATA, 0);
+      this.#sender.control(FrameType.MAX_STREAM_DATA, stream.id);
     }
     this.#maybeForget(stream);
     return chunk;
@@ -196,66 +172,72 @@ export class StreamConnection {
   stopSending(stream: StreamState, code: number): void {
     if (stream.stopSent !== undefined || stream.recvDone) return;
     stream.stopSent = code;
-    this.#consumed += stream.recv.discard();
-    this.#control.add(FrameType.STOP_SENDING, stream.id);
+    this.#consume(stream.recv.discard());
+    this.#sender.control(FrameType.STOP_SENDING, stream.id);
     this.#maybeForget(stream);
+  }
+
+  #consume(bytes: number): void {
+    this.#consumed += bytes;
+    if (this.#recvMax - this.#consumed < this.#config.sessionWindow / 2) {
+      this.#recvMax = this.#consumed + this.#config.sessionWindow;
+      this.#sender.control(FrameType.MAX_DATA, 0);
+    }
   }
 
   /** Queues an unreliable datagram; false when it is too large or the queue is full. */
   sendDatagram(data: Uint8Array): boolean {
-    if (
-      data.length > this.#config.maxFrame || this.#datagrams.length >= this.#config.datagramQueue
-    ) {
-      return false;
-    }
-    this.#datagrams.push(data);
-    return true;
+    return this.#sender.datagram(data);
   }
 
-  /** The largest datagram `sendDatagram` accepts. */
-  get maxDatagramSize(): number {
-    return this.#config.maxFrame;
-  }
-
-  /** Ends every stream with `error` (the session closed). */
+  /** Ends every stream (the session closed): their readers and writers fail. */
   abort(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const stream of this.#streams.values()) {
+    this.#sender.clear();
+    const streams = [...this.#streams.values()];
+    this.#streams.clear();
+    for (const stream of streams) {
       stream.onReadable();
       stream.onWritable();
     }
-    this.#streams.clear();
-    this.#active.clear();
-  }
-
-  /** Whether the session is gone. */
-  get closed(): boolean {
-    return this.#closed;
   }
 
   /** The session moved to a new path: restart RTT and congestion state, resend what is in flight. */
   pathChanged(): void {
-    this.recovery.resetPath();
-    this.#probes = 2;
+    this.#sender.recovery.resetPath();
+    this.#sender.probe();
   }
 
-  /** Takes one received frame; `pn` is the packet's order count. */
+  /** Sends what the ACK schedule, flow control, congestion window and pacer allow. */
+  flush(): void {
+    if (!this.#closed) this.#sender.flush();
+  }
+
+  /**
+   * Takes one received frame; `pn` is the packet's order count. Throws `DecodeError` for a
+   * malformed frame, which is then not acknowledged.
+   */
   handle(type: number, id: number, pn: number, payload: Uint8Array): void {
     if (this.#closed) return;
     const now = this.#wire.now();
-    if (type === FrameType.ACK) return this.#onAck(payload, now);
-    this.#acks.onPacket(pn, now);
+    if (type === FrameType.ACK) return this.#sender.onAck(payload, now);
+    this.#apply(type, id, payload);
+    this.#sender.acks.onPacket(pn, now);
+  }
+
+  #apply(type: number, id: number, payload: Uint8Array): void {
     switch (type) {
       case FrameType.STREAM:
         return this.#onStream(id, payload);
       case FrameType.RESET_STREAM:
         return this.#onReset(id, payload);
       case FrameType.STOP_SENDING: {
+        const code = decodeCode(payload);
         const stream = this.#peerStream(id);
         if (!stream || stream.stopByPeer !== undefined) return;
-        stream.stopByPeer = decodeCode(payload);
-        this.reset(stream, stream.stopByPeer);
+        stream.stopByPeer = code;
+        this.reset(stream, code);
         return stream.onWritable();
       }
       case FrameType.MAX_DATA: {
@@ -263,17 +245,16 @@ export class StreamConnection {
         if (limit <= this.#sendMax) return;
         this.#sendMax = limit;
         for (const stream of this.#streams.values()) {
-          if (stream.send.next < stream.send.written) this.#active.add(stream);
+          if (stream.send.next < stream.send.written) this.#sender.schedule(stream);
         }
         return;
       }
       case FrameType.MAX_STREAM_DATA: {
-        const stream = this.#peerStream(id);
         const limit = decodeLimit(payload);
+        const stream = this.#peerStream(id);
         if (!stream || limit <= stream.send.maxData) return;
         stream.send.maxData = limit;
-        this.#active.add(stream);
-        return;
+        return this.#sender.schedule(stream);
       }
       case FrameType.DATAGRAM:
         return this.onDatagram(payload.slice());
@@ -295,8 +276,7 @@ export class StreamConnection {
   #onStream(id: number, payload: Uint8Array): void {
     const frame = decodeStream(payload);
     const stream = this.#peerStream(id);
-    if (!stream) return;
-    if (stream.stopSent !== undefined || stream.resetByPeer !== undefined) return;
+    if (!stream || stream.stopSent !== undefined || stream.resetByPeer !== undefined) return;
     const result = stream.recv.receive(frame.offset, frame.data, frame.fin);
     if (!result.ok) return this.#wire.fail(`Stream ${id}: ${result.error}`);
     this.#recvSum += result.grew;
@@ -323,190 +303,16 @@ export class StreamConnection {
     this.#recvSum += grew;
     recv.highest = frame.finalSize;
     recv.finalSize = frame.finalSize;
-    this.#consumed += recv.discard() + grew;
+    this.#consume(recv.discard() + grew);
     stream.resetByPeer = frame.code;
     stream.onReadable();
     this.#maybeForget(stream);
   }
 
-  #onAck(payload: Uint8Array, now: number): void {
-    const frame = decodeAck(payload);
-    const update = this.recovery.onAck(frame.ranges, frame.delayMicros / 1000, now);
-    for (const packet of update.acked) this.#delivered(packet);
-    for (const packet of update.lost) this.#lost(packet);
-  }
-
-  #delivered(packet: SentPacket): void {
-    const stream = this.#streams.get(packet.stream);
-    if (!stream) return;
-    if (packet.kind === FrameType.STREAM) {
-      const moved = stream.send.acked(packet.offset, packet.length, packet.fin);
-      if (moved || stream.send.done) stream.onWritable();
-    } else if (packet.kind === FrameType.RESET_STREAM) {
-      stream.resetAcked = true;
-    } else return;
-    this.#maybeForget(stream);
-  }
-
-  #lost(packet: SentPacket): void {
-    const stream = this.#streams.get(packet.stream);
-    switch (packet.kind) {
-      case FrameType.STREAM:
-        if (!stream || stream.resetSent !== undefined) return;
-        stream.send.lost(packet.offset, packet.length, packet.fin);
-        this.#active.add(stream);
-        return;
-      case FrameType.MAX_DATA:
-      case FrameType.PING:
-        return this.#control.add(packet.kind, 0);
-      case FrameType.MAX_STREAM_DATA:
-      case FrameType.RESET_STREAM:
-      case FrameType.STOP_SENDING:
-        if (stream) this.#control.add(packet.kind, packet.stream);
-    }
-  }
-
   #maybeForget(stream: StreamState): void {
     if (stream.sendDone && stream.recvDone && this.#streams.get(stream.id) === stream) {
       this.#streams.delete(stream.id);
-      this.#active.delete(stream);
+      this.#sender.unschedule(stream);
     }
-  }
-
-  /** Sends everything the ACK schedule, flow control, congestion window and pacer allow. */
-  flush(): void {
-    if (this.#closed) return;
-    const now = this.#wire.now();
-    if (this.#acks.due(now)) this.#wire.send(FrameType.ACK, 0, this.#acks.build(now));
-    this.#sendControl(now);
-    this.#sendData(now);
-    if (this.#acks.deadline !== undefined) {
-      this.#wire.setTimer("streams:ack", this.#acks.deadline, () => this.flush());
-    }
-    this.#armLoss();
-  }
-
-  #sendControl(now: number): void {
-    for (let item = this.#control.next(); item; item = this.#control.next()) {
-      const stream = this.#streams.get(item.stream);
-      let payload: Uint8Array;
-      switch (item.kind) {
-        case FrameType.MAX_DATA:
-          payload = encodeLimit(this.#recvMax);
-          break;
-        case FrameType.MAX_STREAM_DATA:
-          if (!stream || stream.recvDone) continue;
-          payload = encodeLimit(stream.recv.maxData);
-          break;
-        case FrameType.RESET_STREAM:
-          if (!stream || stream.resetSent === undefined || stream.resetAcked) continue;
-          payload = encodeReset({ code: stream.resetSent, finalSize: stream.send.next });
-          break;
-        case FrameType.STOP_SENDING:
-          if (!stream || stream.stopSent === undefined) continue;
-          payload = encodeCode(stream.stopSent);
-          break;
-        default:
-          payload = EMPTY;
-      }
-      this.#transmit(now, item.kind, item.stream, payload, 0, 0, false);
-    }
-  }
-
-  #sendData(now: number): void {
-    this.#sendQueued(now);
-    if (this.#probes === 0) return;
-    // A probe timeout with nothing new to send: repeat the oldest frame in flight, or PING.
-    const oldest = this.recovery.oldest();
-    if (oldest) this.#lost(oldest);
-    if (!oldest || oldest.kind === FrameType.DATAGRAM || oldest.kind === FrameType.PING) {
-      this.#control.add(FrameType.PING, 0);
-    }
-    this.#sendControl(now);
-    this.#sendQueued(now);
-    this.#probes = 0;
-  }
-
-  #sendQueued(now: number): void {
-    while (this.#datagrams.length > 0) {
-      const data = this.#datagrams[0]!;
-      if (!this.#allowed(now, this.#overhead + data.length)) return;
-      this.#datagrams.shift();
-      this.#transmit(now, FrameType.DATAGRAM, 0, data, 0, 0, false);
-    }
-    for (;;) {
-      const stream: StreamState | undefined = this.#active.values().next().value;
-      if (stream === undefined) return;
-      const send = stream.send;
-      const plan = send.plan(this.#config.maxStreamData, this.#sendMax - this.#sentSum);
-      if (!plan) {
-        this.#active.delete(stream);
-        continue;
-      }
-      if (!this.#allowed(now, this.#overhead + STREAM_HEADER_SIZE + plan.length)) return;
-      const payload = new Uint8Array(STREAM_HEADER_SIZE + plan.length);
-      writeStreamHeader(payload, plan.offset, plan.fin);
-      send.copy(plan.offset, plan.length, payload, STREAM_HEADER_SIZE);
-      send.sent(plan);
-      if (plan.fresh) this.#sentSum += plan.length;
-      this.#bytesSent += plan.length;
-      this.#transmit(now, FrameType.STREAM, stream.id, payload, plan.offset, plan.length, plan.fin);
-      // Round robin: the stream goes to the back of the queue if it has more to send.
-      this.#active.delete(stream);
-      if (send.wants(this.#sendMax - this.#sentSum)) this.#active.add(stream);
-    }
-  }
-
-  /** Whether a packet of `size` may leave now; arms the pacing timer when it must wait. */
-  #allowed(now: number, size: number): boolean {
-    if (this.#probes > 0) return true;
-    const { cc, rtt } = this.recovery;
-    if (this.recovery.bytesInFlight + size > cc.window) return false;
-    const at = this.#pacer.schedule(now, size, cc.window, rtt.smoothed);
-    if (at <= now) return true;
-    this.#wire.setTimer("streams:pace", at, () => this.flush());
-    return false;
-  }
-
-  #transmit(
-    now: number,
-    kind: number,
-    stream: number,
-    payload: Uint8Array,
-    offset: number,
-    length: number,
-    fin: boolean,
-  ): void {
-    const pn = this.#wire.send(kind, stream, payload);
-    this.#packetsSent++;
-    if (this.#probes > 0) this.#probes--;
-    this.recovery.onSent({
-      pn,
-      time: now,
-      size: this.#overhead + payload.length,
-      ackEliciting: true,
-      kind,
-      stream,
-      offset,
-      length,
-      fin,
-    });
-  }
-
-  #armLoss(): void {
-    const at = this.recovery.timerAt();
-    if (at === undefined || (this.#lossArmed !== undefined && this.#lossArmed <= at)) return;
-    this.#lossArmed = at;
-    this.#wire.setTimer("streams:loss", at, () => this.#onLossTimer());
-  }
-
-  #onLossTimer(): void {
-    this.#lossArmed = undefined;
-    if (this.#closed) return;
-    const now = this.#wire.now();
-    const update = this.recovery.onTimeout(now);
-    for (const packet of update.lost) this.#lost(packet);
-    if (update.probe) this.#probes = 2;
-    this.flush();
   }
 }

@@ -1,0 +1,295 @@
+/**
+ * The sending side of a stream connection: what leaves when (ACK schedule, control frames,
+ * datagrams, stream data in round robin), under the congestion window and the pacer, and what
+ * comes back of it (ACKs, losses, probe timeouts). The connection owns the streams and the flow
+ * credit and lends them through `SenderHost`.
+ *
+ * @module
+ */
+import { HEADER_SIZE } from "../../core/packet.ts";
+import { AckTracker } from "./ack_tracker.ts";
+import { Pacer } from "./congestion.ts";
+import { ControlQueue } from "./control_queue.ts";
+import {
+  decodeAck,
+  encodeCode,
+  encodeLimit,
+  encodeReset,
+  FrameType,
+  STREAM_HEADER_SIZE,
+  writeStreamHeader,
+} from "./frames.ts";
+import type { StreamsConfig } from "./options.ts";
+import { Recovery, type SentPacket } from "./recovery.ts";
+import type { StreamState } from "./stream.ts";
+
+/** What a connection needs from its session. */
+export interface Wire {
+  /** The current time in ms. */
+  now(): number;
+  /** Sends one frame as a packet; returns the packet's order count (its packet number). */
+  send(type: number, customId: number, payload: Uint8Array): number;
+  /** Sets (or replaces) the timer called `name`. */
+  setTimer(name: string, at: number, fire: () => void): void;
+  /** The peer broke the protocol: end the session with this reason. */
+  fail(reason: string): void;
+}
+
+/** What the sender borrows from its connection. */
+export interface SenderHost {
+  /** The open stream with this ID, if any. */
+  stream(id: number): StreamState | undefined;
+  /** Session flow credit left for new bytes. */
+  credit(): number;
+  /** `bytes` new bytes were sent. */
+  spent(bytes: number): void;
+  /** The session limit to advertise in MAX_DATA. */
+  recvLimit(): number;
+  /** A frame of `stream` was acknowledged: forget the stream if both halves are done. */
+  settled(stream: StreamState): void;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Packet scheduling and loss recovery of one connection. */
+export class Sender {
+  /** Loss recovery, RTT and congestion state. */
+  readonly recovery: Recovery;
+  /** The receive side's ACK schedule. */
+  readonly acks: AckTracker;
+  /** Packets sent. */
+  packetsSent = 0;
+  /** Stream bytes sent, retransmissions included. */
+  bytesSent = 0;
+  readonly #wire: Wire;
+  readonly #config: StreamsConfig;
+  readonly #host: SenderHost;
+  readonly #pacer: Pacer;
+  readonly #control = new ControlQueue();
+  readonly #active = new Set<StreamState>();
+  readonly #datagrams: Uint8Array[] = [];
+  readonly #overhead: number;
+  #probes = 0;
+  #lossArmed: number | undefined;
+  #closed = false;
+
+  /** Builds the sender of one connection. */
+  constructor(wire: Wire, config: StreamsConfig, host: SenderHost) {
+    this.#wire = wire;
+    this.#config = config;
+    this.#host = host;
+    this.#overhead = HEADER_SIZE + config.overhead;
+    this.acks = new AckTracker(config.ackEvery, config.maxAckDelay, 32);
+    this.recovery = new Recovery(
+      config.congestion(config.packetSize),
+      config.initialRtt,
+      config.maxAckDelay,
+    );
+    this.#pacer = new Pacer(10 * config.packetSize);
+  }
+
+  /** `stream` may have something to send. */
+  schedule(stream: StreamState): void {
+    this.#active.add(stream);
+  }
+
+  /** `stream` has nothing more to send. */
+  unschedule(stream: StreamState): void {
+    this.#active.delete(stream);
+  }
+
+  /** Queues a control frame, built from current state when it leaves. */
+  control(kind: number, stream: number): void {
+    this.#control.add(kind, stream);
+  }
+
+  /** Queues a datagram; false when it is too large or the queue is full. */
+  datagram(data: Uint8Array): boolean {
+    if (
+      data.length > this.#config.maxFrame || this.#datagrams.length >= this.#config.datagramQueue
+    ) {
+      return false;
+    }
+    this.#datagrams.push(data);
+    return true;
+  }
+
+  /** Sends two probes on the next flush (a new path). */
+  probe(): void {
+    this.#probes = 2;
+  }
+
+  /** Drops everything queued and sends nothing more (the session closed). */
+  clear(): void {
+    this.#closed = true;
+    this.#active.clear();
+    this.#datagrams.length = 0;
+  }
+
+  /** Processes an ACK frame received at `now`. */
+  onAck(payload: Uint8Array, now: number): void {
+    const frame = decodeAck(payload);
+    const update = this.recovery.onAck(frame.ranges, frame.delayMicros / 1000, now);
+    for (const packet of update.acked) this.#delivered(packet);
+    for (const packet of update.lost) this.#lost(packet);
+  }
+
+  #delivered(packet: SentPacket): void {
+    const stream = this.#host.stream(packet.stream);
+    if (!stream) return;
+    if (packet.kind === FrameType.STREAM) {
+      const moved = stream.send.acked(packet.offset, packet.length, packet.fin);
+      if (moved || stream.send.done) stream.onWritable();
+    } else if (packet.kind === FrameType.RESET_STREAM) {
+      stream.resetAcked = true;
+    } else return;
+    this.#host.settled(stream);
+  }
+
+  #lost(packet: SentPacket): void {
+    const stream = this.#host.stream(packet.stream);
+    switch (packet.kind) {
+      case FrameType.STREAM:
+        if (!stream || stream.resetSent !== undefined) return;
+        stream.send.lost(packet.offset, packet.length, packet.fin);
+        this.#active.add(stream);
+        return;
+      case FrameType.MAX_DATA:
+      case FrameType.PING:
+        return this.#control.add(packet.kind, 0);
+      case FrameType.MAX_STREAM_DATA:
+      case FrameType.RESET_STREAM:
+      case FrameType.STOP_SENDING:
+        if (stream) this.#control.add(packet.kind, packet.stream);
+    }
+  }
+
+  /** Sends everything the ACK schedule, flow control, congestion window and pacer allow. */
+  flush(): void {
+    if (this.#closed) return;
+    const now = this.#wire.now();
+    if (this.acks.due(now)) this.#wire.send(FrameType.ACK, 0, this.acks.build(now));
+    this.#sendControl(now);
+    this.#sendQueued(now);
+    if (this.#probes > 0) {
+      // A probe timeout with nothing new to send: repeat the oldest frame in flight, or PING.
+      const oldest = this.recovery.oldest();
+      if (oldest) this.#lost(oldest);
+      if (!oldest || oldest.kind === FrameType.DATAGRAM || oldest.kind === FrameType.PING) {
+        this.#control.add(FrameType.PING, 0);
+      }
+      this.#sendControl(now);
+      this.#sendQueued(now);
+      this.#probes = 0;
+    }
+    if (this.acks.deadline !== undefined) {
+      this.#wire.setTimer("streams:ack", this.acks.deadline, () => this.flush());
+    }
+    this.#armLoss();
+  }
+
+  #sendControl(now: number): void {
+    for (let item = this.#control.next(); item; item = this.#control.next()) {
+      const payload = this.#controlPayload(item.kind, this.#host.stream(item.stream));
+      if (payload) this.#transmit(now, item.kind, item.stream, payload, 0, 0, false);
+    }
+  }
+
+  /** The payload of a control frame from current state, or `undefined` when it is moot. */
+  #controlPayload(kind: number, stream: StreamState | undefined): Uint8Array | undefined {
+    switch (kind) {
+      case FrameType.MAX_DATA:
+        return encodeLimit(this.#host.recvLimit());
+      case FrameType.MAX_STREAM_DATA:
+        return stream && !stream.recvDone ? encodeLimit(stream.recv.maxData) : undefined;
+      case FrameType.RESET_STREAM:
+        if (!stream || stream.resetSent === undefined || stream.resetAcked) return undefined;
+        return encodeReset({ code: stream.resetSent, finalSize: stream.send.next });
+      case FrameType.STOP_SENDING:
+        return stream?.stopSent === undefined ? undefined : encodeCode(stream.stopSent);
+      default:
+        return EMPTY;
+    }
+  }
+
+  #sendQueued(now: number): void {
+    while (this.#datagrams.length > 0) {
+      const data = this.#datagrams[0]!;
+      if (!this.#allowed(now, this.#overhead + data.length)) return;
+      this.#datagrams.shift();
+      this.#transmit(now, FrameType.DATAGRAM, 0, data, 0, 0, false);
+    }
+    for (;;) {
+      const stream: StreamState | undefined = this.#active.values().next().value;
+      if (stream === undefined) return;
+      const send = stream.send;
+      const plan = send.plan(this.#config.maxStreamData, this.#host.credit());
+      if (!plan) {
+        this.#active.delete(stream);
+        continue;
+      }
+      if (!this.#allowed(now, this.#overhead + STREAM_HEADER_SIZE + plan.length)) return;
+      const payload = new Uint8Array(STREAM_HEADER_SIZE + plan.length);
+      writeStreamHeader(payload, plan.offset, plan.fin);
+      send.copy(plan.offset, plan.length, payload, STREAM_HEADER_SIZE);
+      send.sent(plan);
+      if (plan.fresh) this.#host.spent(plan.length);
+      this.bytesSent += plan.length;
+      this.#transmit(now, FrameType.STREAM, stream.id, payload, plan.offset, plan.length, plan.fin);
+      // Round robin: the stream goes to the back of the queue if it has more to send.
+      this.#active.delete(stream);
+      if (send.wants(this.#host.credit())) this.#active.add(stream);
+    }
+  }
+
+  /** Whether a packet of `size` may leave now; arms the pacing timer when it must wait. */
+  #allowed(now: number, size: number): boolean {
+    if (this.#probes > 0) return true;
+    const { cc, rtt } = this.recovery;
+    if (this.recovery.bytesInFlight + size > cc.window) return false;
+    const at = this.#pacer.schedule(now, size, cc.window, rtt.smoothed);
+    if (at <= now) return true;
+    this.#wire.setTimer("streams:pace", at, () => this.flush());
+    return false;
+  }
+
+  #transmit(
+    now: number,
+    kind: number,
+    stream: number,
+    payload: Uint8Array,
+    offset: number,
+    length: number,
+    fin: boolean,
+  ): void {
+    const pn = this.#wire.send(kind, stream, payload);
+    this.packetsSent++;
+    if (this.#probes > 0) this.#probes--;
+    this.recovery.onSent({
+      pn,
+      time: now,
+      size: this.#overhead + payload.length,
+      ackEliciting: true,
+      kind,
+      stream,
+      offset,
+      length,
+      fin,
+    });
+  }
+
+  #armLoss(): void {
+    const at = this.recovery.timerAt();
+    if (at === undefined || (this.#lossArmed !== undefined && this.#lossArmed <= at)) return;
+    this.#lossArmed = at;
+    this.#wire.setTimer("streams:loss", at, () => this.#onLossTimer());
+  }
+
+  #onLossTimer(): void {
+    this.#lossArmed = undefined;
+    const update = this.recovery.onTimeout(this.#wire.now());
+    for (const packet of update.lost) this.#lost(packet);
+    if (update.probe) this.#probes = 2;
+    this.flush();
+  }
+}
