@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Delivery, PacketFate } from "../../core/testing/sim_network.ts";
+import type { Delivery, PacketFate } from "./sim_network.ts";
 
 /** How bad the network is. Probabilities are 0..1; times are milliseconds. */
 export interface ImpairmentOptions {

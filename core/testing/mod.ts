@@ -1,5 +1,6 @@
 /**
- * The testing kit: the manual clock, seeded randomness, a simulated network and a client/server
+ * The testing kit: the manual clock, seeded randomness, a simulated network, a seeded impairment
+ * model (loss, delay, duplication, reordering, corruption) and a client/server
  * pair — what Thing's own suites use to test every state machine deterministically.
  *
  * @module
@@ -7,3 +8,4 @@
 export { ManualClock, SeededRandom } from "../clock.ts";
 export * from "./pair.ts";
 export * from "./sim_network.ts";
+export * from "./impairment.ts";
