@@ -10,6 +10,7 @@ export { streams, STREAMS_PLUGIN } from "./plugin.ts";
 export {
   type CloseInfo,
   type DatagramDuplex,
+  type MigrateEvent,
   StreamSession,
   streamSession,
 } from "./stream_session.ts";

@@ -9,7 +9,6 @@ import { DecodeError, SessionError } from "../../core/errors.ts";
 import type { PacketContext } from "../../core/context.ts";
 import type { Plugin, PluginApi } from "../../core/plugin.ts";
 import type { Session } from "../../core/session.ts";
-import type { PeerAddress } from "../../core/transport.ts";
 import { StreamConnection } from "./connection.ts";
 import { decodePathData, FrameType } from "./frames.ts";
 import { parseStreamsOptions, type StreamsConfig, type StreamsOptions } from "./options.ts";
@@ -18,13 +17,6 @@ import { attachStreamSession, type StreamSession } from "./stream_session.ts";
 
 /** The name of the streams plugin. */
 export const STREAMS_PLUGIN = "streams";
-
-declare module "../../core/events.ts" {
-  interface ThingEvents {
-    /** A session moved to a new, validated address. */
-    migrate: { session: Session; from: PeerAddress; to: PeerAddress };
-  }
-}
 
 /**
  * The streams plugin. Options are validated here, once.
@@ -68,7 +60,7 @@ function setupStreams(api: PluginApi, config: StreamsConfig): void {
       const conn = connectionOf(session);
       conn.pathChanged();
       conn.flush();
-      api.emit("migrate", { session, from, to });
+      connections.get(session)?.app.onMigrate?.({ from, to });
     },
   });
   for (const [name, code] of Object.entries(FrameType)) api.registerPacketType({ code, name });

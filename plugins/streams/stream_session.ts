@@ -5,6 +5,7 @@
  * @module
  */
 import type { Session } from "../../core/session.ts";
+import type { PeerAddress } from "../../core/transport.ts";
 import type { ConnectionStats, StreamConnection } from "./connection.ts";
 import { type BidirectionalStream, webStream } from "./web_stream.ts";
 
@@ -16,6 +17,14 @@ export interface DatagramDuplex {
   readonly writable: WritableStream<Uint8Array>;
   /** The largest datagram that can be sent. */
   readonly maxDatagramSize: number;
+}
+
+/** A session moved to a new, validated address (connection migration). */
+export interface MigrateEvent {
+  /** The address it left. */
+  from: PeerAddress;
+  /** The address it moved to. */
+  to: PeerAddress;
 }
 
 /** How a session ended, as WebTransport's `WebTransportCloseInfo`. */
@@ -69,6 +78,8 @@ export class StreamSession {
   readonly datagrams: DatagramDuplex;
   /** Resolves when the session ends. */
   readonly closed: Promise<CloseInfo>;
+  /** Called when the session has moved to a new address after path validation. */
+  onMigrate: ((event: MigrateEvent) => void) | undefined;
   readonly #conn: StreamConnection;
   readonly #sendBuffer: number;
   readonly #flush = () => this.#conn.flush();

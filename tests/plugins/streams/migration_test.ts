@@ -8,7 +8,7 @@ describe("streams() connection migration", () => {
   it("moves a session to the client's new address mid-transfer after path validation", async () => {
     const p = await streamPair();
     const moves: Array<{ from: PeerAddress; to: PeerAddress }> = [];
-    p.server.on("migrate", ({ from, to }) => moves.push({ from, to }));
+    streamSession(p.serverSession).onMigrate = ({ from, to }) => moves.push({ from, to });
     const up = bytesOf(4 * 1_048_576, 1);
     const down = bytesOf(2 * 1_048_576, 2);
     const serving = track((async () => {
@@ -38,7 +38,7 @@ describe("streams() connection migration", () => {
   it("does not move a session whose new path never answers the challenge", async () => {
     const p = await streamPair();
     const moves: unknown[] = [];
-    p.server.on("migrate", (event) => moves.push(event));
+    streamSession(p.serverSession).onMigrate = (event) => moves.push(event);
     const stream = await streamSession(p.clientSession).createBidirectionalStream();
     const moved = { hostname: "client-nat", port: 40_000 };
     p.net.move(p.clientAddress, moved);
