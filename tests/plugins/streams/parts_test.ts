@@ -1,0 +1,179 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { DecodeError } from "../../../core/errors.ts";
+import { NewReno } from "../../../plugins/streams/congestion.ts";
+import {
+  decodeAck,
+  decodeReset,
+  decodeStream,
+  encodeAck,
+  encodeReset,
+  STREAM_HEADER_SIZE,
+  writeStreamHeader,
+} from "../../../plugins/streams/frames.ts";
+import { RangeSet } from "../../../plugins/streams/range_set.ts";
+import { RecvStream } from "../../../plugins/streams/recv_stream.ts";
+import { Recovery } from "../../../plugins/streams/recovery.ts";
+import { RttEstimator } from "../../../plugins/streams/rtt.ts";
+
+describe("streams frames", () => {
+  it("decodeStream() reads what writeStreamHeader() wrote", () => {
+    const payload = new Uint8Array(STREAM_HEADER_SIZE + 3);
+    writeStreamHeader(payload, 2 ** 40 + 5, true);
+    payload.set([1, 2, 3], STREAM_HEADER_SIZE);
+    const frame = decodeStream(payload);
+    assert.equal(frame.offset, 2 ** 40 + 5);
+    assert.equal(frame.fin, true);
+    assert.deepEqual([...frame.data], [1, 2, 3]);
+  });
+
+  it("decodeAck() round-trips ranges and rejects disorder, overlap and truncation", () => {
+    const ranges = [{ first: 10, last: 12 }, { first: 3, last: 5 }, { first: 0, last: 0 }];
+    assert.deepEqual(decodeAck(encodeAck({ delayMicros: 250, ranges })), {
+      delayMicros: 250,
+      ranges,
+    });
+    const adjacent = encodeAck({
+      delayMicros: 0,
+      ranges: [{ first: 6, last: 9 }, { first: 3, last: 5 }],
+    });
+    assert.throws(() => decodeAck(adjacent), DecodeError);
+    const ascending = encodeAck({
+      delayMicros: 0,
+      ranges: [{ first: 0, last: 1 }, { first: 5, last: 6 }],
+    });
+    assert.throws(() => decodeAck(ascending), DecodeError);
+    assert.throws(() => decodeAck(ascending.subarray(0, 10)), DecodeError);
+    assert.throws(
+      () => decodeReset(encodeReset({ code: 1, finalSize: 2 }).subarray(0, 11)),
+      DecodeError,
+    );
+  });
+
+  it("every decoder throws only DecodeError on arbitrary bytes", () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+      for (const decode of [decodeStream, decodeAck, decodeReset]) {
+        try {
+          decode(bytes);
+        } catch (error) {
+          assert.ok(error instanceof DecodeError, String(error));
+        }
+      }
+    }));
+  });
+});
+
+describe("RangeSet", () => {
+  it("matches a plain set under random adds and removes", () => {
+    fc.assert(fc.property(
+      fc.array(fc.tuple(fc.boolean(), fc.nat(60), fc.nat(8)), { maxLength: 60 }),
+      (ops) => {
+        const set = new RangeSet();
+        const model = new Set<number>();
+        for (const [add, start, length] of ops) {
+          if (add) {
+            let fresh = 0;
+            for (let i = start; i < start + length; i++) if (!model.has(i)) (model.add(i), fresh++);
+            assert.equal(set.add(start, start + length), fresh);
+          } else {
+            set.remove(start, start + length);
+            for (let i = start; i < start + length; i++) model.delete(i);
+          }
+        }
+        for (let i = 0; i < 80; i++) assert.equal(set.has(i), model.has(i), `member ${i}`);
+        for (let r = 1; r < set.size; r++) assert.ok(set.starts[r]! > set.ends[r - 1]!);
+      },
+    ));
+  });
+});
+
+describe("RecvStream", () => {
+  it("reassembles shuffled, duplicated, overlapping pieces in order without holding duplicates", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(990), fc.integer({ min: 1, max: 40 })), { maxLength: 80 }),
+        (pieces) => {
+          const data = Uint8Array.from({ length: 1000 }, (_, i) => i & 0xff);
+          const recv = new RecvStream(4096, 4096);
+          for (const [offset, length] of [...pieces, [0, 1000] as [number, number]]) {
+            const end = Math.min(1000, offset + length);
+            const result = recv.receive(offset, data.subarray(offset, end), end === 1000);
+            assert.ok(result.ok);
+            assert.ok(recv.buffered <= 1000);
+          }
+          const out: number[] = [];
+          for (let chunk = recv.read(); chunk; chunk = recv.read()) out.push(...chunk);
+          assert.deepEqual(out, [...data]);
+          assert.equal(recv.finished, true);
+        },
+      ),
+    );
+  });
+
+  it("rejects data past its limit and a changed final size", () => {
+    const recv = new RecvStream(100, 100);
+    assert.equal(recv.receive(90, new Uint8Array(11), false).ok, false);
+    assert.equal(recv.receive(0, new Uint8Array(10), true).ok, true);
+    assert.equal(recv.receive(0, new Uint8Array(12), true).ok, false);
+  });
+});
+
+describe("loss recovery", () => {
+  it("RttEstimator follows RFC 9002 §5.3", () => {
+    const rtt = new RttEstimator(333);
+    rtt.update(100, 0, 25);
+    assert.equal(rtt.smoothed, 100);
+    assert.equal(rtt.variation, 50);
+    rtt.update(120, 10, 25);
+    // adjusted = 110 (120 - 10 stays above min 100)
+    assert.equal(rtt.smoothed, 0.875 * 100 + 0.125 * 110);
+    assert.equal(rtt.variation, 0.75 * 50 + 0.25 * 10);
+    assert.equal(rtt.min, 100);
+  });
+
+  it("declares a packet lost three packets later and halves NewReno's window once per period", () => {
+    const cc = new NewReno(1200);
+    const recovery = new Recovery(cc, 100, 10);
+    for (let pn = 0; pn < 6; pn++) {
+      recovery.onSent({
+        pn: pn * 2,
+        time: pn,
+        size: 1200,
+        ackEliciting: true,
+        kind: 0x30,
+        stream: 0,
+        offset: 0,
+        length: 0,
+        fin: false,
+      });
+    }
+    const before = cc.window;
+    // Packet numbers 0 and 2 missing; 4..10 acknowledged.
+    const update = recovery.onAck([{ first: 4, last: 10 }], 0, 20);
+    assert.deepEqual(update.acked.map((p) => p.pn), [4, 6, 8, 10]);
+    assert.deepEqual(update.lost.map((p) => p.pn), [0, 2]);
+    assert.equal(cc.window, Math.floor((before + 4 * 1200) / 2));
+    assert.equal(recovery.bytesInFlight, 0);
+    assert.equal(recovery.timerAt(), undefined);
+  });
+
+  it("arms a probe timeout while packets are in flight, backing off", () => {
+    const recovery = new Recovery(new NewReno(1200), 100, 10);
+    recovery.onSent({
+      pn: 0,
+      time: 0,
+      size: 1200,
+      ackEliciting: true,
+      kind: 0x30,
+      stream: 0,
+      offset: 0,
+      length: 0,
+      fin: false,
+    });
+    const first = recovery.timerAt()!;
+    assert.equal(first, 100 + 4 * 50 + 10);
+    assert.equal(recovery.onTimeout(first).probe, true);
+    assert.equal(recovery.timerAt(), 2 * first);
+  });
+});
