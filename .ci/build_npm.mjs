@@ -49,7 +49,7 @@ if (stale.length > 0) {
     if (key === "engines") Object.assign(next, fields);
   }
   writeFileSync(pkgPath, `${JSON.stringify(Object.assign(next, fields), null, 2)}\n`);
-  const deno = join(root, "node_modules", ".bin", "deno");
+  const deno = "deno"; // from PATH: run through `bash .ci/tools`
   execFileSync(deno, ["fmt", "--quiet", pkgPath], { cwd: root, stdio: "inherit" });
   console.log(`build_npm: updated package.json fields: ${stale.join(", ")}`);
 }
@@ -67,7 +67,7 @@ try {
   // Code may name the `Deno` namespace behind runtime checks: give tsc Deno's own declarations
   // (their lib references point at Deno-only libs, so they are dropped).
   const denoTypes = join(tmp, "deno.d.ts");
-  const deno = join(root, "node_modules", ".bin", "deno");
+  const deno = "deno"; // from PATH: run through `bash .ci/tools`
   const declarations = execFileSync(deno, ["types"], { cwd: root, encoding: "utf8" });
   writeFileSync(denoTypes, declarations.replace(/^\/\/\/ <reference .*$/gm, ""));
   const config = join(tmp, "tsconfig.json");

@@ -12,7 +12,7 @@ import { cli, denoExports, packageFields, root } from "./_package.mjs";
 
 const bin = join(root, "node_modules", ".bin");
 const env = { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", DENO_NO_PROMPT: "1" };
-env.PATH = `${bin}:${env.PATH ?? ""}`;
+env.PATH = `${join(root, ".tools", "node_modules", ".bin")}:${bin}:${env.PATH ?? ""}`;
 const failures = [];
 
 function sh(cmd, args, cwd, timeout = 120_000) {

@@ -16,7 +16,9 @@ const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const timeoutMs = Number(process.env.THING_TEST_TIMEOUT_MS ?? 8 * 60_000);
 const env = {
   ...process.env,
-  PATH: `${join(root, "node_modules", ".bin")}:${process.env.PATH ?? ""}`,
+  PATH: `${join(root, ".tools", "node_modules", ".bin")}:${join(root, "node_modules", ".bin")}:${
+    process.env.PATH ?? ""
+  }`,
   NO_COLOR: "1",
   FORCE_COLOR: "0",
   DENO_NO_UPDATE_CHECK: "1",

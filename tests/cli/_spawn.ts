@@ -9,7 +9,6 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const bin = (name: string) => join(root, "node_modules", ".bin", name);
 
 /** A runtime that can run the CLI. */
 export type Runtime = "deno" | "bun";
@@ -79,9 +78,9 @@ export async function stop(server: Cli): Promise<number | null> {
 
 /** Starts `thing <args>` under `runtime`. */
 export function thing(runtime: Runtime, args: string[]): Cli {
-  const command = runtime === "deno" ? bin("deno") : bin("bun");
   const prefix = runtime === "deno" ? ["run", "-A", "cli/main.ts"] : ["cli/main.ts"];
-  const child = spawn(command, [...prefix, ...args], {
+  // `deno` and `bun` come from PATH (`bash .ci/tools` puts them there).
+  const child = spawn(runtime, [...prefix, ...args], {
     cwd: root,
     env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
     stdio: ["pipe", "pipe", "pipe"],

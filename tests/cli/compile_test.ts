@@ -17,7 +17,7 @@ describe("thing as a single binary (bun build --compile, as `deno task compile` 
     const dir = mkdtempSync(join(tmpdir(), "thing-compile-"));
     try {
       const binary = join(dir, "thing");
-      const bun = join(root, "node_modules", ".bin", "bun");
+      const bun = "bun"; // from PATH, as `bash .ci/tools` sets it
       await exec(bun, ["build", "--compile", "cli/main.ts", "--outfile", binary], {
         cwd: root,
         timeout: 4_000,
