@@ -1,7 +1,7 @@
 /**
  * The receiver's side of acknowledgement: which packet numbers arrived, and when an ACK is owed
- * (every `ackEvery` ack-eliciting packets, at once for a packet that arrives out of order, or
- * after `maxAckDelay` at most).
+ * (every `ackEvery` ack-eliciting packets, at once for a packet that arrives out of order or
+ * asks for it, or after `maxAckDelay` at most).
  *
  * @module
  */
@@ -28,9 +28,9 @@ export class AckTracker {
     this.#maxRanges = maxRanges;
   }
 
-  /** An ack-eliciting packet `pn` arrived at `now`. */
-  onPacket(pn: number, now: number): void {
-    if (this.#received.has(pn) || pn < this.#largest) this.#immediate = true;
+  /** An ack-eliciting packet `pn` arrived at `now`; `immediate` when its sender asked for an ACK. */
+  onPacket(pn: number, now: number, immediate = false): void {
+    if (immediate || this.#received.has(pn) || pn < this.#largest) this.#immediate = true;
     this.#received.add(pn, pn + 1);
     if (pn > this.#largest) {
       this.#largest = pn;

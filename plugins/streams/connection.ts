@@ -222,11 +222,12 @@ export class StreamConnection {
     if (this.#closed) return;
     const now = this.#wire.now();
     if (type === FrameType.ACK) return this.#sender.onAck(payload, now);
-    this.#apply(type, id, payload);
-    this.#sender.acks.onPacket(pn, now);
+    const ackNow = this.#apply(type, id, payload);
+    this.#sender.acks.onPacket(pn, now, ackNow === true || type === FrameType.PING);
   }
 
-  #apply(type: number, id: number, payload: Uint8Array): void {
+  /** Applies a frame; returns true when it asks for an immediate ACK. */
+  #apply(type: number, id: number, payload: Uint8Array): boolean | void {
     switch (type) {
       case FrameType.STREAM:
         return this.#onStream(id, payload);
@@ -273,19 +274,26 @@ export class StreamConnection {
     return stream;
   }
 
-  #onStream(id: number, payload: Uint8Array): void {
+  #onStream(id: number, payload: Uint8Array): boolean {
     const frame = decodeStream(payload);
     const stream = this.#peerStream(id);
-    if (!stream || stream.stopSent !== undefined || stream.resetByPeer !== undefined) return;
+    if (!stream || stream.stopSent !== undefined || stream.resetByPeer !== undefined) {
+      return frame.ackNow;
+    }
     const result = stream.recv.receive(frame.offset, frame.data, frame.fin);
-    if (!result.ok) return this.#wire.fail(`Stream ${id}: ${result.error}`);
+    if (!result.ok) {
+      this.#wire.fail(`Stream ${id}: ${result.error}`);
+      return false;
+    }
     this.#recvSum += result.grew;
     if (this.#recvSum > this.#recvMax) {
-      return this.#wire.fail(
+      this.#wire.fail(
         `Session flow control: ${this.#recvSum} bytes past the limit ${this.#recvMax}`,
       );
+      return false;
     }
     if (result.readable) stream.onReadable();
+    return frame.ackNow;
   }
 
   #onReset(id: number, payload: Uint8Array): void {

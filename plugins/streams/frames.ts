@@ -25,6 +25,8 @@ export const FrameType = {
 export const STREAM_HEADER_SIZE = 9;
 /** Flag bit of a STREAM frame: the last byte of the stream is the last byte of this frame. */
 export const FIN = 0x01;
+/** Flag bit of a STREAM frame: the sender can send no more for now, so acknowledge at once. */
+export const ACK_NOW = 0x02;
 /** Bytes of PATH_CHALLENGE / PATH_RESPONSE data. */
 export const PATH_DATA_SIZE = 8;
 
@@ -60,14 +62,21 @@ export interface StreamFrame {
   offset: number;
   /** Whether the stream ends after `data`. */
   fin: boolean;
+  /** Whether the sender asks for an immediate ACK. */
+  ackNow: boolean;
   /** The bytes (a view into the payload). */
   data: Uint8Array;
 }
 
 /** Writes a STREAM frame header into `out` (data goes at `STREAM_HEADER_SIZE`). */
-export function writeStreamHeader(out: Uint8Array, offset: number, fin: boolean): void {
+export function writeStreamHeader(
+  out: Uint8Array,
+  offset: number,
+  fin: boolean,
+  ackNow = false,
+): void {
   const view = new DataView(out.buffer, out.byteOffset, STREAM_HEADER_SIZE);
-  view.setUint8(0, fin ? FIN : 0);
+  view.setUint8(0, (fin ? FIN : 0) | (ackNow ? ACK_NOW : 0));
   setU64(view, 1, offset);
 }
 
@@ -75,7 +84,7 @@ export function writeStreamHeader(out: Uint8Array, offset: number, fin: boolean)
 export function decodeStream(payload: Uint8Array): StreamFrame {
   const view = viewOf(payload, STREAM_HEADER_SIZE, "STREAM");
   const flags = view.getUint8(0);
-  if ((flags & ~FIN) !== 0) {
+  if ((flags & ~(FIN | ACK_NOW)) !== 0) {
     throw new DecodeError("THING_ERR_BAD_FIELD", `Cannot decode STREAM flags ${flags}`, 0);
   }
   const offset = getU64(view, 1);
@@ -83,7 +92,7 @@ export function decodeStream(payload: Uint8Array): StreamFrame {
   if (offset + data.length > Number.MAX_SAFE_INTEGER) {
     throw new DecodeError("THING_ERR_BAD_FIELD", "Cannot decode a STREAM frame past 2^53", 1);
   }
-  return { offset, fin: (flags & FIN) !== 0, data };
+  return { offset, fin: (flags & FIN) !== 0, ackNow: (flags & ACK_NOW) !== 0, data };
 }
 
 /** An inclusive range of packet numbers. */

@@ -228,17 +228,22 @@ export class Sender {
         this.#active.delete(stream);
         continue;
       }
-      if (!this.#allowed(now, this.#overhead + STREAM_HEADER_SIZE + plan.length)) return;
-      const payload = new Uint8Array(STREAM_HEADER_SIZE + plan.length);
-      writeStreamHeader(payload, plan.offset, plan.fin);
-      send.copy(plan.offset, plan.length, payload, STREAM_HEADER_SIZE);
+      const size = this.#overhead + STREAM_HEADER_SIZE + plan.length;
+      if (!this.#allowed(now, size)) return;
       send.sent(plan);
       if (plan.fresh) this.#host.spent(plan.length);
-      this.bytesSent += plan.length;
-      this.#transmit(now, FrameType.STREAM, stream.id, payload, plan.offset, plan.length, plan.fin);
       // Round robin: the stream goes to the back of the queue if it has more to send.
       this.#active.delete(stream);
       if (send.wants(this.#host.credit())) this.#active.add(stream);
+      // Ask for an ACK at once when nothing else is queued (the application paused, or the
+      // stream ended) or this is a probe: the receiver's delayed-ACK timer would only add latency.
+      // (Asking whenever the window is full measured 2-3x slower on loopback: an ACK per packet.)
+      const ackNow = this.#probes > 0 || this.#active.size === 0;
+      const payload = new Uint8Array(STREAM_HEADER_SIZE + plan.length);
+      writeStreamHeader(payload, plan.offset, plan.fin, ackNow);
+      send.copy(plan.offset, plan.length, payload, STREAM_HEADER_SIZE);
+      this.bytesSent += plan.length;
+      this.#transmit(now, FrameType.STREAM, stream.id, payload, plan.offset, plan.length, plan.fin);
     }
   }
 
