@@ -90,6 +90,13 @@ DATA_NOACK and counts the echoes of an echoing server (thing serve without --no-
     try {
       const client = await startClient(choice, target!, { ...values, ...serverKey }, io);
       try {
+        io.err(
+          `benchmarking ${choice.dialect} over ${choice.transport} to ${addressKey(target!)}: ${
+            formatCount(count)
+          } messages of ${formatBytes(size)}, then ${
+            formatCount(rounds)
+          } round trips; Ctrl-C stops`,
+        );
         const bar = new Progress(io, { label: "bench", total: count + rounds, unit: "items" });
         const reliable = choice.entry.reliable;
         const run = await throughput(client, {

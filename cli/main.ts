@@ -54,13 +54,31 @@ ${list}
 Run 'thing <command> --help' for a command's flags. Exit codes: 0 ok, 1 failure, 2 bad usage.`;
 }
 
-function standardIo(signal: AbortSignal): CommandIo {
+/**
+ * The process's streams as a CommandIo. When stdout's reader goes away (`thing … | head`), output
+ * stops quietly and the command is asked to stop, as on Ctrl-C.
+ */
+function standardIo(stopper: AbortController): CommandIo {
+  let closed = false;
+  const broken = (error: unknown) => {
+    if ((error as { code?: unknown })?.code !== "EPIPE") throw error;
+    closed = true;
+    stopper.abort();
+  };
+  process.stdout.on("error", broken);
   return {
-    out: (line) => void process.stdout.write(`${line}\n`),
+    out(line) {
+      if (closed) return;
+      try {
+        process.stdout.write(`${line}\n`);
+      } catch (error) {
+        broken(error);
+      }
+    },
     err: (line) => void process.stderr.write(`${line}\n`),
     status: (text) => void process.stderr.write(text),
     stdin: process.stdin,
-    signal,
+    signal: stopper.signal,
     tty: { out: colorsWanted(process.stdout.isTTY), err: process.stderr.isTTY === true },
   };
 }
@@ -78,7 +96,7 @@ export async function main(argv: string[]): Promise<number> {
   const verbose = rest.includes("--verbose");
   const stopper = new AbortController();
   const stop = () => stopper.abort();
-  const io = standardIo(stopper.signal);
+  const io = standardIo(stopper);
   if (name === undefined) {
     io.err(usage());
     return 2;

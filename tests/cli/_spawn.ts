@@ -6,7 +6,6 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { join } from "node:path";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 

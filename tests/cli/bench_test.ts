@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { here, run, serveOn, stop, there } from "./_spawn.ts";
+import { here, run, serveOn, stop, there, thing } from "./_spawn.ts";
 
 describe(`thing bench (${here})`, () => {
   it("--local --json: every message confirmed, latency figures, progress on stderr only", async () => {
@@ -69,6 +69,20 @@ describe(`thing bench (${here})`, () => {
     } finally {
       assert.equal(await stop(server), 0);
     }
+  });
+
+  it("Ctrl-C ends a long run cleanly and reports what was done", async () => {
+    const bench = thing(here, ["bench", "--local", "--count", "1000000", "--json"]);
+    await bench.waitFor(
+      /^benchmarking connection over udp to 127\.0\.0\.1:\d+: 1,000,000 messages/m,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    bench.signal("SIGINT");
+    assert.equal(await bench.exited(4_000), 0, bench.stderr());
+    const result = JSON.parse(bench.stdout());
+    assert.equal(result.interrupted, true);
+    assert.ok(result.throughput.confirmed > 0);
+    assert.ok(result.throughput.sent < 1_000_000);
   });
 
   it("HOST:PORT and --local together is a usage error", async () => {

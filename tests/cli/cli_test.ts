@@ -13,6 +13,19 @@ describe(`thing CLI (${here})`, () => {
     assert.match(out, /closed: disconnected by client/);
   });
 
+  it("demo --dialect hybrid --transport tcp --json: a JSON transcript of the sealed exchange", async () => {
+    const demo = thing(here, ["demo", "--dialect", "hybrid", "--transport", "tcp", "--json"]);
+    assert.equal(await demo.exited(4_000), 0, demo.stderr());
+    const lines = demo.stdout().trim().split("\n").map((line) => JSON.parse(line));
+    assert.ok(
+      lines.every((line) => typeof line.ms === "number" && /^(server|client)$/.test(line.who)),
+    );
+    const texts = lines.map((line) => line.text as string);
+    assert.ok(texts.includes('got "HELLO" on channel 0'), texts.join("\n"));
+    assert.ok(texts.some((text) => /CHI to SHF, server key pinned/.test(text)));
+    assert.ok(texts.some((text) => /^sent "hello" reliably; ACKed in/.test(text)));
+  });
+
   for (const transport of ["udp", "tcp"]) {
     it(`serve (${here}) echoes what connect (${there}) sends over ${transport}`, async () => {
       const server = thing(here, ["serve", "--transport", transport, "--port", "0"]);
