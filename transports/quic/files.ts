@@ -1,13 +1,13 @@
 /**
  * File transfer over streams: `sendFile()` sends one file per stream and waits for the receiver's
- * SHA-256 of what it stored; `receiveFiles()` stores each incoming file stream in a directory and
- * answers with that hash. One stream carries, client to server: u16 name length, the UTF-8 name,
+ * SHA-256 of what it stored; `receiveFiles()` stores each incoming file stream in a directory
+ * (never overwriting: `name (1).ext` when `name.ext` exists) and answers with that hash. One stream carries, client to server: u16 name length, the UTF-8 name,
  * u64 size, the bytes, FIN; server to client: the 32-byte SHA-256, FIN.
  *
  * @module
  */
 import { createHash } from "node:crypto";
-import { open } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { ThingNode } from "../../core/node.ts";
 import type { Session } from "../../core/session.ts";
@@ -137,8 +137,7 @@ async function receiveOne(
     new TextDecoder("utf-8", { fatal: true }).decode(await reader.exactly(nameLength)),
   );
   const total = Number(new DataView((await reader.exactly(8)).slice().buffer).getBigUint64(0));
-  const path = join(dir, name);
-  const file = await open(path, "w");
+  const { path, file } = await createUnique(dir, name);
   const hash = createHash("sha256");
   let bytes = 0;
   try {
@@ -162,6 +161,23 @@ async function receiveOne(
   await writer.write(new Uint8Array(digest));
   await writer.close();
   return { name, size: bytes, sha256: digest.toString("hex"), peer: path };
+}
+
+/** Creates `name` in `dir`, or `name (1)`, `name (2)`, … when it exists: never overwrites. */
+async function createUnique(
+  dir: string,
+  name: string,
+): Promise<{ path: string; file: FileHandle }> {
+  const dot = name.lastIndexOf(".");
+  const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ""];
+  for (let n = 0;; n++) {
+    const path = join(dir, n === 0 ? name : `${stem} (${n})${ext}`);
+    try {
+      return { path, file: await open(path, "wx") };
+    } catch (error) {
+      if ((error as { code?: string }).code !== "EEXIST" || n >= 999) throw error;
+    }
+  }
 }
 
 /** The file name to store under: its last path component, never empty, `.` or `..`. */

@@ -38,12 +38,15 @@ for (const packetSize of [1200, LOOPBACK_PACKET_SIZE]) {
       const dir = await mkdtemp(join(tmpdir(), "thing-quic-"));
       const server = await listenQuic({ thing: { identity: IDENTITY }, packetSize, port: 0 });
       try {
-        const stored = new Promise<FileResult>((resolve, reject) => {
-          receiveFiles(server, join(dir, "in"), {
-            onFile: (result) => resolve(result),
-            onError: (error) => reject(error),
-          });
+        const results: FileResult[] = [];
+        const waiters: Array<() => void> = [];
+        receiveFiles(server, join(dir, "in"), {
+          onFile: (result) => (results.push(result), waiters.shift()?.()),
         });
+        const stored = (n: number) =>
+          results.length >= n ? Promise.resolve(results[n - 1]!) : new Promise<FileResult>(
+            (resolve) => waiters.push(() => resolve(results[n - 1]!)),
+          );
         await mkdir(join(dir, "in"));
         const size = packetSize === 1200 ? 1_500_000 : 8_000_000;
         const data = new SeededRandom(5).fill(new Uint8Array(size));
@@ -62,7 +65,7 @@ for (const packetSize of [1200, LOOPBACK_PACKET_SIZE]) {
             }),
             "sendFile",
           );
-          const received = await within(2_000, stored, "receiveFiles");
+          const received = await within(2_000, stored(1), "receiveFiles");
           const expected = createHash("sha256").update(data).digest("hex");
           assert.equal(progress, size);
           assert.equal(sent.sha256, expected);
@@ -70,6 +73,11 @@ for (const packetSize of [1200, LOOPBACK_PACKET_SIZE]) {
           assert.equal(received.sha256, expected);
           assert.equal(received.name, "blob.bin");
           assert.deepEqual(new Uint8Array(await readFile(received.peer)), data);
+          if (packetSize === 1200) {
+            await within(8_000, sendFile(client.streams, join(dir, "blob.bin")), "second sendFile");
+            const second = await within(2_000, stored(2), "second file");
+            assert.equal(second.peer, join(dir, "in", "blob (1).bin"));
+          }
         } finally {
           await client.node.close();
         }
