@@ -1,8 +1,9 @@
 /**
  * File transfer over streams: `sendFile()` sends one file per stream and waits for the receiver's
  * SHA-256 of what it stored; `receiveFiles()` stores each incoming file stream in a directory
- * (never overwriting: `name (1).ext` when `name.ext` exists) and answers with that hash. One stream carries, client to server: u16 name length, the UTF-8 name,
- * u64 size, the bytes, FIN; server to client: the 32-byte SHA-256, FIN.
+ * (never overwriting: `name (1).ext` when `name.ext` exists) and answers with that hash. One
+ * stream carries, client to server: u16 name length, the UTF-8 name, u64 size, the bytes, FIN;
+ * server to client: the 32-byte SHA-256, FIN.
  *
  * @module
  */
