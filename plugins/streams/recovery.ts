@@ -11,6 +11,10 @@ import { RttEstimator } from "./rtt.ts";
 
 /** Packets sent after a packet that must be acknowledged before it counts as lost (kPacketThreshold). */
 export const PACKET_THRESHOLD = 3;
+/** The most the packet threshold grows to after spurious losses. */
+export const MAX_PACKET_THRESHOLD = 32;
+/** Lost packets remembered to recognise a late ACK of one (a spurious loss). */
+const REMEMBERED_LOSSES = 64;
 
 /** One packet in flight and the frame it carried (one frame per packet). */
 export interface SentPacket {
@@ -56,6 +60,12 @@ export class Recovery {
   ptoCount = 0;
   /** Packets declared lost so far (for statistics). */
   lostCount = 0;
+  /** Losses found spurious: the packet was acknowledged after all (for statistics). */
+  spuriousCount = 0;
+  /** The packet threshold in use: 3, raised by reordering seen on this path. */
+  packetThreshold = PACKET_THRESHOLD;
+  /** The time threshold in use, in RTTs: 9/8, raised by reordering seen on this path (up to 2). */
+  timeThreshold = 9 / 8;
   /** The peer's maximum ACK delay in ms. */
   readonly maxAckDelay: number;
   #outstanding: SentPacket[] = [];
@@ -64,6 +74,7 @@ export class Recovery {
   #largestAckedSeq = -1;
   #lossTime = Infinity;
   #lastAckElicitingTime = -Infinity;
+  #recentLosses: Array<{ packet: SentPacket; largestSeq: number }> = [];
 
   /** Builds the tracker with its estimator and controller. */
   constructor(cc: CongestionController, initialRtt: number, maxAckDelay: number) {
@@ -100,6 +111,7 @@ export class Recovery {
         if (packet.size >= 0) acked.push(packet);
       }
     }
+    this.#checkSpurious(ranges, now);
     if (acked.length === 0) return { acked, lost: [] };
     const newest = acked[acked.length - 1]!;
     if (newest.pn === ranges[0]!.last) {
@@ -124,11 +136,13 @@ export class Recovery {
     this.#lossTime = Infinity;
     const lost: SentPacket[] = [];
     if (this.#largestAckedSeq < 0) return lost;
-    const delay = this.rtt.lossDelay();
+    const delay = this.rtt.lossDelay(this.timeThreshold);
     for (const packet of this.#outstanding) {
       if (packet.seq >= this.#largestAckedSeq) break;
       if (packet.size < 0) continue;
-      if (packet.time + delay <= now || this.#largestAckedSeq - packet.seq >= PACKET_THRESHOLD) {
+      if (
+        packet.time + delay <= now || this.#largestAckedSeq - packet.seq >= this.packetThreshold
+      ) {
         lost.push(packet);
       } else {
         this.#lossTime = Math.min(this.#lossTime, packet.time + delay);
@@ -142,8 +156,34 @@ export class Recovery {
       packet.size = -1;
     }
     this.lostCount += lost.length;
+    for (const packet of lost) {
+      this.#recentLosses.push({ packet, largestSeq: this.#largestAckedSeq });
+    }
+    if (this.#recentLosses.length > REMEMBERED_LOSSES) {
+      this.#recentLosses.splice(0, this.#recentLosses.length - REMEMBERED_LOSSES);
+    }
     this.cc.onLost(now, bytes, lost[lost.length - 1]!.time);
     return lost;
+  }
+
+  /**
+   * An ACK of a packet already declared lost means the path reorders: widen the thresholds so the
+   * same reordering is not taken for loss again (RFC 9002 §6.1 allows adaptive thresholds).
+   */
+  #checkSpurious(ranges: AckRange[], now: number): void {
+    const recent = this.#recentLosses;
+    for (let i = 0; i < recent.length; i++) {
+      const { packet, largestSeq } = recent[i]!;
+      if (!ranges.some((r) => packet.pn >= r.first && packet.pn <= r.last)) continue;
+      recent.splice(i--, 1);
+      this.spuriousCount++;
+      this.packetThreshold = Math.min(
+        MAX_PACKET_THRESHOLD,
+        Math.max(this.packetThreshold, largestSeq - packet.seq + 1),
+      );
+      const late = (now - packet.time) / Math.max(this.rtt.smoothed, 0.001);
+      this.timeThreshold = Math.min(2, Math.max(this.timeThreshold, late + 1 / 8));
+    }
   }
 
   #compact(): void {
@@ -183,6 +223,8 @@ export class Recovery {
   resetPath(): void {
     this.rtt.reset();
     this.cc.reset();
+    this.packetThreshold = PACKET_THRESHOLD;
+    this.timeThreshold = 9 / 8;
   }
 }
 

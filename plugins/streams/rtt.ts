@@ -58,8 +58,8 @@ export class RttEstimator {
   }
 
   /** How long after a packet was sent it counts as lost by time (RFC 9002 §6.1.2: 9/8 RTT). */
-  lossDelay(): number {
-    return Math.max((9 / 8) * Math.max(this.latest, this.smoothed), GRANULARITY);
+  lossDelay(threshold = 9 / 8): number {
+    return Math.max(threshold * Math.max(this.latest, this.smoothed), GRANULARITY);
   }
 
   /** Forgets every sample (a new path). */

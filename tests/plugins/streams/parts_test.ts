@@ -158,6 +158,34 @@ describe("loss recovery", () => {
     assert.equal(recovery.timerAt(), undefined);
   });
 
+  it("widens the packet threshold after a loss turns out to be reordering", () => {
+    const recovery = new Recovery(new NewReno(1200), 100, 10);
+    const sent = (pn: number, time: number) =>
+      recovery.onSent({
+        pn,
+        time,
+        size: 1200,
+        ackEliciting: true,
+        kind: 0x30,
+        stream: 0,
+        offset: 0,
+        length: 0,
+        fin: false,
+      });
+    for (let pn = 0; pn < 8; pn++) sent(pn, 0);
+    assert.deepEqual(recovery.onAck([{ first: 1, last: 5 }], 0, 1).lost.map((p) => p.pn), [0]);
+    // Packet 0 arrives late after all: a spurious loss, 5 packets of reordering.
+    recovery.onAck([{ first: 0, last: 5 }], 0, 2);
+    assert.equal(recovery.spuriousCount, 1);
+    assert.equal(recovery.packetThreshold, 6);
+    for (let pn = 8; pn < 16; pn++) sent(pn, 3);
+    // 8 missing, 9..13 acknowledged: 5 later packets, under the new threshold of 6.
+    assert.deepEqual(
+      recovery.onAck([{ first: 9, last: 13 }, { first: 0, last: 7 }], 0, 3).lost,
+      [],
+    );
+  });
+
   it("arms a probe timeout while packets are in flight, backing off", () => {
     const recovery = new Recovery(new NewReno(1200), 100, 10);
     recovery.onSent({
