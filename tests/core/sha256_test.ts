@@ -33,6 +33,18 @@ describe("sha256", () => {
     }
   });
 
+  it("nativeSha256() matches nobleSha256 on inputs of many lengths, at every offset byte", () => {
+    const native = nativeSha256();
+    for (let length = 0; length < 2_100; length += 97) {
+      const data = new Uint8Array(length).map((_, i) => (i * 31 + length) & 0xff);
+      const a = new Uint8Array(37).fill(0xee);
+      const b = new Uint8Array(37).fill(0xee);
+      native.digestInto(data, a, 5);
+      nobleSha256.digestInto(data, b, 5);
+      assert.equal(hex(a), hex(b), `length ${length}`);
+    }
+  });
+
   it("nativeSha256() without node:crypto throws a TypeError, unless Bun.SHA256 serves", () => {
     const onBun = (globalThis as { Bun?: unknown }).Bun !== undefined;
     withoutProcess(() => {
