@@ -14,6 +14,7 @@ import {
   Offset,
   type Packet,
 } from "./packet.ts";
+import { packetSlab } from "./byte_slab.ts";
 import { defaultSha256, type Sha256 } from "./sha256.ts";
 
 const TWO_32 = 4294967296;
@@ -85,7 +86,8 @@ function readU32(bytes: Uint8Array, at: number): number {
  *
  * @param packet the fields to send (the `checksum` field is ignored)
  * @param hash the SHA-256 provider (default: fastest on this runtime)
- * @returns a new buffer of exactly 64 + payload length bytes
+ * @returns new bytes, exactly 64 + payload length of them; packets up to 4 KiB are views of a
+ *   shared slab (see `core/byte_slab.ts`): `slice()` them before transferring their `.buffer`
  * @throws {RangeError} when a field is out of range or the payload is too large
  * @example
  * ```ts
@@ -96,7 +98,7 @@ function readU32(bytes: Uint8Array, at: number): number {
  */
 export function encodePacket(packet: Packet, hash: Sha256 = defaultSha256()): Uint8Array {
   const length = packet.payload.length;
-  const out = new Uint8Array(HEADER_SIZE + length);
+  const out = packetSlab.take(HEADER_SIZE + length);
   writeHeaderFields(packet, length, out, CHECKSUM_SIZE);
   out.set(packet.payload, HEADER_SIZE);
   hash.digestInto(out.subarray(CHECKSUM_SIZE), out, 0);
