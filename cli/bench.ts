@@ -6,17 +6,18 @@
  */
 import { Buffer } from "node:buffer";
 import type { ThingNode } from "../core/node.ts";
-import { addressKey } from "../core/transport.ts";
+import { addressKey, type PeerAddress } from "../core/transport.ts";
 import { generateIdentity } from "../plugins/thing/mod.ts";
-import { type Command, commonOptions } from "./command.ts";
-import { roundTrips, throughput } from "./bench_run.ts";
+import { type Command, type CommandIo, commonOptions, type FlagValues } from "./command.ts";
+import { measureStreams } from "./bench_quic.ts";
+import { type BenchPlan, type Measured, roundTrips, throughput } from "./bench_run.ts";
 import {
   clientHelp,
   clientOptions,
+  type EndpointChoice,
   endpointChoice,
   endpointHelp,
   endpointOptions,
-  messagesOnly,
   serverAddress,
   startClient,
   startServer,
@@ -42,7 +43,9 @@ ${clientHelp}
   --json              print the results as one JSON object
 
 Acknowledged dialects (connection, hybrid) count ACKed DATA_ACK messages; the thing dialect sends
-DATA_NOACK and counts the echoes of an echoing server (thing serve without --no-echo).`,
+DATA_NOACK and counts the echoes of an echoing server (thing serve without --no-echo). With
+--transport quic the run is one stream of COUNT × SIZE bytes and each round trip a SIZE-byte
+stream, both confirmed by the server's SHA-256 (the server stores them under its --out DIR).`,
   options: {
     ...commonOptions,
     ...endpointOptions,
@@ -63,62 +66,30 @@ DATA_NOACK and counts the echoes of an echoing server (thing serve without --no-
       );
     }
     const choice = endpointChoice(values);
-    messagesOnly(choice);
     const count = flag("count", CountFlag, values.count);
     const size = flag("size", SizeFlag, values.size);
     const window = flag("window", CountFlag, values.window);
     const rounds = flag("rounds", CountFlag, values.rounds);
     const json = values.json === true;
-    let server: ThingNode | undefined;
-    let target = local ? undefined : serverAddress(positionals);
-    let serverKey: Record<string, string> = {};
-    if (local) {
-      const identity = choice.entry.identity ? generateIdentity() : undefined;
-      server = await startServer(choice, { hostname: "127.0.0.1", port: 0 }, { identity });
-      if (!choice.entry.reliable) {
-        server.on(
-          "message",
-          ({ session, data, customId }) =>
-            void session.send(data, { customId, reliable: false }).catch(() => {}),
-        );
-      }
-      target = { hostname: "127.0.0.1", port: server.address.port };
-      if (identity) {
-        serverKey = { "server-key": Buffer.from(identity.publicKey).toString("base64url") };
-      }
-    }
-    try {
-      const client = await startClient(choice, target!, { ...values, ...serverKey }, io);
-      try {
-        io.err(
-          `benchmarking ${choice.dialect} over ${choice.transport} to ${addressKey(target!)}: ${
-            formatCount(count)
-          } messages of ${formatBytes(size)}, then ${
-            formatCount(rounds)
-          } round trips; Ctrl-C stops`,
-        );
-        const bar = new Progress(io, { label: "bench", total: count + rounds, unit: "items" });
-        const reliable = choice.entry.reliable;
-        const run = await throughput(client, {
-          count,
-          size,
-          window,
-          reliable,
-          progress: (done) => bar.update(done),
-          signal: io.signal,
-        });
-        const rtts = await roundTrips(
-          client,
-          rounds,
-          size,
-          reliable,
-          (done) => bar.update(count + done),
-          io.signal,
-        );
-        bar.finish();
+    const plan: BenchPlan = { local, positionals, count, size, window, rounds };
+    const begin = (target: PeerAddress) => {
+      io.err(
+        `benchmarking ${choice.dialect} over ${choice.transport} to ${addressKey(target)}: ${
+          choice.streams
+            ? `a stream of ${formatCount(count)} × ${formatBytes(size)}`
+            : `${formatCount(count)} messages of ${formatBytes(size)}`
+        }, then ${formatCount(rounds)} round trips; Ctrl-C stops`,
+      );
+      return new Progress(io, { label: "bench", total: count + rounds, unit: "items" });
+    };
+    const { target, run, rtts } = choice.streams
+      ? await measureStreams(plan, values, io, begin)
+      : await measureMessages(choice, plan, values, io, begin);
+    {
+      {
         const latency = summarize(rtts);
         const result = {
-          target: addressKey(target!),
+          target: addressKey(target),
           local,
           dialect: choice.dialect,
           transport: choice.transport,
@@ -144,15 +115,68 @@ DATA_NOACK and counts the echoes of an echoing server (thing serve without --no-
         };
         if (json) io.out(JSON.stringify(result));
         else report(io.out, result, paint(io.tty.out));
-      } finally {
-        await client.close();
       }
-    } finally {
-      await server?.close();
     }
     return 0;
   },
 };
+
+/** Runs the message benchmark (connection, thing, hybrid) over one client. */
+async function measureMessages(
+  choice: EndpointChoice,
+  plan: BenchPlan,
+  values: FlagValues,
+  io: CommandIo,
+  begin: (target: PeerAddress) => Progress,
+): Promise<Measured> {
+  let server: ThingNode | undefined;
+  let target = plan.local ? undefined : serverAddress(plan.positionals);
+  let serverKey: Record<string, string> = {};
+  if (plan.local) {
+    const identity = choice.entry.identity ? generateIdentity() : undefined;
+    server = await startServer(choice, { hostname: "127.0.0.1", port: 0 }, { identity });
+    if (!choice.entry.reliable) {
+      server.on(
+        "message",
+        ({ session, data, customId }) =>
+          void session.send(data, { customId, reliable: false }).catch(() => {}),
+      );
+    }
+    target = { hostname: "127.0.0.1", port: server.address.port };
+    if (identity) {
+      serverKey = { "server-key": Buffer.from(identity.publicKey).toString("base64url") };
+    }
+  }
+  try {
+    const client = await startClient(choice, target!, { ...values, ...serverKey }, io);
+    try {
+      const bar = begin(target!);
+      const reliable = choice.entry.reliable;
+      const run = await throughput(client, {
+        count: plan.count,
+        size: plan.size,
+        window: plan.window,
+        reliable,
+        progress: (done) => bar.update(done),
+        signal: io.signal,
+      });
+      const rtts = await roundTrips(
+        client,
+        plan.rounds,
+        plan.size,
+        reliable,
+        (done) => bar.update(plan.count + done),
+        io.signal,
+      );
+      bar.finish();
+      return { target: target!, run, rtts };
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await server?.close();
+  }
+}
 
 type BenchResult = {
   target: string;

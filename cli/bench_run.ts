@@ -6,9 +6,36 @@
  * @module
  */
 import type { ThingClient } from "../core/node.ts";
+import type { PeerAddress } from "../core/transport.ts";
 
 /** Custom ID bench traffic travels on. */
 export const BENCH_CHANNEL = 0xfffd;
+
+/** What `thing bench` was asked to do. */
+export interface BenchPlan {
+  /** Start a server in this process. */
+  local: boolean;
+  /** The command's positionals (HOST:PORT unless local). */
+  positionals: string[];
+  /** Messages (or chunks of the stream) in the throughput run. */
+  count: number;
+  /** Payload bytes per message. */
+  size: number;
+  /** Messages in flight at once. */
+  window: number;
+  /** Sequential round trips timed. */
+  rounds: number;
+}
+
+/** What a benchmark measured. */
+export interface Measured {
+  /** The server benched. */
+  target: PeerAddress;
+  /** The throughput run. */
+  run: ThroughputResult;
+  /** Round-trip times in ms. */
+  rtts: number[];
+}
 
 /** What a throughput run measured. */
 export interface ThroughputResult {

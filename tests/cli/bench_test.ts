@@ -71,6 +71,29 @@ describe(`thing bench (${here})`, () => {
     }
   });
 
+  it("--transport quic: a confirmed stream and stream round trips", async () => {
+    const { code, stdout, stderr } = await run(here, [
+      "bench",
+      "--local",
+      "--transport",
+      "quic",
+      "--count",
+      "200",
+      "--size",
+      "16384",
+      "--rounds",
+      "5",
+      "--json",
+    ]);
+    assert.equal(code, 0, stderr);
+    const result = JSON.parse(stdout);
+    assert.equal(result.dialect, "thing");
+    assert.equal(result.throughput.confirmed, 200);
+    assert.ok(result.throughput.bytesPerSecond > 0);
+    assert.equal(result.latencyMs.rounds, 5);
+    assert.match(stderr, /a stream of 200 × 16\.0 KiB, then 5 round trips/);
+  });
+
   it("Ctrl-C ends a long run cleanly and reports what was done", async () => {
     const bench = thing(here, ["bench", "--local", "--count", "1000000", "--json"]);
     await bench.waitFor(
