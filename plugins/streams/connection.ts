@@ -277,7 +277,9 @@ export class StreamConnection {
   #onStream(id: number, payload: Uint8Array): boolean {
     const frame = decodeStream(payload);
     const stream = this.#peerStream(id);
-    if (!stream || stream.stopSent !== undefined || stream.resetByPeer !== undefined) {
+    if (!stream || stream.resetByPeer !== undefined) return frame.ackNow;
+    if (stream.stopSent !== undefined) {
+      this.#abandoned(stream, frame.offset + frame.data.length, frame.fin);
       return frame.ackNow;
     }
     const result = stream.recv.receive(frame.offset, frame.data, frame.fin);
@@ -293,6 +295,7 @@ export class StreamConnection {
       return false;
     }
     if (result.readable) stream.onReadable();
+    this.#maybeForget(stream);
     return frame.ackNow;
   }
 
@@ -307,13 +310,24 @@ export class StreamConnection {
     ) {
       return this.#wire.fail(`Stream ${id}: reset with a final size below the data received`);
     }
-    const grew = frame.finalSize - recv.highest;
-    this.#recvSum += grew;
+    this.#recvSum += frame.finalSize - recv.highest;
     recv.highest = frame.finalSize;
     recv.finalSize = frame.finalSize;
-    this.#consume(recv.discard() + grew);
+    this.#consume(recv.discard());
     stream.resetByPeer = frame.code;
     stream.onReadable();
+    this.#maybeForget(stream);
+  }
+
+  /** Data for a stream we stopped reading: its bytes count as received and consumed at once. */
+  #abandoned(stream: StreamState, end: number, fin: boolean): void {
+    const recv = stream.recv;
+    if (end > recv.highest) {
+      this.#recvSum += end - recv.highest;
+      recv.highest = end;
+      this.#consume(recv.discard());
+    }
+    if (fin) recv.finalSize = end;
     this.#maybeForget(stream);
   }
 

@@ -142,15 +142,19 @@ export class RecvStream {
     return this.maxData;
   }
 
-  /** Drops every byte held (the stream was reset or the reader went away); returns how many. */
+  /**
+   * Drops every byte held (the stream was reset or the reader went away) and counts everything
+   * received so far as consumed; returns by how much `consumed` moved (session flow credit).
+   */
   discard(): number {
-    const unread = this.#contiguous - this.consumed;
+    const released = this.highest - this.consumed;
     this.#ready.length = 0;
     this.#readyHead = 0;
     this.#pending.length = 0;
     this.#received.clear();
-    this.consumed = this.#contiguous;
-    return unread;
+    this.#contiguous = this.highest;
+    this.consumed = this.highest;
+    return released;
   }
 }
 

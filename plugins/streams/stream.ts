@@ -47,9 +47,13 @@ export class StreamState {
     return this.send.done || this.resetAcked;
   }
 
-  /** Whether the receiving half is over: all read, reset by the peer, or abandoned by us. */
+  /**
+   * Whether the receiving half is over: all read, or reset by the peer, or abandoned by us and its
+   * final size known (until then its frames still count against the session's flow credit).
+   */
   get recvDone(): boolean {
-    return this.recv.finished || this.resetByPeer !== undefined || this.stopSent !== undefined;
+    return this.recv.finished || this.resetByPeer !== undefined ||
+      (this.stopSent !== undefined && this.recv.finalSize !== undefined);
   }
 }
 

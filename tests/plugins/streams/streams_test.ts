@@ -61,6 +61,42 @@ describe("streams() multiplexing and flow control", () => {
 });
 
 describe("streams() close, reset and datagrams", () => {
+  it("returns the session credit of a stream the reader abandons, so others continue", async () => {
+    const p = await streamPair(
+      { streamWindow: 1_048_576, sessionWindow: 1_048_576 },
+      { loss: 0.05, delay: 5 },
+      5,
+    );
+    const client = streamSession(p.clientSession);
+    const reader = streamSession(p.serverSession).incomingBidirectionalStreams.getReader();
+    for (let round = 0; round < 4; round++) {
+      // A stream the server stops reading mid-way, with data still in flight and out of order.
+      const dropped = await client.createBidirectionalStream();
+      const abandoned = track(writeAll(dropped.writable, bytesOf(1_500_000, round)));
+      const first = track(reader.read());
+      await drive(p.net, () => first.done);
+      await p.net.runFor(30);
+      const incoming = first.value!.value!;
+      await incoming.readable.cancel(new StreamError("enough", 3));
+      void incoming.writable.close();
+      await drive(p.net, () => abandoned.done);
+      assert.ok(abandoned.error instanceof StreamError);
+    }
+    const kept = await client.createBidirectionalStream();
+    const data = bytesOf(3_000_000, 11);
+    const sent = track(writeAll(kept.writable, data));
+    const next = track(reader.read());
+    await drive(p.net, () => next.done);
+    const received = track(readAll(next.value!.value!.readable));
+    await drive(p.net, () => sent.done && received.done);
+    assert.ok(sameBytes(received.value!, data));
+    void next.value!.value!.writable.close();
+    await drive(
+      p.net,
+      () => client.streamCount === 0 && streamSession(p.serverSession).streamCount === 0,
+    );
+  });
+
   it("surfaces a reset to the reader with its code", async () => {
     const p = await streamPair();
     const stream = await streamSession(p.clientSession).createBidirectionalStream();
