@@ -85,38 +85,34 @@ stream, both confirmed by the server's SHA-256 (the server stores them under its
     const { target, run, rtts } = choice.streams
       ? await measureStreams(plan, values, io, begin)
       : await measureMessages(choice, plan, values, io, begin);
-    {
-      {
-        const latency = summarize(rtts);
-        const result = {
-          target: addressKey(target),
-          local,
-          dialect: choice.dialect,
-          transport: choice.transport,
-          size,
-          window,
-          interrupted: io.signal.aborted,
-          throughput: {
-            sent: run.sent,
-            confirmed: run.confirmed,
-            lost: run.sent - run.confirmed,
-            seconds: run.seconds,
-            messagesPerSecond: run.confirmed / Math.max(run.seconds, 1e-9),
-            bytesPerSecond: (run.confirmed * size) / Math.max(run.seconds, 1e-9),
-          },
-          latencyMs: {
-            rounds: latency.count,
-            min: latency.min,
-            avg: latency.avg,
-            p50: latency.p50,
-            p99: latency.p99,
-            max: latency.max,
-          },
-        };
-        if (json) io.out(JSON.stringify(result));
-        else report(io.out, result, paint(io.tty.out));
-      }
-    }
+    const latency = summarize(rtts);
+    const result = {
+      target: addressKey(target),
+      local,
+      dialect: choice.dialect,
+      transport: choice.transport,
+      size,
+      window,
+      interrupted: io.signal.aborted,
+      throughput: {
+        sent: run.sent,
+        confirmed: run.confirmed,
+        lost: run.sent - run.confirmed,
+        seconds: run.seconds,
+        messagesPerSecond: run.confirmed / Math.max(run.seconds, 1e-9),
+        bytesPerSecond: (run.confirmed * size) / Math.max(run.seconds, 1e-9),
+      },
+      latencyMs: {
+        rounds: latency.count,
+        min: latency.min,
+        avg: latency.avg,
+        p50: latency.p50,
+        p99: latency.p99,
+        max: latency.max,
+      },
+    };
+    if (json) io.out(JSON.stringify(result));
+    else report(io.out, result, paint(io.tty.out));
     return 0;
   },
 };

@@ -94,6 +94,9 @@ Exits 1 when any input was malformed (a bad checksum alone is reported, not an e
     if (!fromStdin) {
       for (const hex of positionals) show(hex);
     } else {
+      if ((io.stdin as { isTTY?: boolean }).isTTY === true) {
+        io.err("reading hex packets from standard input, one per line; Ctrl-D ends");
+      }
       const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
       for await (const line of lines) if (line.trim() !== "") show(line);
     }
