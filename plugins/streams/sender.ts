@@ -71,6 +71,7 @@ export class Sender {
   readonly #overhead: number;
   #probes = 0;
   #lossArmed: number | undefined;
+  #ackArmed: number | undefined;
   #closed = false;
 
   /** Builds the sender of one connection. */
@@ -182,8 +183,13 @@ export class Sender {
       this.#sendQueued(now);
       this.#probes = 0;
     }
-    if (this.acks.deadline !== undefined) {
-      this.#wire.setTimer("streams:ack", this.acks.deadline, () => this.flush());
+    const ackAt = this.acks.deadline;
+    if (ackAt !== undefined && ackAt !== this.#ackArmed) {
+      this.#ackArmed = ackAt;
+      this.#wire.setTimer("streams:ack", ackAt, () => {
+        this.#ackArmed = undefined;
+        this.flush();
+      });
     }
     this.#armLoss();
   }

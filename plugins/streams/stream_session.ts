@@ -1,6 +1,6 @@
 /**
  * The application's view of a session with the streams plugin, shaped like WebTransport:
- * `createBidirectionalStream()`, `incomingBidirectionalStreams`, `datagrams` and `closed`.
+ * `createBidirectionalStream()`, `incomingBidirectionalStreams`, `datagrams`, `ready` and `closed`.
  *
  * @module
  */
@@ -76,6 +76,8 @@ export class StreamSession {
   readonly incomingBidirectionalStreams: ReadableStream<BidirectionalStream>;
   /** Unreliable datagrams. */
   readonly datagrams: DatagramDuplex;
+  /** Resolves when the session is established (at once for an open session). */
+  readonly ready: Promise<void>;
   /** Resolves when the session ends. */
   readonly closed: Promise<CloseInfo>;
   /** Called when the session has moved to a new address after path validation. */
@@ -106,6 +108,8 @@ export class StreamSession {
       },
     });
     this.datagrams = { readable, writable, maxDatagramSize: conn.maxDatagramSize };
+    this.ready = session.opened;
+    this.ready.catch(() => {}); // a session that never opens rejects it: not unhandled
     this.closed = session.closed.then(() => {
       for (const controller of [incoming, received]) {
         try {
