@@ -20,12 +20,12 @@ async function transfer(size: number, impairment?: Parameters<typeof streamPair>
 }
 
 describe("streams() transfers", () => {
-  it("delivers 10 MB intact on a clean link", async () => {
+  it("delivers 10 MB intact on a clean link without a loss", async () => {
     const { stats } = await transfer(10 * MB);
     assert.equal(stats.packetsLost, 0);
   });
 
-  for (const loss of [0.01, 0.05]) {
+  for (const loss of [0, 0.01, 0.05, 0.2]) {
     it(`delivers 10 MB intact through ${loss * 100} % loss, reordering, duplication, corruption`, async () => {
       const { stats } = await transfer(10 * MB, {
         loss,
@@ -34,20 +34,10 @@ describe("streams() transfers", () => {
         corrupt: 0.01,
         delay: 10,
         jitter: 2,
-      });
+      }, 1 + loss * 100);
+      // Corrupted copies are dropped by the checksum: they are losses too, as is reordering
+      // until the thresholds adapt.
       assert.ok(stats.packetsLost > 0, "expected losses to be detected");
     });
   }
-
-  it("delivers 10 MB intact through 20 % loss with reordering, duplication, corruption", async () => {
-    const { stats } = await transfer(10 * MB, {
-      loss: 0.2,
-      reorder: 0.05,
-      duplicate: 0.02,
-      corrupt: 0.01,
-      delay: 10,
-      jitter: 2,
-    });
-    assert.ok(stats.packetsLost > 0);
-  });
 });
