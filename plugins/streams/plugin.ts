@@ -40,13 +40,17 @@ export function streams(options?: StreamsOptions): Plugin {
 }
 
 function setupStreams(api: PluginApi, config: StreamsConfig): void {
-  const connections = new WeakMap<Session, { conn: StreamConnection; app: StreamSession }>();
+  type Entry = { conn: StreamConnection; app: StreamSession; id: string };
+  const connections = new WeakMap<Session, Entry>();
   const connectionOf = (session: Session) => {
     let found = connections.get(session);
-    if (!found) {
+    // A renamed session (a dialect re-established it under a new client ID) numbers its packets
+    // from 0 again, and its peer has a new session: the old streams cannot continue.
+    if (found && found.id !== session.id) found.conn.abort();
+    if (!found || found.id !== session.id) {
       const conn = new StreamConnection(wireOf(api, session), config, api.role === "client");
       const app = attachStreamSession(session, conn, config.sendBuffer, config.datagramQueue);
-      found = { conn, app };
+      found = { conn, app, id: session.id };
       connections.set(session, found);
     }
     return found.conn;
@@ -65,6 +69,7 @@ function setupStreams(api: PluginApi, config: StreamsConfig): void {
   });
   for (const [name, code] of Object.entries(FrameType)) api.registerPacketType({ code, name });
   api.on("session", ({ session }) => void connectionOf(session));
+  api.on("resume", ({ session }) => void connectionOf(session));
   api.on("close", ({ session }) => connections.get(session)?.conn.abort());
   const frame = (ctx: PacketContext) => {
     const session = ctx.session ?? ctx.claimed;
