@@ -40,6 +40,14 @@ export class AckTracker {
     this.deadline ??= now + this.#maxAckDelay;
   }
 
+  /**
+   * A packet that needs no ACK (an ACK) arrived: listed in later ACKs all the same, so that the
+   * ranges stay whole instead of gaining a gap per ACK the peer sends.
+   */
+  onOther(pn: number): void {
+    if (pn > this.#largest - 1_000) this.#received.add(pn, pn + 1);
+  }
+
   /** Whether an ACK should be sent at `now`. */
   due(now: number): boolean {
     return this.#unacked > 0 &&

@@ -221,7 +221,10 @@ export class StreamConnection {
   handle(type: number, id: number, pn: number, payload: Uint8Array): void {
     if (this.#closed) return;
     const now = this.#wire.now();
-    if (type === FrameType.ACK) return this.#sender.onAck(payload, now);
+    if (type === FrameType.ACK) {
+      this.#sender.onAck(payload, now);
+      return this.#sender.acks.onOther(pn);
+    }
     const ackNow = this.#apply(type, id, payload);
     this.#sender.acks.onPacket(pn, now, ackNow === true || type === FrameType.PING);
   }
