@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { TimeoutError } from "../core/errors.ts";
 import { addressKey } from "../core/transport.ts";
 import { aborted, type Command, commonOptions } from "./command.ts";
 import {
@@ -94,7 +95,10 @@ acknowledgements (connection or hybrid). Exits 1 when no ping was answered.`,
         },
         (error: Error) => {
           rtts[seq - 1] = null;
-          if (!json) io.out(`seq=${seq} ${c.red("lost")} (${error.message})`);
+          if (json) return;
+          const waited = formatMs(performance.now() - at);
+          const why = error instanceof TimeoutError ? `no ACK within ${waited}` : error.message;
+          io.out(`seq=${seq} ${c.red("lost")} (${why})`);
         },
       ).finally(() => inFlight.delete(done));
       inFlight.add(done);

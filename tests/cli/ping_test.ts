@@ -1,5 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { startRelay } from "../../cli/relay_proxy.ts";
 import { here, run, serveOn, stop, there, thing } from "./_spawn.ts";
 
 describe(`thing ping (${there} → ${here})`, () => {
@@ -72,6 +73,39 @@ describe(`thing ping (${there} → ${here})`, () => {
       assert.match(pinger.stdout(), /^(\d+) sent, \1 received, 0\.0% loss/m);
       await server.waitFor(/closed: disconnected by client/);
     } finally {
+      assert.equal(await stop(server), 0);
+    }
+  });
+
+  it("through a lossy relay: lost pings are reported and counted in the loss figure", async () => {
+    const { server, port } = await serveOn(here);
+    const relay = await startRelay({
+      listen: { hostname: "127.0.0.1", port: 0 },
+      target: { hostname: "127.0.0.1", port },
+      impairment: { loss: 0.3, seed: 3 },
+    });
+    try {
+      const { code, stdout, stderr } = await run(there, [
+        "ping",
+        `127.0.0.1:${relay.address.port}`,
+        "-c",
+        "12",
+        "--interval",
+        "10",
+      ]);
+      assert.equal(code, 0, stderr);
+      const lost = stdout.match(/^seq=\d+ lost \(no ACK within [\d.]+ ms\)$/gm) ?? [];
+      const replies = stdout.match(/^56 bytes from /gm) ?? [];
+      assert.ok(lost.length > 0, stdout);
+      assert.equal(lost.length + replies.length, 12);
+      const percent = ((lost.length / 12) * 100).toFixed(1);
+      assert.match(
+        stdout,
+        new RegExp(`^12 sent, ${replies.length} received, ${percent}% loss`, "m"),
+      );
+      assert.ok(relay.upstream.lost + relay.downstream.lost >= lost.length);
+    } finally {
+      await relay.close();
       assert.equal(await stop(server), 0);
     }
   });
