@@ -158,7 +158,7 @@ export class ClientHandshake {
         handshakeEntry(this.#session.clientId, PacketType.CDH, cdh),
       ),
     );
-    this.#keys = deriveSessionKeys(shared, this.#th1, this.#suite!);
+    this.#keys = deriveSessionKeys(shared, this.#th1, this.#suite!, this.#host.config);
     shared.fill(0);
     this.#host.install(this.#session, this.#keys, this.#suite!);
     this.#step = "confirm";
@@ -169,14 +169,15 @@ export class ClientHandshake {
   onConfirm(plaintext: Uint8Array): void {
     if (this.#step !== "confirm") return;
     const keys = this.#keys!;
-    if (!constantTimeEqual(plaintext, hmacSha256(keys.serverConfirm, this.#th1))) {
+    const expected = hmacSha256(keys.serverConfirm, this.#th1, this.#host.config);
+    if (!constantTimeEqual(plaintext, expected)) {
       return this.#fail(
         "THING_ERR_AUTH",
         "Cannot confirm the server's keys (SCC): the handshake was tampered with",
       );
     }
     this.#step = "finish";
-    const ccc = hmacSha256(keys.clientConfirm, concat(this.#th1, plaintext));
+    const ccc = hmacSha256(keys.clientConfirm, concat(this.#th1, plaintext), this.#host.config);
     this.#send({ type: PacketType.CCC, payload: ccc }, true);
   }
 

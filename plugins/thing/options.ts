@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
 import * as v from "valibot";
 import { PluginError } from "../../core/errors.ts";
 import {
@@ -13,9 +12,9 @@ import {
   decodeIdentity,
   type Identity,
   type ImplementationChoice,
-  nativeSuites,
   preferredSuites,
 } from "./crypto/mod.ts";
+import { fromBase64Url } from "./crypto/base64.ts";
 
 /** Options of `thing()`, `thingSession()` and `hybrid()`. All durations are in milliseconds. */
 export interface ThingOptions {
@@ -123,7 +122,7 @@ export function parseThingOptions(input: ThingOptions | undefined): ThingConfig 
   return {
     identity: readIdentity(o.identity),
     serverKey: readServerKey(o.serverKey),
-    suites: [...new Set(o.suites ?? defaultSuites())],
+    suites: [...new Set(o.suites ?? preferredSuites())],
     ttl: o.ttl ?? 30_000,
     handshakeTimeout: o.handshakeTimeout ?? 10_000,
     retransmitTimeout: o.retransmitTimeout ?? 250,
@@ -144,22 +143,8 @@ export function parseThingOptions(input: ThingOptions | undefined): ThingConfig 
 export function readServerKey(key: Uint8Array | string | undefined): Uint8Array | undefined {
   if (key === undefined || key instanceof Uint8Array) return key;
   const text = key.trim();
-  if (KEY_TEXT.test(text)) return new Uint8Array(Buffer.from(text, "base64url"));
+  if (KEY_TEXT.test(text)) return fromBase64Url(text);
   return readIdentity(text)?.publicKey;
-}
-
-/**
- * The suites offered by default, fastest first on this runtime. Where both are native (Deno,
- * Node), ChaCha20-Poly1305 goes first: Deno's native AES-256-GCM measured 3-4x slower than its
- * native ChaCha20-Poly1305 at 16 KiB (bench/thing_bench.ts). Elsewhere (Bun: native AES only)
- * the crypto module's order stands.
- */
-export function defaultSuites(): CipherSuite[] {
-  const native = nativeSuites();
-  if (native.includes("chacha20-poly1305") && native.includes("aes-256-gcm")) {
-    return ["chacha20-poly1305", "aes-256-gcm"];
-  }
-  return preferredSuites();
 }
 
 function readIdentity(identity: Identity | string | undefined): Identity | undefined {

@@ -15,6 +15,7 @@ import {
   createAead,
   hkdfSha256,
   type ImplementationChoice,
+  type ImplementationOptions,
   ReplayWindow,
 } from "./crypto/mod.ts";
 import { KEY_PHASE_BIT } from "./packets.ts";
@@ -23,8 +24,8 @@ const UPDATE_INFO = new TextEncoder().encode("thing v1 key update");
 const EMPTY = new Uint8Array(0);
 
 /** The next key of a direction: HKDF-SHA256(ikm = key, salt = empty, info = "thing v1 key update"). */
-export function nextKey(key: Uint8Array): Uint8Array {
-  return hkdfSha256(key, EMPTY, UPDATE_INFO, 32);
+export function nextKey(key: Uint8Array, options: ImplementationOptions = {}): Uint8Array {
+  return hkdfSha256(key, EMPTY, UPDATE_INFO, 32, options);
 }
 
 /** How a direction's cipher is built. */
@@ -61,7 +62,7 @@ export class Sealer {
   /** Encrypts `packet.payload` in place of the packet and sets its key phase bit. */
   seal(packet: Packet): void {
     if (this.#used >= this.#options.rekeyAfter) {
-      this.#key = nextKey(this.#key);
+      this.#key = nextKey(this.#key, this.#options);
       this.#aead = createAead(this.#options.suite, this.#key, this.#options);
       this.#phase ^= 1;
       this.#used = 0;
@@ -115,7 +116,7 @@ export class Opener {
     } else if (packet.order < this.#phaseStart) {
       plaintext = this.#previous?.open(this.#nonce, packet.payload, this.#ad) ?? null;
     } else {
-      const key = nextKey(this.#key);
+      const key = nextKey(this.#key, this.#options);
       const aead = createAead(this.#options.suite, key, this.#options);
       plaintext = aead.open(this.#nonce, packet.payload, this.#ad);
       if (plaintext) {

@@ -189,11 +189,11 @@ export class ServerHandshake {
         transcriptEntry(packet),
       ),
     );
-    this.#keys = deriveSessionKeys(shared, this.#th1, this.#suite!);
+    this.#keys = deriveSessionKeys(shared, this.#th1, this.#suite!, this.#host.config);
     shared.fill(0);
     this.#ephemeral!.privateKey.fill(0);
     this.#host.install(this.#session, this.#keys, this.#suite!);
-    this.#scc = hmacSha256(this.#keys.serverConfirm, this.#th1);
+    this.#scc = hmacSha256(this.#keys.serverConfirm, this.#th1, this.#host.config);
     this.#step = "confirm";
     this.#sendSealed({ type: PacketType.SCC, payload: this.#scc });
   }
@@ -202,7 +202,11 @@ export class ServerHandshake {
   onConfirm(plaintext: Uint8Array): void {
     if (this.#step === "done") return this.#session.sendPacket({ type: PacketType.SHF });
     if (this.#step !== "confirm") return;
-    const expected = hmacSha256(this.#keys!.clientConfirm, concat(this.#th1, this.#scc));
+    const expected = hmacSha256(
+      this.#keys!.clientConfirm,
+      concat(this.#th1, this.#scc),
+      this.#host.config,
+    );
     if (!constantTimeEqual(plaintext, expected)) {
       return this.#fail(
         "THING_ERR_AUTH",

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
+import { fromBase64Url, toBase64, toBase64Url } from "./base64.ts";
 import { ED25519_KEY_LENGTH, ed25519KeyPair } from "./ed25519.ts";
 import { requireBytes } from "./implementation.ts";
 import { constantTimeEqual, sha256 } from "./kdf.ts";
@@ -109,13 +109,5 @@ export function decodeIdentity(text: string): Identity {
  */
 export function fingerprint(publicKey: Uint8Array): string {
   requireBytes(publicKey, ED25519_KEY_LENGTH, "an Ed25519 public key");
-  return `SHA256:${Buffer.from(sha256(publicKey)).toString("base64").replace(/=+$/, "")}`;
-}
-
-function toBase64Url(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString("base64url");
-}
-
-function fromBase64Url(text: string): Uint8Array {
-  return new Uint8Array(Buffer.from(text, "base64url"));
+  return `SHA256:${toBase64(sha256(publicKey))}`;
 }

@@ -6,7 +6,6 @@
  * @module
  */
 
-import { diffieHellman } from "node:crypto";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { HandshakeError } from "../../../core/errors.ts";
 import {
@@ -16,7 +15,14 @@ import {
   resolveImplementation,
 } from "./implementation.ts";
 import { constantTimeEqual } from "./kdf.ts";
-import { nativePrivateKey, nativePublicKey, plainBytes, rawPublicKey } from "./_native_keys.ts";
+import {
+  nativePrivateKey,
+  nativePublicKey,
+  type NodeCrypto,
+  nodeCrypto,
+  plainBytes,
+  rawPublicKey,
+} from "./_native_keys.ts";
 
 /** Length of X25519 private keys, public keys and shared secrets, in bytes. */
 export const X25519_KEY_LENGTH = 32;
@@ -41,10 +47,13 @@ export function x25519KeyPair(
   options: ImplementationOptions = {},
 ): X25519KeyPair {
   requireBytes(privateKey, X25519_KEY_LENGTH, "an X25519 private key");
-  const publicKey = pick(options) === "native"
-    ? rawPublicKey(nativePrivateKey("x25519", privateKey))
-    : x25519.getPublicKey(privateKey);
-  return { privateKey: new Uint8Array(privateKey), publicKey };
+  const copy = new Uint8Array(privateKey);
+  const crypto = pick(options);
+  // The key object made from `copy` is remembered for x25519Shared (see _native_keys.ts).
+  const publicKey = crypto
+    ? rawPublicKey(crypto, nativePrivateKey(crypto, "x25519", copy))
+    : x25519.getPublicKey(copy);
+  return { privateKey: copy, publicKey };
 }
 
 /**
@@ -64,15 +73,16 @@ export function x25519Shared(
 ): Uint8Array {
   requireBytes(privateKey, X25519_KEY_LENGTH, "an X25519 private key");
   requireBytes(peerPublicKey, X25519_KEY_LENGTH, "an X25519 public key");
+  const crypto = pick(options);
   let shared: Uint8Array;
   try {
     // Both reject exactly the inputs whose result is all zero: OpenSSL (Deno, Node) and
     // BoringSSL (Bun) after the ladder, noble before it by a blocklist of low-order points.
-    shared = pick(options) === "native"
+    shared = crypto
       ? plainBytes(
-        diffieHellman({
-          privateKey: nativePrivateKey("x25519", privateKey),
-          publicKey: nativePublicKey("x25519", peerPublicKey),
+        crypto.diffieHellman({
+          privateKey: nativePrivateKey(crypto, "x25519", privateKey),
+          publicKey: nativePublicKey(crypto, "x25519", peerPublicKey),
         }),
       )
       : x25519.getSharedSecret(privateKey, peerPublicKey);
@@ -85,14 +95,20 @@ export function x25519Shared(
 
 /** Whether this runtime's `node:crypto` does X25519 correctly (checked once, then cached). */
 export function hasNativeX25519(): boolean {
-  nativeOk ??= selfTest();
-  return nativeOk;
+  native ??= selfTest(nodeCrypto()) ?? null;
+  return native !== null;
 }
 
-let nativeOk: boolean | undefined;
+let native: NodeCrypto | null | undefined;
 
-function pick(options: ImplementationOptions): Implementation {
-  return resolveImplementation(options.implementation, hasNativeX25519(), "x25519");
+// node:crypto when the native implementation is to be used, else undefined (noble).
+function pick(options: ImplementationOptions): NodeCrypto | undefined {
+  const impl: Implementation = resolveImplementation(
+    options.implementation,
+    hasNativeX25519(),
+    "x25519",
+  );
+  return impl === "native" ? native! : undefined;
 }
 
 function lowOrder(cause: unknown): HandshakeError {
@@ -103,19 +119,21 @@ function lowOrder(cause: unknown): HandshakeError {
   );
 }
 
-function selfTest(): boolean {
+function selfTest(crypto: NodeCrypto | undefined): NodeCrypto | undefined {
+  if (!crypto) return undefined;
   try {
     const a = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
     const b = Uint8Array.from({ length: 32 }, (_, i) => 200 - i);
     const publicB = x25519.getPublicKey(b);
-    const native = rawPublicKey(nativePrivateKey("x25519", a));
-    const shared = diffieHellman({
-      privateKey: nativePrivateKey("x25519", a),
-      publicKey: nativePublicKey("x25519", publicB),
+    const publicA = rawPublicKey(crypto, nativePrivateKey(crypto, "x25519", a));
+    const shared = crypto.diffieHellman({
+      privateKey: nativePrivateKey(crypto, "x25519", a),
+      publicKey: nativePublicKey(crypto, "x25519", publicB),
     });
-    return constantTimeEqual(native, x25519.getPublicKey(a)) &&
+    const ok = constantTimeEqual(publicA, x25519.getPublicKey(a)) &&
       constantTimeEqual(shared, x25519.getSharedSecret(a, publicB));
+    return ok ? crypto : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }

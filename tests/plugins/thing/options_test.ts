@@ -9,12 +9,14 @@ import { SeededRandom } from "../../../core/testing/mod.ts";
 import {
   encodeIdentity,
   generateIdentity,
+  parseThingOptions,
   readIdentityFile,
   readServerKey,
   thing,
   type ThingOptions,
   writeIdentityFile,
 } from "../../../plugins/thing/mod.ts";
+import { preferredSuites } from "../../../plugins/thing/crypto/mod.ts";
 import { IDENTITY } from "./_fixtures.ts";
 
 const isOptionsError = (error: unknown) =>
@@ -47,6 +49,14 @@ describe("thing() options", () => {
     assert.deepEqual(
       readServerKey(encodeIdentity({ publicKey: IDENTITY.publicKey })),
       IDENTITY.publicKey,
+    );
+  });
+
+  it("offers preferredSuites() by default, and the given suites once each in order", () => {
+    assert.deepEqual(parseThingOptions({}).suites, preferredSuites());
+    assert.deepEqual(
+      parseThingOptions({ suites: ["aes-256-gcm", "chacha20-poly1305", "aes-256-gcm"] }).suites,
+      ["aes-256-gcm", "chacha20-poly1305"],
     );
   });
 

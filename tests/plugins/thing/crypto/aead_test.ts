@@ -120,6 +120,19 @@ describe("createAead()", () => {
         assert.deepEqual(a.seal(nonce, plaintext, ad), before);
       });
 
+      it("open() returns plain arrays that own their whole buffer (no shared Buffer pool)", () => {
+        const sealer = createAead(suite, new Uint8Array(32).fill(3), { implementation });
+        for (const size of [0, 10, 1000, 20_000]) {
+          const plaintext = Uint8Array.from({ length: size }, (_, i) => i);
+          const nonce = new Uint8Array(12).fill(size & 0xff);
+          const opened = sealer.open(nonce, sealer.seal(nonce, plaintext, plaintext), plaintext)!;
+          assert.deepEqual(opened, plaintext);
+          assert.equal(Object.getPrototypeOf(opened), Uint8Array.prototype);
+          assert.equal(opened.byteOffset, 0);
+          assert.equal(opened.buffer.byteLength, size);
+        }
+      });
+
       it("seal() throws RangeError for a nonce that is not 12 bytes", () => {
         assert.throws(() => aead.seal(new Uint8Array(8), plaintext, ad), RangeError);
       });

@@ -109,4 +109,34 @@ describe("ed25519 native vs noble", { skip: !hasNativeEd25519() }, () => {
       { numRuns: 40 },
     );
   });
+
+  it("signs with the seed array's current bytes, even after it signed with other bytes", () => {
+    const native = { implementation: "native" } as const;
+    const seed = Uint8Array.from({ length: 32 }, (_, i) => i * 3);
+    const message = new Uint8Array([1, 2, 3]);
+    const before = ed25519Sign(seed, message, native);
+    seed[5]! ^= 1;
+    const after = ed25519Sign(seed, message, native);
+    assert.notDeepEqual(after, before);
+    assert.deepEqual(after, ed25519Sign(seed, message, { implementation: "noble" }));
+  });
+
+  it("keeps refusing small-order keys and forgeries after valid keys were checked and remembered", () => {
+    const native = { implementation: "native" } as const;
+    const forged = new Uint8Array(64);
+    forged[0] = 1;
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 70; i++) {
+        const seed = new Uint8Array(32).fill(i);
+        const { publicKey } = ed25519KeyPair(seed, native);
+        const message = new Uint8Array([i, round]);
+        const signature = ed25519Sign(seed, message, native);
+        assert.equal(ed25519Verify(publicKey, message, signature, native), true);
+        assert.equal(ed25519Verify(publicKey, new Uint8Array([i]), signature, native), false);
+      }
+      for (const point of SMALL_ORDER_KEYS) {
+        assert.equal(ed25519Verify(hex(point), new Uint8Array(0), forged, native), false);
+      }
+    }
+  });
 });

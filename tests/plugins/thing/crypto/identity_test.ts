@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -7,6 +8,7 @@ import {
   encodeIdentity,
   fingerprint,
 } from "../../../../plugins/thing/crypto/identity.ts";
+import { fromBase64Url, toBase64, toBase64Url } from "../../../../plugins/thing/crypto/base64.ts";
 import { hex, VECTORS } from "./_vectors.ts";
 
 const vector = VECTORS.ed25519[0]!;
@@ -70,5 +72,25 @@ describe("fingerprint()", () => {
     assert.equal(fingerprint(publicKey), `SHA256:${digest}`);
     assert.match(fingerprint(publicKey), /^SHA256:[A-Za-z0-9+/]{43}$/);
     assert.throws(() => fingerprint(new Uint8Array(33)), RangeError);
+  });
+});
+
+describe("base64 helpers", () => {
+  it("agree with node:buffer on random bytes, and fromBase64Url() inverts toBase64Url()", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => {
+        const buffer = Buffer.from(bytes);
+        assert.equal(toBase64(bytes), buffer.toString("base64").replace(/=+$/, ""));
+        assert.equal(toBase64Url(bytes), buffer.toString("base64url"));
+        assert.deepEqual(fromBase64Url(toBase64Url(bytes)), bytes);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("fromBase64Url() throws SyntaxError for characters outside base64url or a bad length", () => {
+    for (const text of ["a+b", "a/b", "ab cd", "abcde", "é"]) {
+      assert.throws(() => fromBase64Url(text), SyntaxError, text);
+    }
   });
 });

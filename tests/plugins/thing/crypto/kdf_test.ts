@@ -6,6 +6,7 @@ import { CIPHER_SUITES, SUITE_IDS } from "../../../../plugins/thing/crypto/ciphe
 import {
   constantTimeEqual,
   deriveSessionKeys,
+  hasNativeHmacSha256,
   hkdfSha256,
   hmacSha256,
   KEY_SCHEDULE_LABELS,
@@ -62,6 +63,35 @@ describe("sha256() and hmacSha256()", () => {
         );
       }),
       { numRuns: 50 },
+    );
+  });
+});
+
+describe("kdf native vs noble", { skip: !hasNativeHmacSha256() }, () => {
+  const noble = { implementation: "noble" } as const;
+  const native = { implementation: "native" } as const;
+
+  it("hmacSha256() and hkdfSha256() give the same bytes natively and with noble", () => {
+    fc.assert(
+      fc.property(bytes, bytes, bytes, fc.integer({ min: 1, max: 100 }), (a, b, c, n) => {
+        assert.deepEqual(hmacSha256(a, b, noble), hmacSha256(a, b, native));
+        assert.deepEqual(hkdfSha256(a, b, c, n, noble), hkdfSha256(a, b, c, n, native));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it("deriveSessionKeys() gives the same keys natively and with noble, for every suite", () => {
+    fc.assert(
+      fc.property(key32, key32, (shared, transcript) => {
+        for (const suite of CIPHER_SUITES) {
+          assert.deepEqual(
+            deriveSessionKeys(shared, transcript, suite, noble),
+            deriveSessionKeys(shared, transcript, suite, native),
+          );
+        }
+      }),
+      { numRuns: 20 },
     );
   });
 });

@@ -76,6 +76,17 @@ describe("x25519 native vs noble", { skip: !hasNativeX25519() }, () => {
     );
   });
 
+  it("x25519Shared() uses the key array's current bytes, even after x25519KeyPair() saw it", () => {
+    const native = { implementation: "native" } as const;
+    const pair = x25519KeyPair(Uint8Array.from({ length: 32 }, (_, i) => i + 1), native);
+    const peer = x25519KeyPair(new Uint8Array(32).fill(9), native).publicKey;
+    const before = x25519Shared(pair.privateKey, peer, native);
+    pair.privateKey[0]! ^= 0x40;
+    const after = x25519Shared(pair.privateKey, peer, native);
+    assert.notDeepEqual(after, before);
+    assert.deepEqual(after, x25519Shared(pair.privateKey, peer, { implementation: "noble" }));
+  });
+
   it("agrees on arbitrary 32-byte strings as peer keys (top bit, non-canonical)", () => {
     fc.assert(
       fc.property(key32, key32, (a, peer) => {
