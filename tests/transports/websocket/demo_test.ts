@@ -1,30 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Buffer as NodeBuffer } from "node:buffer";
-import { Buffer } from "../../../transports/websocket/demo/shims/node_buffer.ts";
-import * as crypto from "../../../transports/websocket/demo/shims/node_crypto.ts";
 import { startWebSocketDemo } from "../../../transports/websocket/demo/demo.ts";
 import { bundleBrowserClient } from "../../../transports/websocket/demo/bundle.ts";
 
 describe("websocket demo", () => {
-  it("the browser Buffer stand-in encodes and decodes like node:buffer", () => {
-    for (let length = 0; length < 40; length++) {
-      const bytes = Uint8Array.from({ length }, (_, i) => (i * 37 + length) & 0xff);
-      for (const encoding of ["base64", "base64url"] as const) {
-        const text = NodeBuffer.from(bytes).toString(encoding);
-        assert.equal(Buffer.from(bytes).toString(encoding), text);
-        assert.deepEqual(new Uint8Array(Buffer.from(text, encoding)), bytes);
-      }
-    }
-    assert.deepEqual(new Uint8Array(Buffer.alloc(3)), new Uint8Array(3));
-  });
-
-  it("the browser node:crypto stand-in offers no native primitive", () => {
-    assert.deepEqual(crypto.getCiphers(), []);
-    assert.throws(() => crypto.diffieHellman(), TypeError);
-    assert.throws(() => crypto.createPrivateKey(), TypeError);
-  });
-
   it("bundleBrowserClient() builds a script that imports no node: module", async () => {
     const script = await bundleBrowserClient();
     assert.doesNotMatch(script, /(from|import|require\()\s*["']node:/);

@@ -1,57 +1,26 @@
 /**
  * Bundles `browser_main.ts` for browsers at server start, with the runtime's own bundler:
- * `Bun.build` on Bun, `deno bundle` on Deno. Both map the `node:` modules the Thing dialect
- * imports to the stand-ins in `shims/` (see `browser_import_map.json`).
+ * `Bun.build` on Bun, `deno bundle` on Deno. Nothing needs mapping: the core and the Thing
+ * dialect import no `node:` module statically (they look `node:crypto` up at run time and fall
+ * back to noble in browsers).
  *
  * @module
  */
 
-import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 
 const ENTRY = fileURLToPath(new URL("./browser_main.ts", import.meta.url));
-const IMPORT_MAP = fileURLToPath(new URL("./browser_import_map.json", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 interface BunBuildApi {
   build(options: {
     entrypoints: string[];
     target: "browser";
-    plugins: Array<{
-      name: string;
-      setup(build: {
-        onResolve(
-          options: { filter: RegExp },
-          resolve: (args: { path: string }) => { path: string } | undefined,
-        ): void;
-      }): void;
-    }>;
   }): Promise<{ success: boolean; logs: unknown[]; outputs: Array<{ text(): Promise<string> }> }>;
 }
 
 async function withBun(bun: BunBuildApi): Promise<string> {
-  const { imports } = JSON.parse(await readFile(IMPORT_MAP, "utf8")) as {
-    imports: Record<string, string>;
-  };
-  const shims = new Map(
-    Object.entries(imports).map(([name, path]) => [
-      name,
-      fileURLToPath(new URL(path, new URL("./browser_import_map.json", import.meta.url))),
-    ]),
-  );
-  const result = await bun.build({
-    entrypoints: [ENTRY],
-    target: "browser",
-    plugins: [{
-      name: "thing-browser-shims",
-      setup(build) {
-        build.onResolve({ filter: /^node:/ }, (args) => {
-          const path = shims.get(args.path);
-          return path === undefined ? undefined : { path };
-        });
-      },
-    }],
-  });
+  const result = await bun.build({ entrypoints: [ENTRY], target: "browser" });
   const output = result.outputs[0];
   if (!result.success || !output) {
     throw new Error(`Cannot bundle the demo client with Bun.build: ${result.logs.join("; ")}`);
@@ -61,7 +30,7 @@ async function withBun(bun: BunBuildApi): Promise<string> {
 
 async function withDeno(): Promise<string> {
   const command = new Deno.Command(Deno.execPath(), {
-    args: ["bundle", "--platform", "browser", "--import-map", IMPORT_MAP, ENTRY],
+    args: ["bundle", "--platform", "browser", ENTRY],
     cwd: ROOT,
     stdout: "piped",
     stderr: "piped",
