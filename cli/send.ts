@@ -71,7 +71,17 @@ of what it stored; send prints the hash and exits 1 if the two differ.`,
     const started = performance.now();
     try {
       const result = await Promise.race([
-        sendFile(client.streams, path, { onProgress: ({ bytes }) => bar.update(bytes) }),
+        sendFile(client.streams, path, { onProgress: ({ bytes }) => bar.update(bytes) }).catch(
+          (error: Error) => {
+            const reason = client.node.session.closeReason;
+            throw new Error(
+              `Cannot send "${path}": ${
+                reason === undefined ? error.message : `the session ended (${reason})`
+              }; nothing was confirmed`,
+              { cause: error },
+            );
+          },
+        ),
         aborted(io.signal).then(() => undefined),
       ]);
       bar.finish();

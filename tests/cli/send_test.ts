@@ -4,7 +4,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { here, run, serveOn, stop, there } from "./_spawn.ts";
+import { here, run, serveOn, stop, there, thing } from "./_spawn.ts";
 
 function scratch(): { dir: string; [Symbol.dispose](): void } {
   const dir = mkdtempSync(join(tmpdir(), "thing-send-"));
@@ -39,6 +39,25 @@ describe(`thing send (${there}) to serve --transport quic --out (${here})`, () =
     } finally {
       assert.equal(await stop(server), 0, server.stderr());
     }
+  });
+
+  it("Ctrl-C on the server mid-file: it stops cleanly, the sender fails with a clear message", async () => {
+    using tmp = scratch();
+    const file = join(tmp.dir, "large.bin");
+    writeFileSync(file, new Uint8Array(100_000_000));
+    const { server, port } = await serveOn(here, ["--transport", "quic", "--out", tmp.dir + "/in"]);
+    const sender = thing(there, ["send", `127.0.0.1:${port}`, file]);
+    try {
+      await server.waitFor(/sending large\.bin/);
+    } finally {
+      assert.equal(await stop(server), 0, server.stderr());
+    }
+    assert.equal(await sender.exited(4_000), 1);
+    assert.match(
+      sender.stderr(),
+      /^thing send: Cannot send ".*large\.bin": the session ended \(closed by server\); nothing was confirmed$/m,
+    );
+    assert.doesNotMatch(server.stdout(), /stored/);
   });
 
   it("usage errors: a missing file, a message transport, quic without --out, --out without quic", async () => {
