@@ -20,14 +20,13 @@ export class Emitter<E extends object> {
 
   /** Calls `listener` for every `name` event until unsubscribed. */
   on<K extends keyof E>(name: K, listener: (event: E[K]) => void): Unsubscribe {
-    const list = this.#listeners.get(name) ?? [];
-    list.push(listener as (event: never) => void);
-    this.#listeners.set(name, list);
+    // Lists are replaced, never mutated, so `emit()` can walk one without copying it first.
+    const added = listener as (event: never) => void;
+    this.#listeners.set(name, [...(this.#listeners.get(name) ?? []), added]);
     return () => {
       const current = this.#listeners.get(name);
-      if (!current) return;
-      const at = current.indexOf(listener as (event: never) => void);
-      if (at >= 0) current.splice(at, 1);
+      const at = current ? current.indexOf(added) : -1;
+      if (at >= 0) this.#listeners.set(name, current!.filter((_, i) => i !== at));
     };
   }
 
@@ -40,7 +39,7 @@ export class Emitter<E extends object> {
   emit<K extends keyof E>(name: K, event: E[K]): void {
     const list = this.#listeners.get(name);
     if (!list || list.length === 0) return;
-    for (const listener of [...list]) {
+    for (const listener of list) {
       try {
         (listener as (event: E[K]) => void)(event);
       } catch (error) {

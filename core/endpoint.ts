@@ -67,6 +67,8 @@ export class Endpoint {
   #handling = false;
   #closing: Promise<void> | undefined;
   #reporting = false;
+  /** The session the last lookup found: consecutive packets mostly belong to one session. */
+  #lastFound: Session | undefined;
 
   /** Builds the endpoint and runs every plugin's setup. */
   constructor(options: EndpointOptions) {
@@ -114,7 +116,7 @@ export class Endpoint {
       const decoded = decodeInbound(bytes, this.#hash, this.registry);
       if (decoded.error) return this.#dropMalformed(decoded.error, peer, decoded.reason);
       const packet = decoded.packet;
-      const found = this.#sessions.get(packet.clientId);
+      const found = this.#lookup(packet.clientId);
       const atPeer = found && sameAddress(found.peer, peer) ? found : undefined;
       const ctx = new PacketContext(
         this,
@@ -128,6 +130,19 @@ export class Endpoint {
     } finally {
       this.#handling = false;
     }
+  }
+
+  /**
+   * The open session with this client ID. A session leaves the table only once closed, and
+   * renames change its `clientId` too, so a non-closed cached session with equal bytes is the one
+   * the table holds (and the table lookup hex-encodes the ID).
+   */
+  #lookup(clientId: Uint8Array): Session | undefined {
+    const last = this.#lastFound;
+    if (last !== undefined && last.state !== "closed" && sameBytes(last.clientId, clientId)) {
+      return last;
+    }
+    return (this.#lastFound = this.#sessions.get(clientId));
   }
 
   /** Fires every timer due now. */
@@ -422,6 +437,12 @@ export class Endpoint {
 
 function sameAddress(a: PeerAddress, b: PeerAddress): boolean {
   return a === b || (a.port === b.port && a.hostname === b.hostname);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function toError(error: unknown): Error {
