@@ -10,7 +10,7 @@
  *    in a child process): server heap per session.
  *
  * Run: `deno run -A --unstable-net --v8-flags=--expose-gc bench/connection_bench.ts` or
- * `bun bench/connection_bench.ts`. Takes about 30 s.
+ * `bun bench/connection_bench.ts`. Takes about 30 s; `--no-idle` skips case 4.
  *
  * @module
  */
@@ -303,6 +303,7 @@ if (process.argv.includes("--idle-client")) {
       (l.ours[0]! / l.raw[0]!).toFixed(2)
     } |`,
   );
+  if (process.argv.includes("--no-idle")) process.exit(0);
   const idle = await idleSessions();
   console.log(
     `\n${fmt(idle.open)} of ${fmt(SESSIONS)} idle sessions open after 3 s of keepalives ` +

@@ -13,7 +13,7 @@
 export class ByteSlab {
   readonly #slabSize: number;
   readonly #maxTake: number;
-  #slab: Uint8Array;
+  #slab: ArrayBuffer;
   #used = 0;
 
   /**
@@ -29,7 +29,7 @@ export class ByteSlab {
     }
     this.#slabSize = slabSize;
     this.#maxTake = maxTake;
-    this.#slab = new Uint8Array(slabSize);
+    this.#slab = new ArrayBuffer(slabSize);
   }
 
   /** A new zero-filled view of `size` bytes that no other caller ever sees. */
@@ -37,11 +37,12 @@ export class ByteSlab {
     if (size > this.#maxTake) return new Uint8Array(size);
     let used = this.#used;
     if (used + size > this.#slabSize) {
-      this.#slab = new Uint8Array(this.#slabSize);
+      this.#slab = new ArrayBuffer(this.#slabSize);
       used = 0;
     }
     this.#used = used + size;
-    return this.#slab.subarray(used, used + size);
+    // The constructor, not `subarray()`: V8's subarray looks up a species constructor each call.
+    return new Uint8Array(this.#slab, used, size);
   }
 
   /** A copy of `bytes` in a new view. */

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { packetSlab } from "../../core/byte_slab.ts";
 import { SessionError, TimeoutError } from "../../core/errors.ts";
 import type { PacketContext } from "../../core/context.ts";
 import { PacketType } from "../../core/packet.ts";
@@ -135,7 +136,8 @@ function setupData(api: PluginApi, opts: ResolvedDataOptions): void {
       onEncoded: (bytes) => {
         const key = key48(bytes);
         if (st.byChecksum.get(key)?.entry === entry) return;
-        st.byChecksum.set(key, { entry, checksum: bytes.slice(0, 32) });
+        // A view, not a copy: encoded packets are never written to again.
+        st.byChecksum.set(key, { entry, checksum: bytes.subarray(0, 32) });
         entry.keys.push(key);
       },
     });
@@ -224,12 +226,13 @@ function setupData(api: PluginApi, opts: ResolvedDataOptions): void {
     const order = ctx.packet.order;
     const fresh = window.check(order);
     if (!fresh && window.highest - order >= window.size) return ctx.drop("stale-order");
-    if (reliable) ctx.reply({ type: PacketType.ACK, payload: ctx.packet.checksum.slice() });
+    // The received bytes are ours and never rewritten: the ACK can carry a view of the field.
+    if (reliable) ctx.reply({ type: PacketType.ACK, payload: ctx.packet.checksum });
     if (!fresh) return ctx.drop("duplicate");
     window.update(order);
     api.emit("message", {
       session,
-      data: ctx.packet.payload.slice(),
+      data: packetSlab.copy(ctx.packet.payload),
       customId: ctx.packet.customId,
       reliable,
     });
@@ -299,7 +302,7 @@ function setupData(api: PluginApi, opts: ResolvedDataOptions): void {
       }
       return new Promise<void>((resolve, reject) => {
         const entry: Outgoing = {
-          data: reliable ? data.slice() : data,
+          data: reliable ? packetSlab.copy(data) : data,
           customId,
           reliable,
           order: -1,

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { packetSlab } from "../../core/byte_slab.ts";
 import type { Link, LinkHandlers, PeerAddress } from "../../core/transport.ts";
 import { checkSend, MAX_PACKET_SIZE } from "../_limits.ts";
 import { asError, bindError, deliver, report } from "../_runtime.ts";
@@ -89,8 +90,9 @@ class DenoUdpLink implements Link {
         continue;
       }
       const [bytes, from] = received;
-      // The receive buffer is reused, and the contract hands bytes over: copy exactly this packet.
-      deliver(this.#handlers, bytes.slice(), { hostname: from.hostname, port: from.port });
+      // The receive buffer is reused, and the contract hands bytes over: copy exactly this packet
+      // (into a slab: a fresh ArrayBuffer per packet costs more than the copy on Deno).
+      deliver(this.#handlers, packetSlab.copy(bytes), { hostname: from.hostname, port: from.port });
     }
   }
 
