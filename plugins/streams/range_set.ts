@@ -27,11 +27,6 @@ export class RangeSet {
     return this.starts[0];
   }
 
-  /** One past the highest member, or `undefined`. */
-  get max(): number | undefined {
-    return this.ends[this.ends.length - 1];
-  }
-
   /** Adds `[start, end)`; returns how many integers were not in the set before. */
   add(start: number, end: number): number {
     if (end <= start) return 0;

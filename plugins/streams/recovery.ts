@@ -83,11 +83,6 @@ export class Recovery {
     this.maxAckDelay = maxAckDelay;
   }
 
-  /** Whether any ack-eliciting packet is in flight. */
-  get inFlight(): boolean {
-    return this.#outstanding.length > 0;
-  }
-
   /** Records a sent packet; `seq`, filled in here, orders it among this side's packets. */
   onSent(packet: Omit<SentPacket, "seq">): void {
     const sent = packet as SentPacket;
