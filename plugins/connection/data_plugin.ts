@@ -119,6 +119,7 @@ function setupData(api: PluginApi, opts: ResolvedDataOptions): void {
 
   const canSend = (session: Session, st: DataState, reliable: boolean): boolean => {
     if (session.state !== "open") return false;
+    if (st.inFlight.size === 0) return true;
     if (reliable && st.inFlight.size >= opts.maxInFlight) return false;
     const oldest = st.inFlight.values().next().value;
     return oldest === undefined || session.nextOrder - oldest.order < halfWindow;

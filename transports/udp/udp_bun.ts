@@ -44,6 +44,8 @@ export async function udpBun(options: UdpSocketOptions, handlers: LinkHandlers):
   }
   const { bind } = options;
   const onDrain = { drained: () => {} };
+  // The last sender, reused while packets keep coming from it (addresses are immutable).
+  let from: PeerAddress = { hostname: "", port: -1 };
   let socket: BunUdpSocket;
   try {
     socket = await factory({
@@ -51,7 +53,10 @@ export async function udpBun(options: UdpSocketOptions, handlers: LinkHandlers):
       port: bind.port,
       binaryType: "uint8array",
       socket: {
-        data: (_s, data, port, address) => deliver(handlers, data, { hostname: address, port }),
+        data: (_s, data, port, address) => {
+          if (from.port !== port || from.hostname !== address) from = { hostname: address, port };
+          deliver(handlers, data, from);
+        },
         drain: () => onDrain.drained(),
         error: (error) => report(handlers, asError(error, "UDP socket failed")),
       },

@@ -63,6 +63,10 @@ class DenoUdpLink implements Link {
   #closed = false;
   #receiving: Promise<void>;
   #waiters = new Waiters();
+  /** The last sender, reused while packets keep coming from it (addresses are immutable). */
+  #lastFrom: PeerAddress = { hostname: "", port: -1 };
+  /** The last destination, in the form `send` takes. */
+  #lastTo: { peer: PeerAddress; to: DenoUdpAddr } | undefined;
   #onSent = () => this.#settle();
   #onFailed = (error: unknown) => {
     this.#settle();
@@ -90,9 +94,13 @@ class DenoUdpLink implements Link {
         continue;
       }
       const [bytes, from] = received;
+      let peer = this.#lastFrom;
+      if (peer.port !== from.port || peer.hostname !== from.hostname) {
+        peer = this.#lastFrom = { hostname: from.hostname, port: from.port };
+      }
       // The receive buffer is reused, and the contract hands bytes over: copy exactly this packet
       // (into a slab: a fresh ArrayBuffer per packet costs more than the copy on Deno).
-      deliver(this.#handlers, packetSlab.copy(bytes), { hostname: from.hostname, port: from.port });
+      deliver(this.#handlers, packetSlab.copy(bytes), peer);
     }
   }
 
@@ -105,8 +113,14 @@ class DenoUdpLink implements Link {
     checkSend("udp", this.#closed, bytes, this.maxPacketSize);
     if (this.#inFlight >= this.#maxInFlight) return; // local pressure: dropped, as the kernel would
     this.#inFlight++;
-    const to: DenoUdpAddr = { hostname: peer.hostname, port: peer.port, transport: "udp" };
-    this.#conn.send(bytes, to).then(this.#onSent, this.#onFailed);
+    let last = this.#lastTo;
+    if (last?.peer !== peer) {
+      last = this.#lastTo = {
+        peer,
+        to: { hostname: peer.hostname, port: peer.port, transport: "udp" },
+      };
+    }
+    this.#conn.send(bytes, last.to).then(this.#onSent, this.#onFailed);
   }
 
   ready(_peer: PeerAddress): Promise<void> {
