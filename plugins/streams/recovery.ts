@@ -167,9 +167,12 @@ export class Recovery {
    */
   #checkSpurious(ranges: AckRange[], now: number): void {
     const recent = this.#recentLosses;
+    if (recent.length === 0) return;
+    const lowest = ranges[ranges.length - 1]!.first;
+    const highest = ranges[0]!.last;
     for (let i = 0; i < recent.length; i++) {
       const { packet, largestSeq } = recent[i]!;
-      if (!ranges.some((r) => packet.pn >= r.first && packet.pn <= r.last)) continue;
+      if (packet.pn < lowest || packet.pn > highest || !covers(ranges, packet.pn)) continue;
       recent.splice(i--, 1);
       this.spuriousCount++;
       this.packetThreshold = Math.min(
@@ -221,6 +224,11 @@ export class Recovery {
     this.packetThreshold = PACKET_THRESHOLD;
     this.timeThreshold = 9 / 8;
   }
+}
+
+function covers(ranges: AckRange[], pn: number): boolean {
+  for (const range of ranges) if (pn >= range.first && pn <= range.last) return true;
+  return false;
 }
 
 function lowerBound(packets: SentPacket[], pn: number): number {
