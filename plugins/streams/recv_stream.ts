@@ -119,15 +119,28 @@ export class RecvStream {
   }
 
   /**
-   * The next in-order bytes, or `undefined` when none are ready. Moves `consumed` on, which may
-   * open the window: see `windowUpdate()`.
+   * The next in-order bytes, or `undefined` when none are ready: one received piece, or several
+   * small ones joined (up to `JOIN_LIMIT` bytes) so that a reader is not woken once per packet.
+   * Moves `consumed` on, which may open the window: see `windowUpdate()`.
    */
   read(): Uint8Array | undefined {
-    if (this.#readyHead >= this.#ready.length) return undefined;
-    const chunk = this.#ready[this.#readyHead]!;
-    this.#ready[this.#readyHead++] = EMPTY;
-    if (this.#readyHead === this.#ready.length) {
-      this.#ready.length = 0;
+    const ready = this.#ready;
+    const head = this.#readyHead;
+    if (head >= ready.length) return undefined;
+    let end = head + 1;
+    let length = ready[head]!.length;
+    while (end < ready.length && length + ready[end]!.length <= JOIN_LIMIT) {
+      length += ready[end++]!.length;
+    }
+    let chunk = ready[head]!;
+    if (end > head + 1) {
+      chunk = new Uint8Array(length);
+      for (let i = head, at = 0; i < end; at += ready[i++]!.length) chunk.set(ready[i]!, at);
+    }
+    for (let i = head; i < end; i++) ready[i] = EMPTY;
+    this.#readyHead = end;
+    if (end === ready.length) {
+      ready.length = 0;
       this.#readyHead = 0;
     }
     this.consumed += chunk.length;
@@ -159,3 +172,5 @@ export class RecvStream {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Small pieces are joined into reads of at most this many bytes. */
+const JOIN_LIMIT = 65_536;
