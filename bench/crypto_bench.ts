@@ -17,6 +17,11 @@ import {
   hasNativeEd25519,
 } from "../plugins/thing/crypto/ed25519.ts";
 import type { Implementation } from "../plugins/thing/crypto/implementation.ts";
+import {
+  deriveSessionKeys,
+  hasNativeHmacSha256,
+  hmacSha256,
+} from "../plugins/thing/crypto/kdf.ts";
 import { buildNonce } from "../plugins/thing/crypto/nonce.ts";
 import { hasNativeX25519, x25519KeyPair, x25519Shared } from "../plugins/thing/crypto/x25519.ts";
 
@@ -114,6 +119,12 @@ function benchKeys(): void {
         }
       };
     }],
+    ["hmac-sha256, 64 B", hasNativeHmacSha256(), (implementation) => () => {
+      hmacSha256(a, message, { implementation });
+    }],
+    ["key schedule (7 HMACs)", hasNativeHmacSha256(), (implementation) => () => {
+      deriveSessionKeys(a, b, "chacha20-poly1305", { implementation });
+    }],
   ];
   console.log("| operation | native ops/s | noble ops/s | native/noble |");
   console.log("|---|---:|---:|---:|");
@@ -129,7 +140,7 @@ if (import.meta.main) {
   console.log(`# Thing crypto on ${runtimeName()} (median of ${RUNS} × ${RUN_MS} ms)\n`);
   console.log("AEAD seal + open (MB/s of plaintext)\n");
   benchAead();
-  console.log("\nKey agreement and signatures\n");
+  console.log("\nKey agreement, signatures and key derivation\n");
   benchKeys();
   console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }
