@@ -120,16 +120,19 @@ describe("createAead()", () => {
         assert.deepEqual(a.seal(nonce, plaintext, ad), before);
       });
 
-      it("open() returns plain arrays that own their whole buffer (no shared Buffer pool)", () => {
-        const sealer = createAead(suite, new Uint8Array(32).fill(3), { implementation });
+      it("seal() and open() return plain arrays that own their whole buffer (no Buffer pool)", () => {
+        const aead = createAead(suite, new Uint8Array(32).fill(3), { implementation });
         for (const size of [0, 10, 1000, 20_000]) {
           const plaintext = Uint8Array.from({ length: size }, (_, i) => i);
           const nonce = new Uint8Array(12).fill(size & 0xff);
-          const opened = sealer.open(nonce, sealer.seal(nonce, plaintext, plaintext), plaintext)!;
+          const sealed = aead.seal(nonce, plaintext, plaintext);
+          const opened = aead.open(nonce, sealed, plaintext)!;
           assert.deepEqual(opened, plaintext);
-          assert.equal(Object.getPrototypeOf(opened), Uint8Array.prototype);
-          assert.equal(opened.byteOffset, 0);
-          assert.equal(opened.buffer.byteLength, size);
+          for (const [bytes, length] of [[sealed, size + 16], [opened, size]] as const) {
+            assert.equal(Object.getPrototypeOf(bytes), Uint8Array.prototype);
+            assert.equal(bytes.byteOffset, 0);
+            assert.equal(bytes.buffer.byteLength, length);
+          }
         }
       });
 
