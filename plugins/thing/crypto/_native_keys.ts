@@ -5,8 +5,8 @@
  *
  * Private key objects are remembered per key array (checked against a copy of its bytes on each
  * use, so a changed or zeroed array makes a new object): a handshake's ephemeral X25519 key is
- * used twice and the server's identity seed signs every handshake. Building one costs as much as
- * a signature on Bun.
+ * used twice (`keep: false` on its last use forgets it) and the server's identity seed signs
+ * every handshake. Building one costs as much as a signature on Bun.
  *
  * @module
  */
@@ -47,17 +47,30 @@ function wrap(prefix: readonly number[], raw: Uint8Array): Uint8Array {
 
 const privateKeys = new WeakMap<Uint8Array, { bytes: Uint8Array; key: KeyObject }>();
 
-/** A native private key object from a raw 32-byte X25519 private key or Ed25519 seed. */
-export function nativePrivateKey(crypto: NodeCrypto, curve: OkpCurve, raw: Uint8Array): KeyObject {
+/**
+ * A native private key object from a raw 32-byte X25519 private key or Ed25519 seed.
+ *
+ * @param keep whether to remember it for the next call with the same array (false: forget it)
+ */
+export function nativePrivateKey(
+  crypto: NodeCrypto,
+  curve: OkpCurve,
+  raw: Uint8Array,
+  keep = true,
+): KeyObject {
   const known = privateKeys.get(raw);
-  if (known && known.key.asymmetricKeyType === curve && constantTimeEqual(known.bytes, raw)) {
-    return known.key;
+  const hit = known !== undefined && known.key.asymmetricKeyType === curve &&
+    constantTimeEqual(known.bytes, raw);
+  if (known && !keep) {
+    known.bytes.fill(0);
+    privateKeys.delete(raw);
   }
+  if (hit) return known.key;
   const der = wrap(pkcs8Prefix(curve), raw);
   // The typings ask for a Buffer; every runtime takes any Uint8Array.
   const key = crypto.createPrivateKey({ key: der as never, format: "der", type: "pkcs8" });
   der.fill(0);
-  privateKeys.set(raw, { bytes: new Uint8Array(raw), key });
+  if (keep) privateKeys.set(raw, { bytes: new Uint8Array(raw), key });
   return key;
 }
 

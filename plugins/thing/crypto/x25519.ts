@@ -81,7 +81,8 @@ export function x25519Shared(
     shared = crypto
       ? plainBytes(
         crypto.diffieHellman({
-          privateKey: nativePrivateKey(crypto, "x25519", privateKey),
+          // An ephemeral key's last use: forget its key object (and the copy of its bytes).
+          privateKey: nativePrivateKey(crypto, "x25519", privateKey, false),
           publicKey: nativePublicKey(crypto, "x25519", peerPublicKey),
         }),
       )
