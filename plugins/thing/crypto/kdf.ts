@@ -2,8 +2,9 @@
  * Key derivation for the Thing handshake: SHA-256, HMAC-SHA256, HKDF-SHA256 (RFC 5869) and the
  * Thing v1 key schedule. HMAC runs natively (`node:crypto` `createHmac`, self-tested once) where
  * the runtime has it, else with `@noble/hashes`; HKDF is built on that HMAC, so both give
- * identical bytes. "auto" picks native except on Deno: measured per HMAC (bench/crypto_bench.ts),
- * native is ~10x faster than noble on Bun but ~2x slower on Deno.
+ * identical bytes. "auto" picks native except on Deno: measured with bench/crypto_bench.ts, native
+ * HMAC is ~7x faster than noble on Bun but ~0.6x on Deno, where the noble key schedule (keyed once
+ * per HKDF key) runs ~2.5x faster than the native one.
  *
  * Key schedule (all labels ASCII, `suite` is the one-byte wire id of the chosen cipher suite):
  *
