@@ -17,11 +17,7 @@ import {
   hasNativeEd25519,
 } from "../plugins/thing/crypto/ed25519.ts";
 import type { Implementation } from "../plugins/thing/crypto/implementation.ts";
-import {
-  deriveSessionKeys,
-  hasNativeHmacSha256,
-  hmacSha256,
-} from "../plugins/thing/crypto/kdf.ts";
+import { deriveSessionKeys, hasNativeHmacSha256, hmacSha256 } from "../plugins/thing/crypto/kdf.ts";
 import { buildNonce } from "../plugins/thing/crypto/nonce.ts";
 import { hasNativeX25519, x25519KeyPair, x25519Shared } from "../plugins/thing/crypto/x25519.ts";
 
