@@ -4,57 +4,10 @@
 // and `npm install --no-save playwright-core`).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { startWebSocketDemo } from "../../transports/websocket/demo/demo.ts";
+import { browserSkip, type HeadlessChromium, launchChromium } from "../_browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-
-interface Locator {
-  waitFor(options?: { state?: "visible" | "hidden" | "attached" }): Promise<void>;
-  textContent(): Promise<string | null>;
-  click(): Promise<void>;
-  fill(value: string): Promise<void>;
-  count(): Promise<number>;
-}
-interface Page {
-  goto(url: string): Promise<unknown>;
-  locator(selector: string): Locator;
-  setDefaultTimeout(ms: number): void;
-  on(event: "pageerror", listener: (error: Error) => void): void;
-  close(): Promise<void>;
-}
-interface BrowserContext {
-  newPage(): Promise<Page>;
-  close(): Promise<void>;
-}
-interface Chromium {
-  launchPersistentContext(dir: string, options: {
-    executablePath: string;
-    headless: boolean;
-    args: string[];
-    timeout: number;
-  }): Promise<BrowserContext>;
-}
-
-async function loadChromium(): Promise<Chromium | undefined> {
-  const name = "playwright-core";
-  try {
-    return ((await import(name)) as { chromium: Chromium }).chromium;
-  } catch {
-    return undefined;
-  }
-}
-
-const chromium = await loadChromium();
-const skip = !existsSync(CHROMIUM)
-  ? `needs ${CHROMIUM} (apt-get install -y chromium)`
-  : chromium === undefined
-  ? "needs playwright-core (npm install --no-save playwright-core)"
-  : false;
-// Runners do not print a skip reason, so say it here.
-if (skip) console.warn(`websocket_page_test.ts skipped: it ${skip}`);
+const skip = browserSkip("websocket_page_test.ts");
 
 for (const hostname of ["127.0.0.1", "::1"]) {
   test(
@@ -70,26 +23,11 @@ async function pageShowsEchoes(hostname: string): Promise<void> {
   const demo = await startWebSocketDemo({ hostname });
   const serverSessions: string[] = [];
   demo.server.on("session", ({ session }) => serverSessions.push(String(session.id)));
-  const profile = mkdtempSync(join(tmpdir(), "thing-chromium-"));
   const pageErrors: string[] = [];
-  let context: BrowserContext | undefined;
+  let browser: HeadlessChromium | undefined;
   try {
-    context = await chromium!.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 20_000,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    const page = await context.newPage();
+    browser = await launchChromium();
+    const page = await browser.context.newPage();
     page.on("pageerror", (error) => pageErrors.push(error.message));
     page.setDefaultTimeout(10_000);
     await page.goto(demo.url);
@@ -109,8 +47,7 @@ async function pageShowsEchoes(hostname: string): Promise<void> {
     assert.deepEqual(pageErrors, []);
     await page.close();
   } finally {
-    await context?.close();
+    await browser?.close();
     await demo.close();
-    rmSync(profile, { recursive: true, force: true });
   }
 }

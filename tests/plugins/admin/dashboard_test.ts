@@ -3,64 +3,20 @@
 // `npm install --no-save playwright-core`).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { connect, listen } from "../../../core/mod.ts";
 import { startAdmin } from "../../../plugins/admin/mod.ts";
 import { connection } from "../../../plugins/connection/mod.ts";
 import { metrics } from "../../../plugins/metrics/mod.ts";
 import { udp } from "../../../transports/udp/mod.ts";
+import {
+  artifactPath,
+  browserSkip,
+  type HeadlessChromium,
+  launchChromium,
+  type Page,
+} from "../../_browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACT = join(import.meta.dirname ?? ".", "../../../.artifacts/admin_dashboard.png");
-
-interface Locator {
-  waitFor(options?: { state?: "visible" | "hidden" | "attached" }): Promise<void>;
-  textContent(): Promise<string | null>;
-  click(): Promise<void>;
-  fill(value: string): Promise<void>;
-  count(): Promise<number>;
-  getAttribute(name: string): Promise<string | null>;
-}
-interface Page {
-  goto(url: string): Promise<unknown>;
-  url(): string;
-  locator(selector: string): Locator;
-  setDefaultTimeout(ms: number): void;
-  waitForTimeout(ms: number): Promise<void>;
-  screenshot(options: { path: string; fullPage?: boolean }): Promise<unknown>;
-}
-interface BrowserContext {
-  newPage(): Promise<Page>;
-  close(): Promise<void>;
-}
-interface Chromium {
-  launchPersistentContext(dir: string, options: {
-    executablePath: string;
-    headless: boolean;
-    args: string[];
-    timeout: number;
-  }): Promise<BrowserContext>;
-}
-
-async function loadChromium(): Promise<Chromium | undefined> {
-  const name = "playwright-core";
-  try {
-    return ((await import(name)) as { chromium: Chromium }).chromium;
-  } catch {
-    return undefined;
-  }
-}
-
-const chromium = await loadChromium();
-const skip = !existsSync(CHROMIUM)
-  ? `needs ${CHROMIUM} (apt-get install -y chromium)`
-  : chromium === undefined
-  ? "needs playwright-core (npm install --no-save playwright-core)"
-  : false;
-// Runners do not print a skip reason, so say it here.
-if (skip) console.warn(`dashboard_test.ts skipped: it ${skip}`);
+const skip = browserSkip("dashboard_test.ts");
 
 const TOKEN = "dashboard-test-token";
 
@@ -79,26 +35,11 @@ test("the dashboard shows a session when a client connects, and kicks it", { ski
     token: TOKEN,
     statsInterval: 200,
   });
-  const profile = mkdtempSync(join(tmpdir(), "thing-chromium-"));
-  let context: BrowserContext | undefined;
+  let browser: HeadlessChromium | undefined;
   let client: Awaited<ReturnType<typeof connect>> | undefined;
   try {
-    context = await chromium!.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 20_000,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    const page = await context.newPage();
+    browser = await launchChromium();
+    const page = await browser.context.newPage();
     page.setDefaultTimeout(5000);
     await page.goto(admin.dashboardUrl);
     // Locators, not page functions: the page's CSP forbids eval, and the test keeps that CSP on.
@@ -124,8 +65,7 @@ test("the dashboard shows a session when a client connects, and kicks it", { ski
     assert.ok(Number(await packetsIn.textContent()) >= 5, "the figures follow the traffic");
     for (let i = 0; i < 25 && (await chartPoints(page)) < 3; i++) await page.waitForTimeout(200);
     assert.ok((await chartPoints(page)) >= 3, "the packet-rate chart draws");
-    mkdirSync(join(ARTIFACT, ".."), { recursive: true });
-    await page.screenshot({ path: ARTIFACT, fullPage: true });
+    await page.screenshot({ path: artifactPath("admin_dashboard.png"), fullPage: true });
 
     await page.locator(`tr[data-id="${client.session.id}"] button`).click();
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -137,7 +77,7 @@ test("the dashboard shows a session when a client connects, and kicks it", { ski
     assert.equal(ended, true, "the kicked client saw its session end");
     await row.waitFor({ state: "hidden" });
 
-    const fresh = await context.newPage();
+    const fresh = await browser.context.newPage();
     fresh.setDefaultTimeout(5000);
     await fresh.goto(admin.url);
     await fresh.locator("#login").waitFor();
@@ -145,10 +85,9 @@ test("the dashboard shows a session when a client connects, and kicks it", { ski
     await fresh.locator("#login button").click();
     await fresh.locator('#status:text-is("live")').waitFor();
   } finally {
-    await context?.close();
+    await browser?.close();
     await client?.close();
     await admin.close();
     await server.close();
-    rmSync(profile, { recursive: true, force: true });
   }
 });
