@@ -5,19 +5,7 @@ import { fileURLToPath } from "node:url";
 import { connect, listen, type ThingClient, type ThingNode } from "../../core/node.ts";
 import { udp } from "../../transports/udp/mod.ts";
 import { text, toy, utf8 } from "./_toy_dialect.ts";
-
-/** Waits for `promise`, failing after `ms`. */
-async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms: ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { within } from "../_within.ts";
 
 describe("listen() and connect() over UDP", () => {
   it("listen() and connect() carry a message round trip on 127.0.0.1", async () => {

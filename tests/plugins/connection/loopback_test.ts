@@ -6,22 +6,9 @@ import { connection } from "../../../plugins/connection/mod.ts";
 import { tcp } from "../../../transports/tcp/mod.ts";
 import { udp } from "../../../transports/udp/mod.ts";
 import { text, utf8 } from "./_helpers.ts";
+import { within } from "../../_within.ts";
 
 const transports: Record<string, () => Transport> = { udp: () => udp(), tcp: () => tcp() };
-
-async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 for (const [name, make] of Object.entries(transports)) {
   describe(`connection() over ${name} on 127.0.0.1`, () => {

@@ -1,0 +1,18 @@
+/**
+ * A bound on how long a test waits for real I/O.
+ *
+ * @module
+ */
+
+/** Waits for `promise`, failing with an error naming `what` after `ms` milliseconds. */
+export async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
