@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { definePlugin, type Plugin } from "../../core/plugin.ts";
+import { definePlugin, type Plugin, type PluginApi } from "../../core/plugin.ts";
 import { PacketType } from "../../core/packet.ts";
 
 /** Options of the toy dialect. */
@@ -37,15 +37,6 @@ export function toy(options: ToyOptions = {}): Plugin {
       });
       api.handle(PacketType.ACCEPT, (ctx) => ctx.session?.open());
       api.handle(PacketType.REJECT, (ctx) => ctx.session?.terminate("rejected"));
-      api.handle(PacketType.DATA_NOACK, (ctx) => {
-        if (!ctx.session) return ctx.drop("no-session");
-        api.emit("message", {
-          session: ctx.session,
-          data: ctx.packet.payload.slice(),
-          customId: ctx.packet.customId,
-          reliable: false,
-        });
-      });
       api.handle(PacketType.DISCONNECT, (ctx) => {
         const session = ctx.session;
         if (!session) return;
@@ -58,16 +49,33 @@ export function toy(options: ToyOptions = {}): Plugin {
         session.sendPacket({ type: PacketType.DISCONNECT });
         return true;
       });
-      api.provide("messenger", {
-        send(session, data, opts) {
-          session.sendPacket({
-            type: PacketType.DATA_NOACK,
-            payload: data,
-            customId: opts.customId ?? 0,
-          });
-          return Promise.resolve();
-        },
+      toyMessages(api);
+    },
+  });
+}
+
+/**
+ * The toy dialects' messages: DATA_NOACK in is a `message` event (dropped without a session),
+ * and the messenger sends each message as one DATA_NOACK.
+ */
+export function toyMessages(api: PluginApi): void {
+  api.handle(PacketType.DATA_NOACK, (ctx) => {
+    if (!ctx.session) return ctx.drop("no-session");
+    api.emit("message", {
+      session: ctx.session,
+      data: ctx.packet.payload.slice(),
+      customId: ctx.packet.customId,
+      reliable: false,
+    });
+  });
+  api.provide("messenger", {
+    send(session, data, opts) {
+      session.sendPacket({
+        type: PacketType.DATA_NOACK,
+        payload: data,
+        customId: opts.customId ?? 0,
       });
+      return Promise.resolve();
     },
   });
 }

@@ -1,6 +1,8 @@
-// A toy dialect for observer tests (logging, metrics, admin), as in tests/core/endpoint_smoke_test.ts:
-// HELLO/ACCEPT handshake, PING/PONG, DATA_NOACK messages, and a server goodbye by REJECT.
+// A toy dialect for observer tests (logging, metrics, admin), a variant of tests/core/_toy_dialect.ts
+// (whose DATA_NOACK messages it shares): HELLO/ACCEPT handshake, PING/PONG, and a server goodbye
+// by REJECT.
 import { definePlugin, PacketType, type Plugin, type PluginApi } from "../../../core/mod.ts";
+import { toyMessages } from "../../core/_toy_dialect.ts";
 
 /** The toy dialect. `reject` makes the server answer HELLO with REJECT (a failed handshake). */
 export function toyDialect(options: { reject?: boolean } = {}): Plugin {
@@ -25,31 +27,13 @@ export function toyDialect(options: { reject?: boolean } = {}): Plugin {
       api.handle(PacketType.REJECT, (ctx) => ctx.session?.terminate("rejected by server"));
       api.handle(PacketType.PING, (ctx) => ctx.reply({ type: PacketType.PONG }));
       api.handle(PacketType.PONG, () => {});
-      api.handle(PacketType.DATA_NOACK, (ctx) => {
-        if (!ctx.session) return ctx.drop("no-session");
-        api.emit("message", {
-          session: ctx.session,
-          data: ctx.packet.payload.slice(),
-          customId: ctx.packet.customId,
-          reliable: false,
-        });
-      });
       api.onSessionClosing((session, reason) => {
         if (api.role !== "server") return false;
         session.sendPacket({ type: PacketType.REJECT });
         session.terminate(reason);
         return true;
       });
-      api.provide("messenger", {
-        send(session, data, opts) {
-          session.sendPacket({
-            type: PacketType.DATA_NOACK,
-            payload: data,
-            customId: opts.customId ?? 0,
-          });
-          return Promise.resolve();
-        },
-      });
+      toyMessages(api);
     },
   });
 }
