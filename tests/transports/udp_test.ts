@@ -1,10 +1,20 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { TransportError } from "../../core/errors.ts";
 import { defaultUdpBinding, udp } from "../../transports/udp/mod.ts";
 import { makePacket, Recorder, transportSuite } from "../conformance/transport_suite.ts";
 
 type Binding = "bun" | "deno" | "node";
+
+/** A Linux sysctl number, or 0 where it cannot be read. */
+function kernelLimit(path: string): number {
+  try {
+    return Number(readFileSync(path, "utf8").trim()) || 0;
+  } catch {
+    return 0;
+  }
+}
 
 /** Every binding this runtime can run: its own native one (if present) and node:dgram. */
 function availableBindings(): Binding[] {
@@ -30,6 +40,8 @@ describe("udp()", () => {
     assert.throws(() => udp({ maxPacketSize: 65_508 }), RangeError);
     assert.throws(() => udp({ maxPacketSize: 63 }), RangeError);
     assert.throws(() => udp({ maxInFlight: 0 }), RangeError);
+    assert.throws(() => udp({ socketBuffer: 0 }), RangeError);
+    assert.throws(() => udp({ socketBuffer: 2 ** 31 }), RangeError);
   });
 
   it("udp() refuses a binding this runtime lacks", () => {
@@ -66,6 +78,33 @@ describe("udp()", () => {
           await rec.until(`${round * 100} packets`, () => rec.packets.length === round * 100);
         }
         assert.deepEqual(rec.packets[499]?.bytes, makePacket(16, 99));
+      } finally {
+        await Promise.all([client.close(), server.close()]);
+      }
+    });
+  }
+
+  // 30 datagrams of 60,000 bytes sent in one tick overflow the kernel's default receive buffer
+  // (212,992 bytes holds about three); a raised SO_RCVBUF holds them all. Deno's own socket API
+  // (and its node:dgram) cannot raise it, and a kernel whose rmem_max is low caps it.
+  const rmemMax = kernelLimit("/proc/sys/net/core/rmem_max");
+  for (const binding of availableBindings()) {
+    const skip = "Deno" in globalThis
+      ? "Deno cannot raise UDP socket buffers"
+      : rmemMax < 4 * 1024 * 1024
+      ? "net.core.rmem_max is below 4 MiB"
+      : false;
+    it(`udp({ binding: "${binding}" }) raises the socket buffer: a 1.8 MB burst arrives whole`, {
+      skip,
+    }, async () => {
+      const rec = new Recorder(5000);
+      const transport = udp({ binding });
+      const server = await transport.listen({ hostname: "127.0.0.1", port: 0 }, rec);
+      const client = await transport.connect(server.localAddress, new Recorder(1000));
+      try {
+        for (let i = 0; i < 30; i++) client.send(makePacket(60_000, i), server.localAddress);
+        await rec.until("30 packets", () => rec.packets.length === 30);
+        assert.deepEqual(rec.packets[29]?.bytes, makePacket(60_000, 29));
       } finally {
         await Promise.all([client.close(), server.close()]);
       }

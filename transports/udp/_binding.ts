@@ -14,6 +14,8 @@ export interface UdpSocketOptions {
   maxPacketSize: number;
   /** Sends allowed in flight before `ready()` waits and further sends are dropped. */
   maxInFlight: number;
+  /** `SO_RCVBUF` and `SO_SNDBUF` to ask the kernel for, in bytes, where the binding can set them. */
+  socketBuffer: number;
 }
 
 /** Opens one UDP socket as a `Link`. */

@@ -20,7 +20,15 @@ export interface UdpOptions {
   maxPacketSize?: number;
   /** Sends allowed in flight per link before `ready()` waits and sends are dropped (default 1,024). */
   maxInFlight?: number;
+  /**
+   * Kernel receive and send buffer per socket, in bytes (default 4 MiB; Linux caps it at
+   * `net.core.rmem_max`/`wmem_max`). The `deno` binding cannot set it (`Deno.listenDatagram` has no option), nor can `node:dgram` on Deno.
+   */
+  socketBuffer?: number;
 }
+
+/** The default `socketBuffer`: room for ~60 of the largest datagrams (212,992 B holds ~3). */
+const DEFAULT_SOCKET_BUFFER = 4 * 1024 * 1024;
 
 const bindings: Record<Runtime, UdpBinding> = { bun: udpBun, deno: udpDeno, node: udpNode };
 
@@ -55,7 +63,11 @@ export function defaultUdpBinding(): Runtime {
  * ```
  */
 export function udp(options: UdpOptions = {}): Transport {
-  const { binding = defaultUdpBinding(), maxInFlight = 1024 } = options;
+  const {
+    binding = defaultUdpBinding(),
+    maxInFlight = 1024,
+    socketBuffer = DEFAULT_SOCKET_BUFFER,
+  } = options;
   const maxPacketSize = resolveMaxPacketSize(options.maxPacketSize);
   const open = bindings[binding];
   if (open === undefined) {
@@ -69,15 +81,20 @@ export function udp(options: UdpOptions = {}): Transport {
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
     throw new RangeError(`Cannot use maxInFlight '${maxInFlight}': pass a positive integer`);
   }
+  if (!Number.isInteger(socketBuffer) || socketBuffer < 1 || socketBuffer > 0x7fff_ffff) {
+    throw new RangeError(
+      `Cannot use socketBuffer '${socketBuffer}': pass a positive integer below 2 GiB`,
+    );
+  }
   return {
     name: "udp",
     kind: "datagram",
     listen(bind: BindOptions, handlers: LinkHandlers): Promise<Link> {
-      return open({ bind, maxPacketSize, maxInFlight }, handlers);
+      return open({ bind, maxPacketSize, maxInFlight, socketBuffer }, handlers);
     },
     connect(remote: BindOptions, handlers: LinkHandlers): Promise<Link> {
       const bind = { hostname: clientBindHost(remote.hostname), port: 0 };
-      return open({ bind, maxPacketSize, maxInFlight }, handlers);
+      return open({ bind, maxPacketSize, maxInFlight, socketBuffer }, handlers);
     },
   };
 }

@@ -9,10 +9,12 @@ import { checkSend } from "../_limits.ts";
 import { asError, bindError, deliver, report } from "../_runtime.ts";
 import { Waiters } from "../_waiters.ts";
 import type { UdpSocketOptions } from "./_binding.ts";
+import { setBunSocketBuffer } from "./_socket_buffer_bun.ts";
 
 interface BunUdpSocket {
   readonly port: number;
   readonly address: { address: string; port: number };
+  readonly fd: number;
   sendMany(packets: ReadonlyArray<Uint8Array | number | string>): number;
   close(): void;
 }
@@ -64,6 +66,7 @@ export async function udpBun(options: UdpSocketOptions, handlers: LinkHandlers):
   } catch (error) {
     throw bindError("udp", "bind", bind, error);
   }
+  await setBunSocketBuffer(socket.fd, options.socketBuffer);
   const link = new BunUdpLink(socket, options);
   onDrain.drained = () => link.drained();
   return link;
