@@ -1,7 +1,9 @@
 /**
  * Connection migration: a packet whose client ID belongs to a session at another address starts
  * path validation (RFC 9000 §8.2). The new address gets a PATH_CHALLENGE with 8 random bytes; only
- * a PATH_RESPONSE echoing them from that address moves the session there.
+ * a PATH_RESPONSE echoing them from that address moves the session there. Until then the new
+ * address is sent at most 3x the bytes received from it (anti-amplification, RFC 9000 §8): a
+ * challenge that would exceed that waits for more packets from the address.
  *
  * @module
  */
@@ -22,10 +24,19 @@ export function sendOnPath(session: Session, peer: PeerAddress, init: PacketInit
   }
 }
 
+/** At most this many times the bytes received from an unvalidated address are sent to it. */
+export const AMPLIFICATION_LIMIT = 3;
+
 interface Challenge {
   peer: PeerAddress;
   data: Uint8Array;
   attempts: number;
+  /** Bytes received from `peer` since the challenge began. */
+  received: number;
+  /** Bytes sent to `peer`. */
+  sent: number;
+  /** Whether a challenge is due but waits for the amplification budget. */
+  blocked: boolean;
 }
 
 /** What the validator needs from its plugin. */
@@ -38,6 +49,8 @@ export interface PathHost {
   retryAfter(session: Session): number;
   /** Attempts before giving up. */
   attempts: number;
+  /** Bytes a PATH_CHALLENGE takes on the wire (header, frame and dialect overhead). */
+  challengeBytes: number;
   /** Called once the session has moved. */
   migrated(session: Session, from: PeerAddress, to: PeerAddress): void;
 }
@@ -56,25 +69,38 @@ export class PathValidator {
     this.#host = host;
   }
 
-  /** A packet of `session` arrived from `peer`, not the session's address: validate `peer`. */
-  claimed(session: Session, peer: PeerAddress): void {
-    const pending = this.#pending.get(session);
-    if (pending && same(pending.peer, peer)) return;
-    const challenge = {
-      peer,
-      data: this.#host.random.fill(new Uint8Array(PATH_DATA_SIZE)),
-      attempts: 0,
-    };
-    this.#pending.set(session, challenge);
-    this.#challenge(session, challenge);
+  /**
+   * A packet of `session` (`bytes` long on the wire) arrived from `peer`, not the session's
+   * address: validate `peer`.
+   */
+  claimed(session: Session, peer: PeerAddress, bytes: number): void {
+    let challenge = this.#pending.get(session);
+    if (!challenge || !same(challenge.peer, peer)) {
+      challenge = {
+        peer,
+        data: this.#host.random.fill(new Uint8Array(PATH_DATA_SIZE)),
+        attempts: 0,
+        received: 0,
+        sent: 0,
+        blocked: true,
+      };
+      this.#pending.set(session, challenge);
+    }
+    challenge.received += bytes;
+    if (challenge.blocked) this.#challenge(session, challenge);
   }
 
   #challenge(session: Session, challenge: Challenge): void {
     if (session.state === "closed" || this.#pending.get(session) !== challenge) return;
-    if (challenge.attempts++ >= this.#host.attempts) {
+    if (challenge.attempts >= this.#host.attempts) {
       this.#pending.delete(session);
       return;
     }
+    const size = this.#host.challengeBytes;
+    challenge.blocked = challenge.sent + size > AMPLIFICATION_LIMIT * challenge.received;
+    if (challenge.blocked) return;
+    challenge.attempts++;
+    challenge.sent += size;
     sendOnPath(session, challenge.peer, {
       type: FrameType.PATH_CHALLENGE,
       payload: challenge.data,

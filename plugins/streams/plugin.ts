@@ -7,10 +7,11 @@
  */
 import { DecodeError, SessionError } from "../../core/errors.ts";
 import type { PacketContext } from "../../core/context.ts";
+import { HEADER_SIZE } from "../../core/packet.ts";
 import type { Plugin, PluginApi } from "../../core/plugin.ts";
 import type { Session } from "../../core/session.ts";
 import { StreamConnection } from "./connection.ts";
-import { decodePathData, FrameType } from "./frames.ts";
+import { decodePathData, FrameType, PATH_DATA_SIZE } from "./frames.ts";
 import { parseStreamsOptions, type StreamsConfig, type StreamsOptions } from "./options.ts";
 import { PathValidator } from "./path.ts";
 import { attachStreamSession, type StreamSession } from "./stream_session.ts";
@@ -60,6 +61,7 @@ function setupStreams(api: PluginApi, config: StreamsConfig): void {
     now: () => api.clock.now(),
     retryAfter: (session) => 3 * connectionOf(session).recovery.rtt.pto(config.maxAckDelay),
     attempts: config.pathAttempts,
+    challengeBytes: HEADER_SIZE + PATH_DATA_SIZE + config.overhead,
     migrated(session, from, to) {
       const conn = connectionOf(session);
       conn.pathChanged();
@@ -84,7 +86,10 @@ function setupStreams(api: PluginApi, config: StreamsConfig): void {
       }
       const conn = connectionOf(session);
       conn.handle(type, customId, order, payload);
-      if (ctx.claimed) paths.claimed(session, ctx.peer);
+      if (ctx.claimed) {
+        // The dialect has opened the payload: add back its overhead for the size on the wire.
+        paths.claimed(session, ctx.peer, HEADER_SIZE + payload.length + config.overhead);
+      }
       conn.flush();
     } catch (error) {
       if (error instanceof DecodeError) return ctx.drop("payload", error);

@@ -9,6 +9,7 @@
  * @module
  */
 import { PluginError, SessionError } from "../../core/errors.ts";
+import type { Next } from "../../core/compose.ts";
 import type { PacketContext } from "../../core/context.ts";
 import { PacketType, packetTypeName } from "../../core/packet.ts";
 import type { Plugin, PluginApi } from "../../core/plugin.ts";
@@ -40,6 +41,9 @@ const TYPES = [
   "CFL",
   "SFL",
 ] as const;
+
+/** The session layer's own packet codes: never acted on from an unvalidated address. */
+const OWN_TYPES: ReadonlySet<number> = new Set(TYPES.map((name) => PacketType[name]));
 
 /**
  * The Thing session layer as a plugin. Options are validated here, once.
@@ -117,6 +121,23 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
   const handshakes = api.role === "server" ? new ServerHandshakes(host) : undefined;
   const handshakeOf = (session: Session) => clients.get(session) ?? servers.get(session);
 
+  // A sealed packet of `session` from another address (connection migration, or an attacker
+  // replaying or redirecting one). Authentic and fresh data packets go on, still unbound to the
+  // session, so that a path-validating plugin (streams) can challenge the new address. The session
+  // layer's own packets (heartbeat, goodbye, flatline) are dropped unopened: from an unvalidated
+  // address they neither renew nor end the session, nor use up an order count.
+  const openClaimed = (ctx: PacketContext, session: Session, next: Next) => {
+    const type = ctx.packet.type;
+    const cipher = ciphers.get(session);
+    if (!cipher || !life.established(session) || OWN_TYPES.has(type)) {
+      return ctx.drop("thing-wrong-address");
+    }
+    const result = cipher.opener.open(ctx.packet, duplicates.has(type));
+    if (result === "auth") return ctx.drop("thing-wrong-address");
+    if (result === "replay") return ctx.drop("thing-replay");
+    return next();
+  };
+
   api.use((ctx, next) => {
     const type = ctx.packet.type;
     if (ctx.direction === "out") {
@@ -135,11 +156,10 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
       return next();
     }
     if (PLAINTEXT_TYPES.has(type)) return next();
+    if (!ctx.session && ctx.claimed) return openClaimed(ctx, ctx.claimed, next);
     const session = ctx.session;
     const cipher = session && ciphers.get(session);
-    if (!session || !cipher) {
-      return ctx.drop(ctx.claimed ? "thing-wrong-address" : "thing-unsealed");
-    }
+    if (!session || !cipher) return ctx.drop("thing-unsealed");
     const result = cipher.opener.open(ctx.packet, duplicates.has(type));
     if (result !== "ok") {
       if (result === "auth") handshakeOf(session)?.onAuthFailure(type);
