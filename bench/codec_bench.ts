@@ -11,6 +11,7 @@
 import { decodePacket, encodePacket } from "../core/codec.ts";
 import type { Packet } from "../core/packet.ts";
 import { nativeSha256, nobleSha256, type Sha256 } from "../core/sha256.ts";
+import { median } from "./_stats.ts";
 
 const native = nativeSha256();
 const sizes: Array<[string, number]> = [["64 B", 64], ["1 KiB", 1024], ["64 KiB", 65_443]];
@@ -79,11 +80,6 @@ function measure(cases: Case[], rounds = 15, ms = 60): Map<string, number[]> {
     });
   }
   return samples;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 function runPlain(runtime: string): void {

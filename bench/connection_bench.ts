@@ -26,6 +26,7 @@ import { defaultSha256 } from "../core/sha256.ts";
 import { connection } from "../plugins/connection/mod.ts";
 import { detectRuntime } from "../transports/_runtime.ts";
 import { defaultUdpBinding, udp } from "../transports/udp/mod.ts";
+import { formatCount as fmt, median } from "./_stats.ts";
 
 const HOST = "127.0.0.1";
 const RUN_MS = 300;
@@ -136,7 +137,6 @@ async function paced(sendOne: () => void, done: Counter): Promise<number> {
   return ((done.n - first) * 1000) / (performance.now() - start);
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 
@@ -290,8 +290,6 @@ async function idleClient(port: number) {
   }
   process.stdout.write("ready\n");
 }
-
-const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
 if (process.argv.includes("--idle-client")) {
   await idleClient(Number(process.argv[process.argv.indexOf("--idle-client") + 1]));

@@ -26,6 +26,7 @@ import { connection } from "../plugins/connection/mod.ts";
 import { hybrid, thing } from "../plugins/thing/mod.ts";
 import { detectRuntime } from "../transports/_runtime.ts";
 import { defaultUdpBinding, udp } from "../transports/udp/mod.ts";
+import { formatCount as fmt, formatMBps as mb, median } from "./_stats.ts";
 
 const HOST = "127.0.0.1";
 const ROUNDS = 5;
@@ -36,7 +37,6 @@ const identity = ed25519KeyPair(Uint8Array.from({ length: 32 }, (_, i) => i + 1)
 const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url));
 const tlsKey = fixture("tls_bench_key.pem");
 const tlsCert = fixture("tls_bench_cert.pem");
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Dialect = (role: "client" | "server") => PluginList;
@@ -249,8 +249,6 @@ async function throughput(size: number) {
   };
 }
 
-const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
-const mb = (bytesPerSecond: number) => (bytesPerSecond / 1e6).toFixed(1);
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
 
 const began = performance.now();

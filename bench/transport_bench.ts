@@ -11,35 +11,16 @@
 
 import { createSocket } from "node:dgram";
 import { createConnection, createServer, type Socket } from "node:net";
-import type { Transport } from "../core/transport.ts";
 import { detectRuntime } from "../transports/_runtime.ts";
 import { memory, memoryNetwork } from "../transports/memory/mod.ts";
 import { tcp } from "../transports/tcp/mod.ts";
 import { defaultUdpBinding, udp } from "../transports/udp/mod.ts";
-
-/** A one-way client → server path; `received` is called with a count of whole packets. */
-interface Pipe {
-  send(bytes: Uint8Array): void;
-  close(): Promise<void>;
-}
-type MakePipe = (size: number, received: (packets: number) => void) => Promise<Pipe>;
+import { type MakePipe, measure, viaTransport } from "./_pipe_meter.ts";
+import { formatCount as fmt, formatMBps } from "./_stats.ts";
 
 const HOST = "127.0.0.1";
 const RUN_MS = 150;
 const RUNS = 5;
-
-function viaTransport(transport: Transport, host = HOST): MakePipe {
-  return async (_size, received) => {
-    const server = await transport.listen({ hostname: host, port: 0 }, {
-      packet: () => received(1),
-    });
-    const client = await transport.connect(server.localAddress, { packet() {} });
-    return {
-      send: (bytes) => client.send(bytes, server.localAddress),
-      close: () => Promise.all([client.close(), server.close()]).then(() => {}),
-    };
-  };
-}
 
 /** Counts whole packets in a byte stream of same-size packets. */
 function byteCounter(size: number, received: (packets: number) => void) {
@@ -212,86 +193,46 @@ const rawDenoTcp: MakePipe = async (size, received) => {
   };
 };
 
-/** A pipe plus the window bookkeeping that paces it. */
-async function meter(make: MakePipe, size: number) {
-  const window = Math.max(4, Math.floor((128 * 1024) / (size + 1024)));
-  let received = 0;
-  let sent = 0;
-  let wake: (() => void) | undefined;
-  const pipe = await make(size, (n) => {
-    received += n;
-    if (wake && sent - received <= window / 2) wake();
-  });
-  const bytes = new Uint8Array(size);
-  new DataView(bytes.buffer).setUint16(52, size - 64);
-  /** Sends for `RUN_MS` keeping at most `window` packets in flight; returns packets/s received. */
-  const run = async (): Promise<number> => {
-    const start = performance.now();
-    const first = received;
-    while (performance.now() - start < RUN_MS) {
-      while (sent - received < window) {
-        pipe.send(bytes);
-        sent++;
-      }
-      const progressed = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), 20);
-        wake = () => (clearTimeout(timer), resolve(true));
-      });
-      wake = undefined;
-      if (!progressed) sent = received; // lost datagrams: give up on them
-    }
-    return ((received - first) * 1000) / (performance.now() - start);
-  };
-  return { run, close: () => pipe.close() };
-}
-
-const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-/**
- * Median packets/s of the transport and of the raw API, their runs interleaved (after one
- * warm-up each) so that load from other processes hits both alike.
- */
-async function measure(make: MakePipe, raw: MakePipe | undefined, size: number) {
-  const ours = await meter(make, size);
-  const base = raw ? await meter(raw, size) : undefined;
-  const oursRates: number[] = [];
-  const baseRates: number[] = [];
-  for (let i = 0; i <= RUNS; i++) {
-    const a = await ours.run();
-    const b = await base?.run();
-    if (i === 0) continue;
-    oursRates.push(a);
-    if (b !== undefined) baseRates.push(b);
-  }
-  await Promise.all([ours.close(), base?.close()]);
-  return { ours: median(oursRates), base: base ? median(baseRates) : undefined };
-}
-
 const runtime = detectRuntime();
 const denoUdp = defaultUdpBinding() === "deno";
 const cases: Array<[string, MakePipe, string, MakePipe | undefined]> = [];
 if (runtime === "bun") {
-  cases.push(["udp (bun)", viaTransport(udp({ binding: "bun" })), "Bun.udpSocket", rawBunUdp]);
-  cases.push(["tcp (bun)", viaTransport(tcp({ binding: "bun" })), "Bun.listen/connect", rawBunTcp]);
+  cases.push([
+    "udp (bun)",
+    viaTransport(udp({ binding: "bun" }), HOST),
+    "Bun.udpSocket",
+    rawBunUdp,
+  ]);
+  cases.push([
+    "tcp (bun)",
+    viaTransport(tcp({ binding: "bun" }), HOST),
+    "Bun.listen/connect",
+    rawBunTcp,
+  ]);
 }
 if (runtime === "deno") {
   if (denoUdp) {
     cases.push([
       "udp (deno)",
-      viaTransport(udp({ binding: "deno" })),
+      viaTransport(udp({ binding: "deno" }), HOST),
       "Deno.listenDatagram",
       rawDenoUdp,
     ]);
   }
   cases.push([
     "tcp (deno)",
-    viaTransport(tcp({ binding: "deno" })),
+    viaTransport(tcp({ binding: "deno" }), HOST),
     "Deno.listen/connect",
     rawDenoTcp,
   ]);
 }
-cases.push(["udp (node)", viaTransport(udp({ binding: "node" })), "node:dgram", rawNodeDgram]);
-cases.push(["tcp (node)", viaTransport(tcp({ binding: "node" })), "node:net", rawNodeNet]);
+cases.push([
+  "udp (node)",
+  viaTransport(udp({ binding: "node" }), HOST),
+  "node:dgram",
+  rawNodeDgram,
+]);
+cases.push(["tcp (node)", viaTransport(tcp({ binding: "node" }), HOST), "node:net", rawNodeNet]);
 cases.push(["memory", viaTransport(memory(memoryNetwork()), "mem-1"), "-", undefined]);
 
 const version = runtime === "deno"
@@ -302,11 +243,14 @@ console.log(
 );
 console.log("| transport | size | packets/s | MB/s | raw API | raw packets/s | raw MB/s | ratio |");
 console.log("|---|---:|---:|---:|---|---:|---:|---:|");
-const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
-const mb = (pps: number, size: number) => ((pps * size) / 1e6).toFixed(1);
+const mb = (pps: number, size: number) => formatMBps(pps * size);
 for (const [name, make, rawName, raw] of cases) {
   for (const size of [1024, 16 * 1024]) {
-    const { ours, base } = await measure(make, raw, size);
+    const { ours, base } = await measure(make, raw, size, {
+      runMs: RUN_MS,
+      runs: RUNS,
+      lossy: true,
+    });
     const rawCols = base === undefined
       ? "- | - | -"
       : `${fmt(base)} | ${mb(base, size)} | ${(ours / base).toFixed(2)}`;

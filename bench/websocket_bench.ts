@@ -12,26 +12,12 @@
 
 import { detectRuntime } from "../transports/_runtime.ts";
 import { websocket } from "../transports/websocket/mod.ts";
-
-interface Pipe {
-  send(bytes: Uint8Array): void;
-  close(): Promise<void>;
-}
-type MakePipe = (received: (packets: number) => void) => Promise<Pipe>;
+import { type MakePipe, measure, viaTransport } from "./_pipe_meter.ts";
+import { formatCount as fmt, formatMBps } from "./_stats.ts";
 
 const HOST = "127.0.0.1";
 const RUN_MS = 150;
 const RUNS = 5;
-
-const viaTransport: MakePipe = async (received) => {
-  const transport = websocket();
-  const server = await transport.listen({ hostname: HOST, port: 0 }, { packet: () => received(1) });
-  const client = await transport.connect(server.localAddress, { packet() {} });
-  return {
-    send: (bytes) => client.send(bytes, server.localAddress),
-    close: () => Promise.all([client.close(), server.close()]).then(() => {}),
-  };
-};
 
 /** A standard `WebSocket` client to `port`, open. */
 async function rawClient(port: number): Promise<WebSocket> {
@@ -47,7 +33,7 @@ async function closeClient(ws: WebSocket): Promise<void> {
   await closed;
 }
 
-const rawDeno: MakePipe = async (received) => {
+const rawDeno: MakePipe = async (_size, received) => {
   const server = Deno.serve({ hostname: HOST, port: 0, onListen() {} }, (request) => {
     const { socket, response } = Deno.upgradeWebSocket(request);
     socket.onmessage = () => received(1);
@@ -67,7 +53,7 @@ interface BunServeApi {
   serve(options: object): { port: number; stop(all: boolean): Promise<void> };
 }
 
-const rawBun: MakePipe = async (received) => {
+const rawBun: MakePipe = async (_size, received) => {
   const server = (globalThis as unknown as { Bun: BunServeApi }).Bun.serve({
     hostname: HOST,
     port: 0,
@@ -85,55 +71,6 @@ const rawBun: MakePipe = async (received) => {
   };
 };
 
-/** A pipe plus the window bookkeeping that paces it (as in `transport_bench.ts`). */
-async function meter(make: MakePipe, size: number) {
-  const window = Math.max(4, Math.floor((128 * 1024) / (size + 1024)));
-  let received = 0;
-  let sent = 0;
-  let wake: (() => void) | undefined;
-  const pipe = await make((n) => {
-    received += n;
-    if (wake && sent - received <= window / 2) wake();
-  });
-  const bytes = new Uint8Array(size);
-  new DataView(bytes.buffer).setUint16(52, size - 64);
-  const run = async (): Promise<number> => {
-    const start = performance.now();
-    const first = received;
-    while (performance.now() - start < RUN_MS) {
-      while (sent - received < window) {
-        pipe.send(bytes);
-        sent++;
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 20);
-        wake = () => (clearTimeout(timer), resolve());
-      });
-      wake = undefined;
-    }
-    return ((received - first) * 1000) / (performance.now() - start);
-  };
-  return { run, close: () => pipe.close() };
-}
-
-const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-async function measure(raw: MakePipe, size: number) {
-  const ours = await meter(viaTransport, size);
-  const base = await meter(raw, size);
-  const oursRates: number[] = [];
-  const baseRates: number[] = [];
-  for (let i = 0; i <= RUNS; i++) {
-    const a = await ours.run();
-    const b = await base.run();
-    if (i === 0) continue;
-    oursRates.push(a);
-    baseRates.push(b);
-  }
-  await Promise.all([ours.close(), base.close()]);
-  return { ours: median(oursRates), base: median(baseRates) };
-}
-
 const runtime = detectRuntime();
 if (runtime === "node") {
   throw new TypeError("Cannot run the WebSocket bench on Node: use Deno or Bun");
@@ -149,13 +86,14 @@ console.log(
 );
 console.log("| transport | size | packets/s | MB/s | raw API | raw packets/s | raw MB/s | ratio |");
 console.log("|---|---:|---:|---:|---|---:|---:|---:|");
-const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
-const mb = (pps: number, size: number) => ((pps * size) / 1e6).toFixed(1);
+const mb = (pps: number, size: number) => formatMBps(pps * size);
+const ours = viaTransport(websocket(), HOST);
 for (const size of [1024, 16 * 1024]) {
-  const { ours, base } = await measure(raw, size);
+  const rates = await measure(ours, raw, size, { runMs: RUN_MS, runs: RUNS, lossy: false });
+  const base = rates.base!;
   console.log(
-    `| websocket | ${size / 1024} KiB | ${fmt(ours)} | ${mb(ours, size)} | ${rawName} | ${
-      fmt(base)
-    } | ${mb(base, size)} | ${(ours / base).toFixed(2)} |`,
+    `| websocket | ${size / 1024} KiB | ${fmt(rates.ours)} | ${
+      mb(rates.ours, size)
+    } | ${rawName} | ${fmt(base)} | ${mb(base, size)} | ${(rates.ours / base).toFixed(2)} |`,
   );
 }
