@@ -11,11 +11,13 @@
  * @module
  */
 import { type Clock, type Random, systemClock, systemRandom } from "./clock.ts";
-import { ChecksumError, encodePacket } from "./codec.ts";
+import { encodePacket } from "./codec.ts";
 import { compose, type Terminal } from "./compose.ts";
 import { PacketContext } from "./context.ts";
 import { Emitter, type Unsubscribe } from "./emitter.ts";
-import { PluginError, TimeoutError } from "./errors.ts";
+import { PluginError } from "./errors.ts";
+import { closeSessions, connectSession, toError } from "./endpoint_lifecycle.ts";
+import { dropMalformed, type MalformedParts, sameAddress } from "./endpoint_malformed.ts";
 import type { DropReason, Role, ThingEvents } from "./events.ts";
 import { decodeInbound } from "./inbound.ts";
 import { MAX_PAYLOAD_SIZE, type Packet, type PacketInit } from "./packet.ts";
@@ -61,6 +63,7 @@ export class Endpoint {
   readonly #pending = new Set<Promise<void>>();
   readonly #encodedHooks = new WeakMap<PacketContext, (bytes: Uint8Array) => void>();
   readonly #queue = new TransmitQueue();
+  readonly #malformed: MalformedParts;
   #inbound: Terminal<PacketContext>;
   #outbound: Terminal<PacketContext>;
   #waker: (() => void) | undefined;
@@ -100,6 +103,13 @@ export class Endpoint {
     for (const plugin of resolvePlugins(options.plugins)) {
       plugin.setup(this.#hooks.api(plugin.name, host));
     }
+    this.#malformed = {
+      sessions: this.#sessions,
+      hooks: this.#hooks.malformed,
+      send: (peer, clientId, init, session) => this.#send(peer, clientId, init, session),
+      reportError: (error) => this.#reportError(error),
+      countDrop: (...args) => this.#countDrop(...args),
+    };
     const middleware = this.#hooks.middleware;
     const terminal: Terminal<PacketContext> = (ctx) => this.#dispatch(ctx);
     this.#inbound = middleware.length === 0 ? terminal : compose(middleware, terminal);
@@ -114,7 +124,7 @@ export class Endpoint {
     this.#handling = true;
     try {
       const decoded = decodeInbound(bytes, this.#hash, this.registry);
-      if (decoded.error) return this.#dropMalformed(decoded.error, peer, decoded.reason);
+      if (decoded.error) return dropMalformed(this.#malformed, decoded.error, peer, decoded.reason);
       const packet = decoded.packet;
       const found = this.#lookup(packet.clientId);
       const atPeer = found && sameAddress(found.peer, peer) ? found : undefined;
@@ -213,54 +223,27 @@ export class Endpoint {
         ),
       );
     }
-    const session = this.#sessions.create(this.#random.fill(new Uint8Array(16)), peer);
-    session.setTimer("connect-timeout", this.clock.now() + this.#connectTimeout, () => {
-      if (session.state === "connecting") {
-        session.terminate(
-          "connect timed out",
-          new TimeoutError(`No handshake within ${this.#connectTimeout} ms`),
-        );
-      }
-    });
-    try {
-      for (const hook of this.#hooks.connect) hook(session);
-    } catch (error) {
-      session.terminate("connect failed", toError(error));
-    }
-    return session.opened.then(() => {
-      session.clearTimer("connect-timeout");
-      return session;
-    });
+    const parts = {
+      clock: this.clock,
+      sessions: this.#sessions,
+      connectTimeout: this.#connectTimeout,
+      hooks: this.#hooks.connect,
+    };
+    return connectSession(parts, this.#random.fill(new Uint8Array(16)), peer);
   }
 
   /** Closes every session gracefully (bounded by `closeTimeout`), then stops all timers. */
   close(): Promise<void> {
-    this.#closing ??= this.#closeAll();
+    this.#closing ??= closeSessions({
+      clock: this.clock,
+      timers: this.#timers,
+      sessions: this.#sessions,
+      closeTimeout: this.#closeTimeout,
+      hooks: this.#hooks.close,
+      wake: () => this.#waker?.(),
+      reportError: (error) => this.#reportError(error),
+    });
     return this.#closing;
-  }
-
-  async #closeAll(): Promise<void> {
-    let expire!: () => void;
-    const expired = new Promise<void>((resolve) => (expire = resolve));
-    const deadline = this.#timers.set(this.clock.now() + this.#closeTimeout, () => expire());
-    this.#waker?.();
-    for (const hook of this.#hooks.close) {
-      // Await only hooks that are asynchronous, so goodbyes start in this same turn otherwise.
-      try {
-        const result = hook();
-        if (result instanceof Promise) await Promise.race([result, expired]);
-      } catch (error) {
-        this.#reportError(error);
-      }
-    }
-    const sessions = [...this.#sessions.values()];
-    await Promise.race([
-      Promise.all(sessions.map((session) => session.close("endpoint closing"))),
-      expired,
-    ]);
-    deadline.cancel();
-    for (const session of [...this.#sessions.values()]) session.terminate("endpoint closed");
-    this.#timers.clear();
   }
 
   /** Reports a non-fatal error (e.g. from a transport) through the `error` event. */
@@ -353,28 +336,6 @@ export class Endpoint {
     if (ctx.direction === "in") ctx.drop("middleware", err);
   }
 
-  #dropMalformed(error: Error, peer: PeerAddress, reason: DropReason): void {
-    if (error instanceof ChecksumError) {
-      const found = this.#sessions.get(error.packet.clientId);
-      const session = found && sameAddress(found.peer, peer) ? found : undefined;
-      const clientId = error.packet.clientId.slice();
-      for (const hook of this.#hooks.malformed) {
-        try {
-          hook({
-            error,
-            peer,
-            session,
-            reply: (init) => this.#send(peer, clientId, init, session),
-          });
-        } catch (hookError) {
-          this.#reportError(hookError);
-        }
-      }
-      return this.#countDrop(reason, peer, error.packet.type, session, error);
-    }
-    this.#countDrop(reason, peer, undefined, undefined, error);
-  }
-
   #countDrop(
     reason: DropReason,
     peer: PeerAddress,
@@ -435,16 +396,8 @@ export class Endpoint {
   }
 }
 
-function sameAddress(a: PeerAddress, b: PeerAddress): boolean {
-  return a === b || (a.port === b.port && a.hostname === b.hostname);
-}
-
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }
