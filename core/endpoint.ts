@@ -16,15 +16,20 @@ import { compose, type Terminal } from "./compose.ts";
 import { PacketContext } from "./context.ts";
 import { Emitter, type Unsubscribe } from "./emitter.ts";
 import { PluginError } from "./errors.ts";
-import { closeSessions, connectSession, toError } from "./endpoint_lifecycle.ts";
+import {
+  closeSessions,
+  connectSession,
+  reportSessionChange,
+  toError,
+} from "./endpoint_lifecycle.ts";
 import { dropMalformed, type MalformedParts, sameAddress } from "./endpoint_malformed.ts";
 import type { DropReason, Role, ThingEvents } from "./events.ts";
 import { decodeInbound } from "./inbound.ts";
 import { MAX_PAYLOAD_SIZE, type Packet, type PacketInit } from "./packet.ts";
-import { resolvePlugins, type ThingServices } from "./plugin.ts";
+import { resolvePlugins } from "./plugin.ts";
 import { PluginHooks, type PluginHost } from "./plugin_hooks.ts";
 import { PacketRegistry } from "./registry.ts";
-import type { SendOptions, Session } from "./session.ts";
+import type { Session } from "./session.ts";
 import { SessionMap } from "./session_table.ts";
 import { defaultSha256, type Sha256 } from "./sha256.ts";
 import { TimerTable } from "./timers.ts";
@@ -85,9 +90,10 @@ export class Endpoint {
     this.#sessions = new SessionMap({
       transmit: (session, init) => this.#send(session.peer, session.clientId, init, session),
       setTimer: (at, fire) => this.#timers.set(at, fire),
-      sendMessage: (session, data, opts) => this.#sendMessage(session, data, opts),
+      sendMessage: (session, data, opts) => this.#hooks.sendMessage(session, data, opts),
       beginClose: (session, reason) => this.#hooks.closing.some((hook) => hook(session, reason)),
-      sessionChanged: (session, change, detail) => this.#sessionChanged(session, change, detail),
+      sessionChanged: (session, change, detail) =>
+        reportSessionChange(this.#emitter, this.#sessions, session, change, detail),
     });
     const host: PluginHost = {
       role: this.role,
@@ -346,41 +352,6 @@ export class Endpoint {
     this.stats.dropped[reason] = (this.stats.dropped[reason] ?? 0) + 1;
     if (this.#emitter.has("dropped")) {
       this.#emitter.emit("dropped", { reason, peer, type, session, error });
-    }
-  }
-
-  #sendMessage(session: Session, data: Uint8Array, options: SendOptions): Promise<void> {
-    const messenger = this.#hooks.services.get("messenger") as
-      | ThingServices["messenger"]
-      | undefined;
-    if (!messenger) {
-      return Promise.reject(
-        new PluginError(
-          "THING_ERR_PLUGIN_SERVICE",
-          "Cannot send a message: no plugin provides messaging (add connection() or hybrid())",
-        ),
-      );
-    }
-    return messenger.send(session, data, options);
-  }
-
-  #sessionChanged(session: Session, change: string, detail: unknown): void {
-    switch (change) {
-      case "open":
-        return this.#emitter.emit("session", { session });
-      case "resume":
-        return this.#emitter.emit("resume", { session });
-      case "suspend":
-        return this.#emitter.emit("suspend", { session, reason: String(detail) });
-      case "rename":
-        return this.#sessions.rename(session, (detail as { clientId: Uint8Array }).clientId);
-      case "closed":
-        this.#sessions.delete(session);
-        return this.#emitter.emit("close", {
-          session,
-          reason: session.closeReason ?? "closed",
-          error: session.closeError,
-        });
     }
   }
 

@@ -1,12 +1,15 @@
 /**
- * The endpoint's life cycle around its sessions: a client's connect (with its handshake deadline)
- * and the endpoint's graceful close (goodbyes bounded by one deadline, then every session ended).
+ * The endpoint's life cycle around its sessions: a client's connect (with its handshake deadline),
+ * session changes reported as endpoint events, and the endpoint's graceful close (goodbyes
+ * bounded by one deadline, then every session ended).
  * `core/endpoint.ts` calls these with its own parts.
  *
  * @module
  */
 import type { Clock } from "./clock.ts";
+import type { Emitter } from "./emitter.ts";
 import { TimeoutError } from "./errors.ts";
+import type { ThingEvents } from "./events.ts";
 import type { Session } from "./session.ts";
 import type { SessionMap } from "./session_table.ts";
 import type { TimerTable } from "./timers.ts";
@@ -99,6 +102,36 @@ export async function closeSessions(parts: CloseParts): Promise<void> {
   deadline.cancel();
   for (const session of [...sessions.values()]) session.terminate("endpoint closed");
   timers.clear();
+}
+
+/**
+ * Turns a session's change into the endpoint's event (`session`, `resume`, `suspend`, `close`),
+ * and keeps the table in step: a renamed session moves, a closed one leaves.
+ */
+export function reportSessionChange(
+  emitter: Emitter<ThingEvents>,
+  sessions: SessionMap,
+  session: Session,
+  change: string,
+  detail: unknown,
+): void {
+  switch (change) {
+    case "open":
+      return emitter.emit("session", { session });
+    case "resume":
+      return emitter.emit("resume", { session });
+    case "suspend":
+      return emitter.emit("suspend", { session, reason: String(detail) });
+    case "rename":
+      return sessions.rename(session, (detail as { clientId: Uint8Array }).clientId);
+    case "closed":
+      sessions.delete(session);
+      return emitter.emit("close", {
+        session,
+        reason: session.closeReason ?? "closed",
+        error: session.closeError,
+      });
+  }
 }
 
 /** `error` as an Error (a thrown non-Error is wrapped). */

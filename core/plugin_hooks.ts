@@ -13,7 +13,7 @@ import type { Role, ThingEvents } from "./events.ts";
 import type { PacketInit } from "./packet.ts";
 import type { MalformedPacket, PluginApi, SessionTable, ThingServices } from "./plugin.ts";
 import type { PacketRegistry } from "./registry.ts";
-import type { Session } from "./session.ts";
+import type { SendOptions, Session } from "./session.ts";
 import type { Sha256 } from "./sha256.ts";
 import type { TimerTable } from "./timers.ts";
 import type { PeerAddress } from "./transport.ts";
@@ -88,5 +88,19 @@ export class PluginHooks {
       provide: (name, service) => void this.services.set(name, service),
       service: (name) => this.services.get(name) as ThingServices[typeof name] | undefined,
     };
+  }
+
+  /** Sends `data` on `session` through the `messenger` service; rejects if no plugin gives one. */
+  sendMessage(session: Session, data: Uint8Array, options: SendOptions): Promise<void> {
+    const messenger = this.services.get("messenger") as ThingServices["messenger"] | undefined;
+    if (!messenger) {
+      return Promise.reject(
+        new PluginError(
+          "THING_ERR_PLUGIN_SERVICE",
+          "Cannot send a message: no plugin provides messaging (add connection() or hybrid())",
+        ),
+      );
+    }
+    return messenger.send(session, data, options);
   }
 }
