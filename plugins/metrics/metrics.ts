@@ -18,7 +18,8 @@ import { HEADER_SIZE, PacketType, packetTypeName } from "../../core/packet.ts";
 import type { Plugin, PluginApi } from "../../core/plugin.ts";
 import type { Session, SessionState } from "../../core/session.ts";
 import type {} from "./events.ts";
-import { type MetricFamily, renderPrometheus, type Sample } from "./exposition.ts";
+import { metricFamilies, typeSamples } from "./_families.ts";
+import { renderPrometheus } from "./exposition.ts";
 import { Histogram, RTT_BUCKETS } from "./histogram.ts";
 import { emptyFigures, nextRtt, type SessionFigures } from "./session_figures.ts";
 
@@ -168,53 +169,17 @@ export class ThingMetrics implements Plugin {
 
   /** Every figure now in the Prometheus text format. */
   render(): string {
-    const byDirection = (counts: { in: Float64Array; out: Float64Array }): Sample[] =>
-      (["in", "out"] as const).flatMap((direction) =>
-        typeSamples(counts[direction]).map(({ labels, value }) => ({
-          labels: { direction, ...labels },
-          value,
-        }))
-      );
-    const families: MetricFamily[] = [
-      counter("thing_packets_total", "Packets by direction and type.", byDirection(this.#packets)),
-      counter(
-        "thing_bytes_total",
-        "Bytes by direction and packet type, header included.",
-        byDirection(this.#bytes),
-      ),
-      counter(
-        "thing_dropped_total",
-        "Inbound packets dropped, by reason.",
-        [...this.#dropped].map(([reason, value]) => ({ labels: { reason }, value })),
-      ),
-      counter(
-        "thing_retransmissions_total",
-        "Packets resent because no answer came, by type.",
-        typeSamples(this.#retransmissions),
-      ),
-      {
-        name: "thing_rtt_seconds",
-        help: "Round-trip times of sessions.",
-        type: "histogram",
-        histogram: this.#rtt,
-      },
-      {
-        name: "thing_sessions",
-        help: "Sessions now, by state.",
-        type: "gauge",
-        samples: Object.entries(this.#sessionStates()).map(([state, value]) => ({
-          labels: { state },
-          value,
-        })),
-      },
-      counter("thing_handshakes_total", "Handshakes by result.", [
-        { labels: { result: "completed" }, value: this.#completed },
-        { labels: { result: "failed" }, value: this.#failed },
-      ]),
-      counter("thing_sessions_closed_total", "Established sessions that ended.", [
-        { value: this.#closed },
-      ]),
-    ];
+    const families = metricFamilies({
+      packets: this.#packets,
+      bytes: this.#bytes,
+      dropped: this.#dropped,
+      retransmissions: this.#retransmissions,
+      rtt: this.#rtt,
+      sessions: this.#sessionStates(),
+      completed: this.#completed,
+      failed: this.#failed,
+      closed: this.#closed,
+    });
     return renderPrometheus(families);
   }
 
@@ -299,18 +264,6 @@ export class ThingMetrics implements Plugin {
  */
 export function metrics(options: MetricsOptions = {}): ThingMetrics {
   return new ThingMetrics(options);
-}
-
-function counter(name: string, help: string, samples: Sample[]): MetricFamily {
-  return { name, help, type: "counter", samples };
-}
-
-function typeSamples(counts: Float64Array): Sample[] {
-  const samples: Sample[] = [];
-  counts.forEach((value, type) => {
-    if (value > 0) samples.push({ labels: { type: packetTypeName(type) }, value });
-  });
-  return samples;
 }
 
 function byType(counts: Float64Array): Record<string, number> {
