@@ -9,7 +9,7 @@ import type { ThingClient } from "../core/node.ts";
 import type { PeerAddress } from "../core/transport.ts";
 
 /** Custom ID bench traffic travels on. */
-export const BENCH_CHANNEL = 0xfffd;
+const BENCH_CHANNEL = 0xfffd;
 
 /** What `thing bench` was asked to do. */
 export interface BenchPlan {

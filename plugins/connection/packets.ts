@@ -34,7 +34,7 @@ export const timestampCodec: PayloadCodec<number> = {
 };
 
 /** ACK and BAD_ACK payloads: exactly one 32-byte checksum field. */
-export const checksumCodec: PayloadCodec<Uint8Array> = {
+const checksumCodec: PayloadCodec<Uint8Array> = {
   decode(payload) {
     if (payload.length !== CHECKSUM_SIZE) {
       throw new RangeError(

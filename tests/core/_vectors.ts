@@ -51,7 +51,7 @@ const raw = JSON.parse(
 ) as { valid: RawValid[]; malformed: RawMalformed[] };
 
 /** The payload rule of big vectors: byte i is (i * 7 + 3) mod 256. */
-export function rulePayload(length: number): Uint8Array {
+function rulePayload(length: number): Uint8Array {
   const out = new Uint8Array(length);
   for (let i = 0; i < length; i++) out[i] = (i * 7 + 3) & 0xff;
   return out;

@@ -13,11 +13,11 @@ import { HEADER_SIZE, LENGTH_OFFSET } from "../_limits.ts";
  * Close code for a text or otherwise unsupported message (4000 + RFC 6455's 1003; browsers and
  * Deno let an application close only with 1000 or 3000..4999).
  */
-export const CLOSE_UNSUPPORTED = 4003;
+const CLOSE_UNSUPPORTED = 4003;
 /** Close code for a message whose size does not match its header (4000 + RFC 6455's 1007). */
-export const CLOSE_INVALID = 4007;
+const CLOSE_INVALID = 4007;
 /** Close code for a message larger than the link's limit (4000 + RFC 6455's 1009). */
-export const CLOSE_TOO_BIG = 4009;
+const CLOSE_TOO_BIG = 4009;
 /** Close code for every ordinary close: disconnect, link closed (RFC 6455 1000). */
 export const CLOSE_NORMAL = 1000;
 
