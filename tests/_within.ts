@@ -16,3 +16,16 @@ export async function within<T>(ms: number, promise: Promise<T>, what: string): 
     clearTimeout(timer);
   }
 }
+
+/** Whether `promise` resolves within `ms` milliseconds (true) or not (false); rejects if it does. */
+export async function resolvesWithin(ms: number, promise: Promise<unknown>): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise.then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

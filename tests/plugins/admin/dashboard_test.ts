@@ -15,6 +15,7 @@ import {
   launchChromium,
   type Page,
 } from "../../_browser.ts";
+import { resolvesWithin } from "../../_within.ts";
 
 const skip = browserSkip("dashboard_test.ts");
 
@@ -68,12 +69,7 @@ test("the dashboard shows a session when a client connects, and kicks it", { ski
     await page.screenshot({ path: artifactPath("admin_dashboard.png"), fullPage: true });
 
     await page.locator(`tr[data-id="${client.session.id}"] button`).click();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const ended = await Promise.race([
-      client.session.closed.then(() => true),
-      new Promise<false>((resolve) => (timer = setTimeout(resolve, 3000, false))),
-    ]);
-    clearTimeout(timer);
+    const ended = await resolvesWithin(3000, client.session.closed);
     assert.equal(ended, true, "the kicked client saw its session end");
     await row.waitFor({ state: "hidden" });
 

@@ -5,6 +5,7 @@ import { startAdmin } from "../../../plugins/admin/mod.ts";
 import { connection } from "../../../plugins/connection/mod.ts";
 import { metrics } from "../../../plugins/metrics/mod.ts";
 import { udp } from "../../../transports/udp/mod.ts";
+import { resolvesWithin } from "../../_within.ts";
 
 const TOKEN = "kick-test-token-42";
 
@@ -42,12 +43,7 @@ test("DELETE /sessions/:id ends a Connection session on a real UDP client", asyn
     assert.equal(kicked.status, 200);
     assert.equal((await kicked.json()).state, "closed");
 
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const ended = await Promise.race([
-      client.session.closed.then(() => true),
-      new Promise<false>((resolve) => (timer = setTimeout(resolve, 3000, false))),
-    ]);
-    clearTimeout(timer);
+    const ended = await resolvesWithin(3000, client.session.closed);
     assert.equal(ended, true, "the client saw the REJECT within 3 s");
     assert.equal(client.session.closeReason, "rejected by server");
     assert.equal(server.endpoint.sessions.size, 0);
