@@ -27,14 +27,20 @@ function line(m: ThingMetrics, prefix: string): string | undefined {
   return m.render().split("\n").find((l) => l.startsWith(prefix + " "));
 }
 
+/** `scripted()` after the client `session` connected and sent "hi", "abc" and a PING, all delivered. */
+async function exchanged() {
+  const script = scripted();
+  const session = await script.p.connect();
+  await session.send(text("hi"));
+  await session.send(text("abc"));
+  session.sendPacket({ type: PacketType.PING });
+  await script.p.net.drive();
+  return { ...script, session };
+}
+
 describe("metrics()", () => {
   it("counts packets and bytes per direction and type under a scripted exchange", async () => {
-    const { p, serverMetrics, clientMetrics } = scripted();
-    const session = await p.connect();
-    await session.send(text("hi"));
-    await session.send(text("abc"));
-    session.sendPacket({ type: PacketType.PING });
-    await p.net.drive();
+    const { p, serverMetrics, clientMetrics } = await exchanged();
 
     const server = serverMetrics.snapshot();
     assert.deepEqual(server.packets, {
@@ -58,12 +64,7 @@ describe("metrics()", () => {
   });
 
   it("keeps per-session figures", async () => {
-    const { p, serverMetrics, clientMetrics } = scripted();
-    const session = await p.connect();
-    await session.send(text("hi"));
-    await session.send(text("abc"));
-    session.sendPacket({ type: PacketType.PING });
-    await p.net.drive();
+    const { p, serverMetrics, clientMetrics, session } = await exchanged();
     const serverSession = [...p.server.sessions][0]!;
     const figures = serverMetrics.session(serverSession)!;
     // HELLO arrives before the server session exists, so it counts for the endpoint only.
