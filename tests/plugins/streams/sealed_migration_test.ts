@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { encodePacket } from "../../../core/codec.ts";
+import { PacketType } from "../../../core/packet.ts";
 import type { Delivery } from "../../../core/testing/sim_network.ts";
 import type { Session } from "../../../core/session.ts";
 import type { PeerAddress } from "../../../core/transport.ts";
@@ -159,5 +160,39 @@ describe("streams() migration behind the Thing session layer (as in quic())", ()
     assert.equal(old.packets.length, 0);
     assert.equal(hole.packets.length, before);
     assert.equal(p.serverSession.state, "open");
+  });
+
+  it("drops the session layer's own packets from a new address unopened (a heartbeat)", async () => {
+    const p = await sealedPair();
+    let heartbeat: Uint8Array | undefined;
+    p.net.setFate(p.clientAddress, p.serverAddress, {
+      plan(bytes: Uint8Array, now: number): Delivery[] {
+        if (!heartbeat && bytes[48] === PacketType.CHB) {
+          heartbeat = bytes.slice();
+          return [];
+        }
+        return [{ bytes, at: now + 1 }];
+      },
+    });
+    const answers: number[] = [];
+    p.net.setFate(p.serverAddress, p.clientAddress, {
+      plan(bytes: Uint8Array, now: number): Delivery[] {
+        answers.push(bytes[48]!);
+        return [{ bytes, at: now + 1 }];
+      },
+    });
+    const hole = new BlackHole();
+    p.net.setFate(p.serverAddress, MOVED, hole);
+    await drive(p.net, () => heartbeat !== undefined);
+    p.server.handleDatagram(heartbeat!, MOVED);
+    await p.net.runFor(10);
+    assert.deepEqual(p.drops, ["thing-wrong-address"]);
+    assert.equal(hole.packets.length, 0);
+    assert.deepEqual(answers, []);
+    // Its order count was not used up: from the session's own address it is answered.
+    p.server.handleDatagram(heartbeat!, p.clientAddress);
+    await p.net.runFor(10);
+    assert.deepEqual(answers, [PacketType.SUU]);
+    assert.deepEqual(p.drops, ["thing-wrong-address"]);
   });
 });
