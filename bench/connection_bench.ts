@@ -26,6 +26,7 @@ import { defaultSha256 } from "../core/sha256.ts";
 import { connection } from "../plugins/connection/mod.ts";
 import { detectRuntime } from "../transports/_runtime.ts";
 import { defaultUdpBinding, udp } from "../transports/udp/mod.ts";
+import { Completions, paced } from "./_paced.ts";
 import { formatCount as fmt, median } from "./_stats.ts";
 
 const HOST = "127.0.0.1";
@@ -103,49 +104,15 @@ const rawName = g.Bun
   ? "Deno.listenDatagram"
   : "node:dgram";
 
-/** A counter that wakes the pacer when the window has room. */
-class Counter {
-  n = 0;
-  wake: (() => void) | undefined;
-  add(): void {
-    this.n++;
-    this.wake?.();
-  }
-}
-
-/** Sends for RUN_MS with at most WINDOW in flight; returns completions per second. */
-async function paced(sendOne: () => void, done: Counter): Promise<number> {
-  let sent = done.n;
-  const first = done.n;
-  const start = performance.now();
-  while (performance.now() - start < RUN_MS) {
-    while (sent - done.n < WINDOW) {
-      sendOne();
-      sent++;
-    }
-    const progressed = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 20);
-      done.wake = () => {
-        if (sent - done.n > WINDOW / 2) return;
-        clearTimeout(timer);
-        resolve(true);
-      };
-    });
-    done.wake = undefined;
-    if (!progressed) sent = done.n; // lost datagrams: stop waiting for them
-  }
-  return ((done.n - first) * 1000) / (performance.now() - start);
-}
-
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 
 async function throughput() {
   const payload = new Uint8Array(1024).fill(7);
   const wire = new Uint8Array(64 + 1024).fill(7);
-  const noack = new Counter();
-  const acked = new Counter();
-  const raw = new Counter();
+  const noack = new Completions();
+  const acked = new Completions();
+  const raw = new Completions();
   const server = await listen({ transport: udp(), port: 0, plugins: connection() });
   server.on("message", () => noack.add());
   const client = await connect({
@@ -155,7 +122,7 @@ async function throughput() {
   });
   const sink = await rawSocket(() => raw.add());
   const source = await rawSocket(() => {});
-  const cases: Array<[string, () => void, Counter]> = [
+  const cases: Array<[string, () => void, Completions]> = [
     ["raw", () => source.send(wire, sink.port), raw],
     ["noack", () => void client.send(payload, { reliable: false }).catch(() => {}), noack],
     ["ack", () => void client.send(payload).then(() => acked.add(), () => acked.add()), acked],
@@ -167,7 +134,7 @@ async function throughput() {
   const rates = new Map<string, number[]>(cases.map(([name]) => [name, []]));
   for (let run = 0; run <= RUNS; run++) {
     for (const [name, send, counter] of cases) {
-      const rate = await paced(send, counter);
+      const rate = await paced(send, counter, WINDOW, RUN_MS);
       if (run > 0) rates.get(name)!.push(rate);
       await new Promise((r) => setTimeout(r, 30)); // let stragglers land
       // DATA_ACKs lost to a full socket buffer are resent after an RTO: let them finish so the

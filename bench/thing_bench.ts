@@ -26,6 +26,7 @@ import { connection } from "../plugins/connection/mod.ts";
 import { hybrid, thing } from "../plugins/thing/mod.ts";
 import { detectRuntime } from "../transports/_runtime.ts";
 import { defaultUdpBinding, udp } from "../transports/udp/mod.ts";
+import { Completions, paced } from "./_paced.ts";
 import { formatCount as fmt, formatMBps as mb, median } from "./_stats.ts";
 
 const HOST = "127.0.0.1";
@@ -143,34 +144,6 @@ async function firstByte() {
   return { thing: median(thingRuns), tls: median(tlsRuns) };
 }
 
-/** Messages completed per second with at most `window` in flight, for STREAM_MS. */
-async function paced(
-  sendOne: () => void,
-  done: { n: number; wake?: () => void },
-  window: number,
-): Promise<number> {
-  let sent = done.n;
-  const first = done.n;
-  const start = performance.now();
-  while (performance.now() - start < STREAM_MS) {
-    while (sent - done.n < window) {
-      sendOne();
-      sent++;
-    }
-    const progressed = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 20);
-      done.wake = () => {
-        if (sent - done.n > window / 2) return;
-        clearTimeout(timer);
-        resolve(true);
-      };
-    });
-    done.wake = undefined;
-    if (!progressed) sent = done.n; // datagrams lost to a full socket buffer
-  }
-  return ((done.n - first) * 1000) / (performance.now() - start);
-}
-
 async function tlsStream(socket: tls.TLSSocket, chunk: Uint8Array, received: () => number) {
   const first = received();
   const start = performance.now();
@@ -184,14 +157,14 @@ async function tlsStream(socket: tls.TLSSocket, chunk: Uint8Array, received: () 
 async function throughput(size: number) {
   const window = size <= 1024 ? 64 : 8;
   const payload = new Uint8Array(size).fill(7);
-  const noack = { n: 0, wake: undefined as (() => void) | undefined };
-  const acked = { n: 0, wake: undefined as (() => void) | undefined };
-  const clear = { n: 0, wake: undefined as (() => void) | undefined };
+  const noack = new Completions();
+  const acked = new Completions();
+  const clear = new Completions();
   const unsealed = await thingServer(plainDialect);
-  unsealed.on("message", () => (clear.n++, clear.wake?.()));
+  unsealed.on("message", () => clear.add());
   const unsealedClient = await thingClient(unsealed.address.port, plainDialect);
   const plain = await thingServer(thingDialect);
-  plain.on("message", () => (noack.n++, noack.wake?.()));
+  plain.on("message", () => noack.add());
   const reliable = await thingServer(hybridDialect);
   const plainClient = await thingClient(plain.address.port, thingDialect);
   const reliableClient = await thingClient(reliable.address.port, hybridDialect);
@@ -207,22 +180,25 @@ async function throughput(size: number) {
       () => void unsealedClient.send(payload, { reliable: false }).catch(() => {}),
       clear,
       window,
+      STREAM_MS,
     );
     await sleep(30);
     const n = await paced(
       () => void plainClient.send(payload, { reliable: false }).catch(() => {}),
       noack,
       window,
+      STREAM_MS,
     );
     await sleep(30);
     const a = await paced(
       () => {
         inFlight++;
-        const settle = () => (inFlight--, acked.n++, acked.wake?.());
+        const settle = () => (inFlight--, acked.add());
         reliableClient.send(payload).then(settle, settle);
       },
       acked,
       window,
+      STREAM_MS,
     );
     while (inFlight > 0) await sleep(10);
     const t = await tlsStream(socket, payload, () => tlsBytes);
