@@ -1,7 +1,9 @@
 /**
  * `quic()`: the QUIC-style transport preset — UDP, the Thing handshake (every stream and datagram
  * sealed with the session's AEAD keys) and the streams plugin — plus `listenQuic()` and
- * `connectQuic()` to start a server or client with it.
+ * `connectQuic()` to start a server or client with it. A client whose address or port changes
+ * (a NAT rebinding, a new socket) keeps its session: the server validates the new path before it
+ * moves there (docs/PROTOCOL.md 3.1 and 5.6).
  *
  * @module
  */
