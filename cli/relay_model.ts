@@ -11,6 +11,7 @@ import {
   Impairment,
   type ImpairmentOptions,
 } from "../transports/memory/impairment.ts";
+import { sameBytes } from "../core/same_bytes.ts";
 
 /** How bad one direction of the relay is. */
 export interface RelayImpairmentOptions extends ImpairmentOptions {
@@ -105,11 +106,4 @@ export class RelayImpairment {
     for (const delivery of deliveries) if (!sameBytes(delivery.bytes, bytes)) counts.corrupted++;
     return deliveries;
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

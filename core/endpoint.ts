@@ -31,6 +31,7 @@ import { PluginHooks, type PluginHost } from "./plugin_hooks.ts";
 import { PacketRegistry } from "./registry.ts";
 import type { Session } from "./session.ts";
 import { SessionMap } from "./session_table.ts";
+import { sameBytes } from "./same_bytes.ts";
 import { defaultSha256, type Sha256 } from "./sha256.ts";
 import { TimerTable } from "./timers.ts";
 import type { EndpointOptions, EndpointStats } from "./endpoint_options.ts";
@@ -365,10 +366,4 @@ export class Endpoint {
       this.#reporting = false;
     }
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

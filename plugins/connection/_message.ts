@@ -29,10 +29,3 @@ export function key48(bytes: Uint8Array): number {
     (((bytes[2]! << 24) | (bytes[3]! << 16) | (bytes[4]! << 8) | bytes[5]!) >>> 0)
   );
 }
-
-/** Whether two byte arrays hold the same bytes. */
-export function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}

@@ -14,10 +14,11 @@ import type { PacketContext } from "../../core/context.ts";
 import { PacketType } from "../../core/packet.ts";
 import type { Plugin, PluginApi } from "../../core/plugin.ts";
 import type { SendOptions, Session } from "../../core/session.ts";
+import { sameBytes } from "../../core/same_bytes.ts";
 import type { Timer } from "../../core/timers.ts";
 import type {} from "../metrics/events.ts";
 import { ReplayWindow } from "../thing/crypto/replay_window.ts";
-import { checkMessage, equal, key48 } from "./_message.ts";
+import { checkMessage, key48 } from "./_message.ts";
 import { dataPacketTypes } from "./packets.ts";
 import { type DataOptions, parseDataOptions, type ResolvedDataOptions } from "./options.ts";
 import { RtoEstimator } from "./rto.ts";
@@ -216,7 +217,7 @@ function setupData(api: PluginApi, opts: ResolvedDataOptions): void {
 
   const lookup = (st: DataState, checksum: Uint8Array): Outgoing | undefined => {
     const sent = st.byChecksum.get(key48(checksum));
-    return sent && equal(sent.checksum, checksum) ? sent.entry : undefined;
+    return sent && sameBytes(sent.checksum, checksum) ? sent.entry : undefined;
   };
 
   const receive = (ctx: PacketContext, reliable: boolean): void => {
