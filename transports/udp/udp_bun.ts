@@ -67,7 +67,7 @@ export async function udpBun(options: UdpSocketOptions, handlers: LinkHandlers):
     throw bindError("udp", "bind", bind, error);
   }
   await setBunSocketBuffer(socket.fd, options.socketBuffer);
-  const link = new BunUdpLink(socket, options);
+  const link = new BunUdpLink(socket, options, handlers);
   onDrain.drained = () => link.drained();
   return link;
 }
@@ -82,10 +82,12 @@ class BunUdpLink implements Link {
   #blocked = false;
   #closed = false;
   #waiters = new Waiters();
+  #handlers: LinkHandlers;
   #flush = () => this.#sendBatch();
 
-  constructor(socket: BunUdpSocket, options: UdpSocketOptions) {
+  constructor(socket: BunUdpSocket, options: UdpSocketOptions, handlers: LinkHandlers) {
     this.#socket = socket;
+    this.#handlers = handlers;
     this.maxPacketSize = options.maxPacketSize;
     this.#maxBatch = options.maxInFlight * 3;
     this.localAddress = { hostname: socket.address.address, port: socket.port };
@@ -102,7 +104,13 @@ class BunUdpLink implements Link {
     if (batch.length === 0 || this.#closed) return;
     this.#batch = [];
     // sendMany returns how many packets the kernel took; the rest are dropped, like a full queue.
-    if (this.#socket.sendMany(batch) * 3 < batch.length) this.#blocked = true;
+    // It can also throw (e.g. ECONNREFUSED after a peer vanished): this runs in a microtask, where
+    // a throw would be unhandled, so it is reported and the batch counts as lost.
+    try {
+      if (this.#socket.sendMany(batch) * 3 < batch.length) this.#blocked = true;
+    } catch (error) {
+      report(this.#handlers, asError(error, "UDP send failed"));
+    }
   }
 
   send(bytes: Uint8Array, peer: PeerAddress): void {
