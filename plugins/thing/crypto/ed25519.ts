@@ -14,12 +14,7 @@
  */
 
 import { ed25519 } from "@noble/curves/ed25519.js";
-import {
-  type Implementation,
-  type ImplementationOptions,
-  requireBytes,
-  resolveImplementation,
-} from "./implementation.ts";
+import { type ImplementationOptions, NativeChoice, requireBytes } from "./implementation.ts";
 import { constantTimeEqual } from "./kdf.ts";
 import {
   type KeyObject,
@@ -56,7 +51,7 @@ export function ed25519KeyPair(
   options: ImplementationOptions = {},
 ): Ed25519KeyPair {
   requireBytes(seed, ED25519_KEY_LENGTH, "an Ed25519 seed");
-  const crypto = pick(options);
+  const crypto = nativeEd25519.pick(options);
   const publicKey = crypto
     ? rawPublicKey(crypto, nativePrivateKey(crypto, "ed25519", seed))
     : ed25519.getPublicKey(seed);
@@ -78,7 +73,7 @@ export function ed25519Sign(
   options: ImplementationOptions = {},
 ): Uint8Array {
   requireBytes(seed, ED25519_KEY_LENGTH, "an Ed25519 seed");
-  const crypto = pick(options);
+  const crypto = nativeEd25519.pick(options);
   return crypto
     ? plainBytes(crypto.sign(null, message, nativePrivateKey(crypto, "ed25519", seed)))
     : ed25519.sign(message, seed);
@@ -99,7 +94,7 @@ export function ed25519Verify(
   signature: Uint8Array,
   options: ImplementationOptions = {},
 ): boolean {
-  const crypto = pick(options);
+  const crypto = nativeEd25519.pick(options);
   if (
     !(publicKey instanceof Uint8Array) || publicKey.length !== ED25519_KEY_LENGTH ||
     !(signature instanceof Uint8Array) || signature.length !== ED25519_SIGNATURE_LENGTH ||
@@ -136,21 +131,11 @@ function strictPublicKey(crypto: NodeCrypto, publicKey: Uint8Array): KeyObject |
 
 /** Whether this runtime's `node:crypto` does Ed25519 correctly (checked once, then cached). */
 export function hasNativeEd25519(): boolean {
-  native ??= selfTest(nodeCrypto()) ?? null;
-  return native !== null;
+  return nativeEd25519.available();
 }
 
-let native: NodeCrypto | null | undefined;
-
-// node:crypto when the native implementation is to be used, else undefined (noble).
-function pick(options: ImplementationOptions): NodeCrypto | undefined {
-  const impl: Implementation = resolveImplementation(
-    options.implementation,
-    hasNativeEd25519(),
-    "ed25519",
-  );
-  return impl === "native" ? native! : undefined;
-}
+// node:crypto when the native implementation is to be used (per call), else undefined (noble).
+const nativeEd25519 = new NativeChoice("ed25519", () => selfTest(nodeCrypto()));
 
 function selfTest(crypto: NodeCrypto | undefined): NodeCrypto | undefined {
   if (!crypto) return undefined;

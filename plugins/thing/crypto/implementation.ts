@@ -49,6 +49,41 @@ export function resolveImplementation(
 }
 
 /**
+ * A native implementation found on first use by a self-test, and the per-call choice between it
+ * and noble.
+ */
+export class NativeChoice<T> {
+  readonly #what: string;
+  readonly #probe: () => T | undefined;
+  #native: T | null | undefined;
+
+  /**
+   * @param what the primitive's name, for error messages
+   * @param probe returns the native implementation if it exists and passes a self-test
+   */
+  constructor(what: string, probe: () => T | undefined) {
+    this.#what = what;
+    this.#probe = probe;
+  }
+
+  /** Whether the native implementation exists and passed its self-test (probed once). */
+  available(): boolean {
+    this.#native ??= this.#probe() ?? null;
+    return this.#native !== null;
+  }
+
+  /**
+   * The native implementation when `options` resolve to it, else `undefined` (use noble).
+   *
+   * @throws {RangeError} if "native" was asked for but this runtime lacks it
+   */
+  pick(options: ImplementationOptions): T | undefined {
+    const impl = resolveImplementation(options.implementation, this.available(), this.#what);
+    return impl === "native" ? this.#native! : undefined;
+  }
+}
+
+/**
  * Checks that `bytes` is a Uint8Array of exactly `length` bytes.
  *
  * @param bytes the value to check

@@ -8,12 +8,7 @@
 
 import { x25519 } from "@noble/curves/ed25519.js";
 import { HandshakeError } from "../../../core/errors.ts";
-import {
-  type Implementation,
-  type ImplementationOptions,
-  requireBytes,
-  resolveImplementation,
-} from "./implementation.ts";
+import { type ImplementationOptions, NativeChoice, requireBytes } from "./implementation.ts";
 import { constantTimeEqual } from "./kdf.ts";
 import {
   nativePrivateKey,
@@ -48,7 +43,7 @@ export function x25519KeyPair(
 ): X25519KeyPair {
   requireBytes(privateKey, X25519_KEY_LENGTH, "an X25519 private key");
   const copy = new Uint8Array(privateKey);
-  const crypto = pick(options);
+  const crypto = nativeX25519.pick(options);
   // The key object made from `copy` is remembered for x25519Shared (see _native_keys.ts).
   const publicKey = crypto
     ? rawPublicKey(crypto, nativePrivateKey(crypto, "x25519", copy))
@@ -73,7 +68,7 @@ export function x25519Shared(
 ): Uint8Array {
   requireBytes(privateKey, X25519_KEY_LENGTH, "an X25519 private key");
   requireBytes(peerPublicKey, X25519_KEY_LENGTH, "an X25519 public key");
-  const crypto = pick(options);
+  const crypto = nativeX25519.pick(options);
   let shared: Uint8Array;
   try {
     // Both reject exactly the inputs whose result is all zero: OpenSSL (Deno, Node) and
@@ -96,21 +91,11 @@ export function x25519Shared(
 
 /** Whether this runtime's `node:crypto` does X25519 correctly (checked once, then cached). */
 export function hasNativeX25519(): boolean {
-  native ??= selfTest(nodeCrypto()) ?? null;
-  return native !== null;
+  return nativeX25519.available();
 }
 
-let native: NodeCrypto | null | undefined;
-
-// node:crypto when the native implementation is to be used, else undefined (noble).
-function pick(options: ImplementationOptions): NodeCrypto | undefined {
-  const impl: Implementation = resolveImplementation(
-    options.implementation,
-    hasNativeX25519(),
-    "x25519",
-  );
-  return impl === "native" ? native! : undefined;
-}
+// node:crypto when the native implementation is to be used (per call), else undefined (noble).
+const nativeX25519 = new NativeChoice("x25519", () => selfTest(nodeCrypto()));
 
 function lowOrder(cause: unknown): HandshakeError {
   return new HandshakeError(
