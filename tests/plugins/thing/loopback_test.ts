@@ -6,24 +6,11 @@ import { hybrid, thing } from "../../../plugins/thing/mod.ts";
 import { tcp } from "../../../transports/tcp/mod.ts";
 import { udp } from "../../../transports/udp/mod.ts";
 import { IDENTITY } from "./_fixtures.ts";
+import { within } from "../../_within.ts";
 
 const transports: Record<string, () => Transport> = { udp: () => udp(), tcp: () => tcp() };
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
-
-async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 for (const [name, make] of Object.entries(transports)) {
   describe(`thing dialects over ${name} on 127.0.0.1`, () => {

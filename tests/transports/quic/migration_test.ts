@@ -14,6 +14,7 @@ import type {
 import { ed25519KeyPair } from "../../../plugins/thing/crypto/mod.ts";
 import { streamSession } from "../../../plugins/streams/mod.ts";
 import { listenQuic, quic } from "../../../transports/quic/mod.ts";
+import { within } from "../../_within.ts";
 
 const IDENTITY = ed25519KeyPair(Uint8Array.from({ length: 32 }, (_, i) => i + 1));
 
@@ -76,20 +77,6 @@ class Rebinding implements Transport {
     });
     this.#links.push(link);
     return link;
-  }
-}
-
-async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -15,22 +15,9 @@ import {
   sendFile,
 } from "../../../transports/quic/mod.ts";
 import { streamSession } from "../../../plugins/streams/mod.ts";
+import { within } from "../../_within.ts";
 
 const IDENTITY = ed25519KeyPair(Uint8Array.from({ length: 32 }, (_, i) => i + 1));
-
-async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 for (const packetSize of [1200, LOOPBACK_PACKET_SIZE]) {
   describe(`quic() over UDP on 127.0.0.1 with ${packetSize}-byte packets`, () => {
