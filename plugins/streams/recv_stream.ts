@@ -51,7 +51,11 @@ export class RecvStream {
     return this.finalSize !== undefined && this.consumed === this.finalSize;
   }
 
-  /** Takes one STREAM frame. `data` is copied when kept. */
+  /**
+   * Takes one STREAM frame. `data` is handed over (a received packet's bytes belong to the
+   * receiver, see `core/transport.ts`): the caller must not modify it afterwards. What is kept is
+   * a view of it when its buffer holds little else (see `keep`), else a copy.
+   */
   receive(offset: number, data: Uint8Array, fin: boolean): RecvResult {
     const end = offset + data.length;
     if (fin) {
@@ -76,7 +80,7 @@ export class RecvStream {
 
   #place(offset: number, data: Uint8Array, end: number): void {
     if (offset <= this.#contiguous) {
-      this.#ready.push(data.slice(this.#contiguous - offset));
+      this.#ready.push(keep(data, this.#contiguous - offset, data.length));
       this.#contiguous = end;
       this.#drainPending();
       return;
@@ -89,10 +93,10 @@ export class RecvStream {
       const e = received.ends[i]!;
       if (e <= from) continue;
       if (s >= end) break;
-      if (s > from) this.#insert(from, data.slice(from - offset, s - offset));
+      if (s > from) this.#insert(from, keep(data, from - offset, s - offset));
       from = Math.max(from, e);
     }
-    if (from < end) this.#insert(from, data.slice(from - offset));
+    if (from < end) this.#insert(from, keep(data, from - offset, data.length));
     received.add(offset, end);
   }
 
@@ -169,6 +173,24 @@ export class RecvStream {
     this.consumed = this.highest;
     return released;
   }
+}
+
+/**
+ * Bytes of a buffer, beyond the piece kept, that may come along with a view: a packet's own
+ * headers (64-byte packet header, frame header, AEAD tag), never another packet's data.
+ */
+const KEEP_SLACK = 256;
+
+/**
+ * Bytes `from..to` of `data` to hold until read: a view when `data`'s buffer is little more than
+ * this piece (a decrypted payload, or a datagram in a buffer of its own), which saves a copy of
+ * every large packet; a copy when the buffer is shared (a slab of small packets), so that a reader
+ * may transfer a chunk's buffer without detaching other data.
+ */
+function keep(data: Uint8Array, from: number, to: number): Uint8Array {
+  return data.buffer.byteLength - (to - from) <= KEEP_SLACK
+    ? data.subarray(from, to)
+    : data.slice(from, to);
 }
 
 const EMPTY = new Uint8Array(0);

@@ -111,6 +111,30 @@ describe("RecvStream", () => {
     );
   });
 
+  it("keeps a large piece in its own buffer as a view and copies a piece of a shared buffer", () => {
+    const recv = new RecvStream(1 << 20, 1 << 20);
+    // A decrypted payload: a 20-byte frame header, then 60,000 bytes of data.
+    const packet = Uint8Array.from({ length: 60_020 }, (_, i) => i & 0xff);
+    const own = packet.subarray(20);
+    // Out of order first (held pending), then the piece before it.
+    assert.ok(recv.receive(60_000, own, false).ok);
+    const slab = new Uint8Array(65_536).fill(9);
+    const small = slab.subarray(1_000, 1_000 + 60_000);
+    assert.ok(recv.receive(0, small, false).ok);
+    const first = recv.read();
+    assert.ok(first);
+    assert.equal(first.length, 60_000);
+    assert.notEqual(first.buffer, slab.buffer);
+    assert.ok(first.every((b) => b === 9));
+    slab.fill(1);
+    assert.equal(first[0], 9);
+    const second = recv.read();
+    assert.ok(second);
+    assert.equal(second.buffer, packet.buffer);
+    assert.deepEqual(second, own);
+    assert.equal(recv.read(), undefined);
+  });
+
   it("rejects data past its limit and a changed final size", () => {
     const recv = new RecvStream(100, 100);
     assert.equal(recv.receive(90, new Uint8Array(11), false).ok, false);
