@@ -174,5 +174,9 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  process.exit(await main(process.argv.slice(2)));
+  process.exitCode = await main(process.argv.slice(2));
+  // Exit naturally, so a piped stdout drains (Bun's process.exit() cuts it at the pipe's 64 KiB);
+  // the unref'd timer ends the process only if something still holds the event loop.
+  process.stdin.destroy();
+  setTimeout(() => process.exit(), 500).unref();
 }
