@@ -5,15 +5,13 @@
  */
 
 import { TransportError } from "../core/errors.ts";
+import { HEADER_SIZE, MAX_PACKET_SIZE, MAX_PAYLOAD_SIZE, Offset } from "../core/packet.ts";
+import { addressKey, type PeerAddress } from "../core/transport.ts";
 
-/** Bytes in a Thing packet header. */
-export const HEADER_SIZE = 64;
+export { HEADER_SIZE, MAX_PACKET_SIZE, MAX_PAYLOAD_SIZE };
+
 /** Offset of the big-endian u16 payload length inside the header. */
-export const LENGTH_OFFSET = 52;
-/** The largest payload a Thing packet carries. */
-export const MAX_PAYLOAD_SIZE = 65_443;
-/** The largest Thing packet: header plus the largest payload (also the largest IPv4 UDP payload). */
-export const MAX_PACKET_SIZE = HEADER_SIZE + MAX_PAYLOAD_SIZE;
+export const LENGTH_OFFSET: number = Offset.length;
 
 /** Validates a configured `maxPacketSize`, returning the default when it is absent. */
 export function resolveMaxPacketSize(value: number | undefined): number {
@@ -38,6 +36,26 @@ export function checkSend(name: string, closed: boolean, bytes: Uint8Array, max:
     throw new TransportError(
       "THING_ERR_PACKET_TOO_LARGE",
       `Cannot send a packet of '${bytes.byteLength}' bytes over ${name}: the limit is '${max}'`,
+    );
+  }
+}
+
+/**
+ * Throws the `TransportError` a stream `send` owes its caller when `size` more bytes would take the
+ * peer's write buffer past `max`: the caller should await `link.ready(peer)` instead.
+ */
+export function checkBuffered(
+  peer: PeerAddress,
+  buffered: number,
+  size: number,
+  max: number,
+): void {
+  if (buffered + size > max) {
+    throw new TransportError(
+      "THING_ERR_TRANSPORT",
+      `Cannot queue '${size}' more bytes for '${
+        addressKey(peer)
+      }': '${buffered}' are buffered already; await link.ready(peer) before sending`,
     );
   }
 }

@@ -12,7 +12,7 @@ import {
   type LinkHandlers,
   type PeerAddress,
 } from "../../core/transport.ts";
-import { checkSend } from "../_limits.ts";
+import { checkBuffered, checkSend } from "../_limits.ts";
 import { asError, deliver, report, reportPeerClosed } from "../_runtime.ts";
 import { FrameReader } from "./frame_reader.ts";
 
@@ -121,15 +121,12 @@ export class StreamLink implements Link {
         `Cannot send to '${addressKey(target.address)}': the connection closed; connect again`,
       );
     }
-    const buffered = target.conn.buffered;
-    if (buffered + bytes.length > this.#limits.maxBufferedBytes) {
-      throw new TransportError(
-        "THING_ERR_TRANSPORT",
-        `Cannot queue '${bytes.length}' more bytes for '${
-          addressKey(target.address)
-        }': '${buffered}' are buffered already; await link.ready(peer) before sending`,
-      );
-    }
+    checkBuffered(
+      target.address,
+      target.conn.buffered,
+      bytes.length,
+      this.#limits.maxBufferedBytes,
+    );
     target.conn.write(bytes);
   }
 

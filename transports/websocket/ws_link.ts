@@ -13,7 +13,7 @@ import {
   type LinkHandlers,
   type PeerAddress,
 } from "../../core/transport.ts";
-import { checkSend } from "../_limits.ts";
+import { checkBuffered, checkSend } from "../_limits.ts";
 import { deliver, report, reportPeerClosed } from "../_runtime.ts";
 import { CLOSE_NORMAL, readPacketMessage } from "./message.ts";
 import type { WsSettings } from "./options.ts";
@@ -111,15 +111,12 @@ export class WsLink implements Link {
   send(bytes: Uint8Array, peer: PeerAddress): void {
     checkSend("websocket", this.#closed, bytes, this.maxPacketSize);
     const target = this.#find(peer);
-    const buffered = target.conn.buffered;
-    if (buffered + bytes.byteLength > this.#settings.maxBufferedBytes) {
-      throw new TransportError(
-        "THING_ERR_TRANSPORT",
-        `Cannot queue '${bytes.byteLength}' more bytes for '${
-          addressKey(target.address)
-        }': '${buffered}' are buffered already; await link.ready(peer) before sending`,
-      );
-    }
+    checkBuffered(
+      target.address,
+      target.conn.buffered,
+      bytes.byteLength,
+      this.#settings.maxBufferedBytes,
+    );
     target.conn.send(bytes);
   }
 
