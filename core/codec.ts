@@ -6,6 +6,7 @@
  */
 import { DecodeError } from "./errors.ts";
 import {
+  AUTHENTICATED_BIT,
   CHECKSUM_SIZE,
   CLIENT_ID_SIZE,
   HEADER_SIZE,
@@ -13,6 +14,7 @@ import {
   MAX_PAYLOAD_SIZE,
   Offset,
   type Packet,
+  TAG_SIZE,
 } from "./packet.ts";
 import { packetSlab } from "./byte_slab.ts";
 import { defaultSha256, type Sha256 } from "./sha256.ts";
@@ -20,6 +22,10 @@ import { defaultSha256, type Sha256 } from "./sha256.ts";
 const TWO_32 = 4294967296;
 /** Reused by `checksumValid` (digests are synchronous, so one buffer serves every call). */
 const scratchDigest = new Uint8Array(CHECKSUM_SIZE);
+/** Reused for the checksum input of an authenticated packet: header bytes 32..63, then the tag. */
+const scratchTagged = new Uint8Array(HEADER_SIZE - CHECKSUM_SIZE + TAG_SIZE);
+/** The authenticated bit as it appears in the first byte of the reserved field. */
+const AUTHENTICATED_BYTE = AUTHENTICATED_BIT >>> 16;
 
 /** Fields written into a header; `length` is taken from the payload unless given. */
 export interface HeaderFields {
@@ -83,14 +89,36 @@ function readU32(bytes: Uint8Array, at: number): number {
     ((bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!);
 }
 
+/** Whether the encoded packet `bytes` has {@link AUTHENTICATED_BIT} set. */
+export function isAuthenticated(bytes: Uint8Array): boolean {
+  return (bytes[Offset.reserved]! & AUTHENTICATED_BYTE) !== 0;
+}
+
 /**
- * Encodes a packet: header, payload, then the SHA-256 of bytes 32..end into bytes 0..31.
+ * Writes the checksum of the encoded packet `bytes` into `out` at `offset`: the SHA-256 of bytes
+ * 32..end, or, with {@link AUTHENTICATED_BIT} set, of bytes 32..63 followed by the last
+ * {@link TAG_SIZE} bytes (the tag that already covers the payload).
+ */
+function checksumInto(bytes: Uint8Array, hash: Sha256, out: Uint8Array, offset: number): void {
+  if (!isAuthenticated(bytes)) return hash.digestInto(bytes.subarray(CHECKSUM_SIZE), out, offset);
+  const input = scratchTagged;
+  const headerFields = HEADER_SIZE - CHECKSUM_SIZE;
+  for (let i = 0; i < headerFields; i++) input[i] = bytes[CHECKSUM_SIZE + i]!;
+  const tag = bytes.length - TAG_SIZE;
+  for (let i = 0; i < TAG_SIZE; i++) input[headerFields + i] = bytes[tag + i]!;
+  hash.digestInto(input, out, offset);
+}
+
+/**
+ * Encodes a packet: header, payload, then its checksum into bytes 0..31 — the SHA-256 of bytes
+ * 32..end, or of the header and the final tag when `reserved` has {@link AUTHENTICATED_BIT}.
  *
  * @param packet the fields to send (the `checksum` field is ignored)
  * @param hash the SHA-256 provider (default: fastest on this runtime)
  * @returns new bytes, exactly 64 + payload length of them; packets up to 4 KiB are views of a
  *   shared slab (see `core/byte_slab.ts`): `slice()` them before transferring their `.buffer`
- * @throws {RangeError} when a field is out of range or the payload is too large
+ * @throws {RangeError} when a field is out of range, the payload is too large, or an authenticated
+ *   payload is shorter than its tag
  * @example
  * ```ts
  * const bytes = encodePacket({ type: 0x07, clientId: new Uint8Array(16), reserved: 0,
@@ -100,10 +128,15 @@ function readU32(bytes: Uint8Array, at: number): number {
  */
 export function encodePacket(packet: Packet, hash: Sha256 = defaultSha256()): Uint8Array {
   const length = packet.payload.length;
+  if ((packet.reserved & AUTHENTICATED_BIT) !== 0 && length < TAG_SIZE) {
+    throw new RangeError(
+      `Cannot encode an authenticated payload of ${length} bytes: it must end with a ${TAG_SIZE}-byte tag`,
+    );
+  }
   const out = packetSlab.take(HEADER_SIZE + length);
   writeHeaderFields(packet, length, out, CHECKSUM_SIZE);
   out.set(packet.payload, HEADER_SIZE);
-  hash.digestInto(out.subarray(CHECKSUM_SIZE), out, 0);
+  checksumInto(out, hash, out, 0);
   return out;
 }
 
@@ -111,8 +144,8 @@ export function encodePacket(packet: Packet, hash: Sha256 = defaultSha256()): Ui
  * Decodes the header and payload of `bytes` without checking the checksum. The result's byte
  * fields are views into `bytes`.
  *
- * @throws {DecodeError} `THING_ERR_TRUNCATED`, `THING_ERR_LENGTH_MISMATCH`,
- *   `THING_ERR_PAYLOAD_TOO_LARGE` or `THING_ERR_ORDER_RANGE`
+ * @throws {DecodeError} `THING_ERR_TRUNCATED` (also for an authenticated payload shorter than its
+ *   tag), `THING_ERR_LENGTH_MISMATCH`, `THING_ERR_PAYLOAD_TOO_LARGE` or `THING_ERR_ORDER_RANGE`
  */
 export function decodeUnverified(bytes: Uint8Array): Packet {
   if (!(bytes instanceof Uint8Array)) {
@@ -142,6 +175,13 @@ export function decodeUnverified(bytes: Uint8Array): Packet {
       Offset.length,
     );
   }
+  if (length < TAG_SIZE && isAuthenticated(bytes)) {
+    throw new DecodeError(
+      "THING_ERR_TRUNCATED",
+      `Cannot decode an authenticated payload of ${length} bytes: it must end with a ${TAG_SIZE}-byte tag`,
+      Offset.length,
+    );
+  }
   const high = readU32(bytes, Offset.order);
   if (high > 0x1fffff) {
     throw new DecodeError(
@@ -162,10 +202,14 @@ export function decodeUnverified(bytes: Uint8Array): Packet {
   };
 }
 
-/** Whether the checksum field of a well-framed packet matches the SHA-256 of bytes 32..end. */
+/**
+ * Whether the checksum field of a well-framed packet is right: the SHA-256 of bytes 32..end, or of
+ * the header and tag for a packet with {@link AUTHENTICATED_BIT} (whose payload only its tag
+ * protects: accept one only where a plugin authenticates it).
+ */
 export function checksumValid(bytes: Uint8Array, hash: Sha256 = defaultSha256()): boolean {
   const digest = scratchDigest;
-  hash.digestInto(bytes.subarray(CHECKSUM_SIZE), digest, 0);
+  checksumInto(bytes, hash, digest, 0);
   for (let i = 0; i < CHECKSUM_SIZE; i++) if (digest[i] !== bytes[i]) return false;
   return true;
 }

@@ -130,7 +130,12 @@ export class Endpoint {
     this.stats.bytesIn += bytes.length;
     this.#handling = true;
     try {
-      const decoded = decodeInbound(bytes, this.#hash, this.registry);
+      const decoded = decodeInbound(
+        bytes,
+        this.#hash,
+        this.registry,
+        this.#hooks.authenticated,
+      );
       if (decoded.error) return dropMalformed(this.#malformed, decoded.error, peer, decoded.reason);
       const packet = decoded.packet;
       const found = this.#lookup(packet.clientId);

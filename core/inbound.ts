@@ -7,7 +7,7 @@
 import { decodePacket } from "./codec.ts";
 import { DecodeError } from "./errors.ts";
 import type { DropReason } from "./events.ts";
-import type { Packet } from "./packet.ts";
+import { AUTHENTICATED_BIT, Offset, type Packet } from "./packet.ts";
 import type { PacketRegistry } from "./registry.ts";
 import type { Sha256 } from "./sha256.ts";
 
@@ -16,8 +16,18 @@ export type Inbound =
   | { packet: Packet; error?: undefined }
   | { packet?: undefined; error: Error; reason: DropReason };
 
-/** Decodes untrusted bytes for the endpoint. Never throws. */
-export function decodeInbound(bytes: Uint8Array, hash: Sha256, registry: PacketRegistry): Inbound {
+/**
+ * Decodes untrusted bytes for the endpoint. Never throws.
+ *
+ * @param authenticated whether a plugin claimed packets with `AUTHENTICATED_BIT`; if not, they are
+ *   malformed (their checksum does not cover the payload)
+ */
+export function decodeInbound(
+  bytes: Uint8Array,
+  hash: Sha256,
+  registry: PacketRegistry,
+  authenticated: boolean,
+): Inbound {
   let packet: Packet;
   try {
     packet = decodePacket(bytes, hash);
@@ -30,12 +40,22 @@ export function decodeInbound(bytes: Uint8Array, hash: Sha256, registry: PacketR
       reason: "malformed",
     };
   }
+  if (!authenticated && (packet.reserved & AUTHENTICATED_BIT) !== 0) {
+    return {
+      error: new DecodeError(
+        "THING_ERR_BAD_FIELD",
+        "Cannot accept a packet with the authenticated bit: no plugin here authenticates its payload",
+        Offset.reserved,
+      ),
+      reason: "malformed",
+    };
+  }
   if (!registry.get(packet.type)) {
     return {
       error: new DecodeError(
         "THING_ERR_UNKNOWN_PACKET_TYPE",
         `Cannot handle packet type ${registry.name(packet.type)}: no plugin registered it`,
-        48,
+        Offset.type,
       ),
       reason: "unknown-type",
     };

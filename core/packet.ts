@@ -3,13 +3,17 @@
  *
  * | offset | size | field                                   |
  * |-------:|-----:|-----------------------------------------|
- * |      0 |   32 | SHA-256 of bytes 32..end                |
+ * |      0 |   32 | SHA-256 of bytes 32..end (see below)    |
  * |     32 |   16 | client ID                               |
  * |     48 |    1 | packet type                             |
  * |     49 |    3 | reserved (zero unless a plugin claims)  |
  * |     52 |    2 | payload length (big-endian)             |
  * |     54 |    2 | custom ID (big-endian)                  |
  * |     56 |    8 | packet order count (big-endian u64)     |
+ *
+ * A packet with {@link AUTHENTICATED_BIT} set ends with a 16-byte authentication tag that covers
+ * its payload (a sealed Thing packet); its checksum is the SHA-256 of bytes 32..63 and that tag
+ * only, so the payload is not hashed a second time.
  *
  * @module
  */
@@ -26,6 +30,16 @@ export const MAX_PAYLOAD_SIZE = 65_443;
 export const MAX_PACKET_SIZE: number = HEADER_SIZE + MAX_PAYLOAD_SIZE;
 /** Order counts are JavaScript numbers, so at most 2^53 − 1 (a u64 on the wire). */
 export const MAX_ORDER: number = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Bit 23 of the reserved field: the payload ends with a {@link TAG_SIZE}-byte authentication tag
+ * covering it, and the checksum covers the header and that tag instead of the whole packet. An
+ * endpoint accepts such packets only when a plugin has claimed them
+ * (`PluginApi.claimAuthenticated()`) and so promises to authenticate every one.
+ */
+export const AUTHENTICATED_BIT = 0x80_0000;
+/** Size of the authentication tag at the end of a packet with {@link AUTHENTICATED_BIT}. */
+export const TAG_SIZE = 16;
 
 /** Byte offsets of each header field. */
 export const Offset = {

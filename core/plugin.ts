@@ -78,6 +78,13 @@ export interface PluginApi {
   use(middleware: Middleware<PacketContext>): void;
   /** Handles inbound packets of type `code` after all middleware. One handler per code. */
   handle(code: number, handler: Terminal<PacketContext>): void;
+  /**
+   * Claims the packets that carry `AUTHENTICATED_BIT`: their checksum covers only the header and
+   * the final tag, so this plugin promises to authenticate the payload of every such packet before
+   * any later plugin sees it, and to drop those it cannot. Without a claim the endpoint drops them
+   * as malformed. (The Thing session plugin claims them for its sealed packets.)
+   */
+  claimAuthenticated(): void;
   /** Hears about packets whose checksum failed (they are dropped either way). */
   onMalformed(hook: (packet: MalformedPacket) => void): void;
   /** Client side: a session was created by `connect()`; start the handshake. */

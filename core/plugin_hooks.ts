@@ -54,6 +54,8 @@ export class PluginHooks {
   readonly closing: Array<(session: Session, reason: string) => boolean> = [];
   /** Hooks run when the endpoint closes. */
   readonly close: Array<() => void | Promise<void>> = [];
+  /** Whether a plugin authenticates packets that carry `AUTHENTICATED_BIT`. */
+  authenticated = false;
   /** Services by name. */
   readonly services: Map<keyof ThingServices, unknown> = new Map();
 
@@ -77,6 +79,7 @@ export class PluginHooks {
         }
         this.handlers.set(code, handler);
       },
+      claimAuthenticated: () => void (this.authenticated = true),
       onMalformed: (hook) => void this.malformed.push(hook),
       onConnect: (hook) => void this.connect.push(hook),
       onSessionClosing: (hook) => void this.closing.push(hook),

@@ -21,6 +21,13 @@ export const SHI_FLAG_RETRY = 0x01;
 /** Header bit (bit 0 of the reserved field) carrying the key phase of a sealed packet. */
 export const KEY_PHASE_BIT = 0x01;
 
+/**
+ * Sealed packets sent with the whole-packet checksum instead of `AUTHENTICATED_BIT`: a key
+ * confirmation corrupted on the way must fail the checksum (and be sent again), not fail
+ * authentication, which would end the handshake as a key mismatch.
+ */
+export const FULL_CHECKSUM_TYPES: ReadonlySet<number> = new Set([PacketType.SCC, PacketType.CCC]);
+
 /** The handshake packets sent in the clear (everything else is sealed). */
 export const PLAINTEXT_TYPES: ReadonlySet<number> = new Set([
   PacketType.CHI,

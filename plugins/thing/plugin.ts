@@ -11,7 +11,7 @@
 import { PluginError, SessionError } from "../../core/errors.ts";
 import type { Next } from "../../core/compose.ts";
 import type { PacketContext } from "../../core/context.ts";
-import { PacketType, packetTypeName } from "../../core/packet.ts";
+import { AUTHENTICATED_BIT, PacketType, packetTypeName } from "../../core/packet.ts";
 import type { Plugin, PluginApi } from "../../core/plugin.ts";
 import type { Session } from "../../core/session.ts";
 import { ClientHandshake } from "./client_handshake.ts";
@@ -88,6 +88,8 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
     );
   }
   for (const name of TYPES) api.registerPacketType({ code: PacketType[name], name });
+  // Every packet with the authenticated bit is opened below or dropped: a plaintext one is dropped.
+  api.claimAuthenticated();
   const ciphers = new WeakMap<Session, Ciphers>();
   const clients = new WeakMap<Session, ClientHandshake>();
   const servers = new WeakMap<Session, ServerHandshake>();
@@ -155,7 +157,9 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
       cipher.sealer.seal(ctx.packet);
       return next();
     }
-    if (PLAINTEXT_TYPES.has(type)) return next();
+    if (PLAINTEXT_TYPES.has(type)) {
+      return (ctx.packet.reserved & AUTHENTICATED_BIT) === 0 ? next() : ctx.drop("thing-auth");
+    }
     if (!ctx.session && ctx.claimed) return openClaimed(ctx, ctx.claimed, next);
     const session = ctx.session;
     const cipher = session && ciphers.get(session);

@@ -2,11 +2,13 @@
  * Sealing of session packets after the key exchange: AEAD over the payload with the header
  * (bytes 32..63, length = sealed length) as associated data, a nonce from the order count, a
  * replay window, and key updates every `rekeyAfter` packets signalled by the key phase bit.
+ * Sealed packets carry the core's `AUTHENTICATED_BIT` (their checksum covers header and tag only)
+ * except the key confirmations in `FULL_CHECKSUM_TYPES`.
  *
  * @module
  */
 import { writeHeaderFields } from "../../core/codec.ts";
-import type { Packet } from "../../core/packet.ts";
+import { AUTHENTICATED_BIT, type Packet } from "../../core/packet.ts";
 import {
   type Aead,
   AEAD_TAG_LENGTH,
@@ -18,7 +20,10 @@ import {
   type ImplementationOptions,
   ReplayWindow,
 } from "./crypto/mod.ts";
-import { KEY_PHASE_BIT } from "./packets.ts";
+import { FULL_CHECKSUM_TYPES, KEY_PHASE_BIT } from "./packets.ts";
+
+/** The reserved bits the sealer sets and the opener clears. */
+const SEALING_BITS = KEY_PHASE_BIT | AUTHENTICATED_BIT;
 
 const UPDATE_INFO = new TextEncoder().encode("thing v1 key update");
 const EMPTY = new Uint8Array(0);
@@ -59,7 +64,7 @@ export class Sealer {
     this.#aead = createAead(options.suite, options.key, options);
   }
 
-  /** Encrypts `packet.payload` in place of the packet and sets its key phase bit. */
+  /** Encrypts `packet.payload` in place of the packet and sets its key phase and authenticated bits. */
   seal(packet: Packet): void {
     if (this.#used >= this.#options.rekeyAfter) {
       this.#key = nextKey(this.#key, this.#options);
@@ -68,7 +73,8 @@ export class Sealer {
       this.#used = 0;
     }
     this.#used++;
-    packet.reserved = (packet.reserved & ~KEY_PHASE_BIT) | this.#phase;
+    const authenticated = FULL_CHECKSUM_TYPES.has(packet.type) ? 0 : AUTHENTICATED_BIT;
+    packet.reserved = (packet.reserved & ~SEALING_BITS) | this.#phase | authenticated;
     writeHeaderFields(packet, packet.payload.length + AEAD_TAG_LENGTH, this.#ad, 0);
     buildNonce(this.#options.iv, packet.order, this.#nonce);
     packet.payload = this.#aead.seal(this.#nonce, packet.payload, this.#ad);
@@ -97,7 +103,7 @@ export class Opener {
 
   /**
    * Checks `packet` against the replay window, then authenticates and decrypts it. On success
-   * the payload is the plaintext and the key phase bit is cleared.
+   * the payload is the plaintext and the key phase and authenticated bits are cleared.
    *
    * @param duplicates whether a repeat of an order count still inside the window is let through
    *   (for packet types whose plugin retransmits under the same order count and deduplicates)
@@ -130,7 +136,7 @@ export class Opener {
     if (!plaintext) return "auth";
     if (fresh) this.#window.update(packet.order);
     packet.payload = plaintext;
-    packet.reserved &= ~KEY_PHASE_BIT;
+    packet.reserved &= ~SEALING_BITS;
     return "ok";
   }
 }

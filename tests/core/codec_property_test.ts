@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { decodePacket, encodePacket } from "../../core/codec.ts";
 import { DecodeError } from "../../core/errors.ts";
 import { toHex } from "../../core/hex.ts";
-import { MAX_ORDER, type Packet } from "../../core/packet.ts";
+import { AUTHENTICATED_BIT, MAX_ORDER, type Packet, TAG_SIZE } from "../../core/packet.ts";
 import { nativeSha256, nobleSha256 } from "../../core/sha256.ts";
 
 const native = nativeSha256();
@@ -21,7 +21,22 @@ const packetArb: fc.Arbitrary<Packet> = fc.record({
   ),
   payload: fc.uint8Array({ maxLength: 300 }),
   checksum: fc.constant(new Uint8Array(0)),
+}).map((packet) => {
+  // An authenticated payload ends with its tag, so it is at least TAG_SIZE bytes.
+  if ((packet.reserved & AUTHENTICATED_BIT) === 0 || packet.payload.length >= TAG_SIZE) {
+    return packet;
+  }
+  const payload = new Uint8Array(TAG_SIZE);
+  payload.set(packet.payload);
+  return { ...packet, payload };
 });
+
+/** The bits a checksum covers: all, or for an authenticated packet the header and the tag. */
+function coveredBits(packet: Packet): number[] {
+  const total = (64 + packet.payload.length) * 8;
+  if ((packet.reserved & AUTHENTICATED_BIT) === 0) return [0, total];
+  return [0, 64 * 8, total - TAG_SIZE * 8, total];
+}
 
 function plain(packet: Packet): Record<string, unknown> {
   return {
@@ -47,10 +62,14 @@ describe("codec properties", () => {
     );
   });
 
-  it("decodePacket() detects any single flipped bit in a valid packet", () => {
+  it("decodePacket() detects any single flipped bit its checksum covers", () => {
     const withBit = packetArb.chain((packet) => {
-      const bits = (64 + packet.payload.length) * 8;
-      return fc.tuple(fc.constant(packet), fc.integer({ min: 0, max: bits - 1 }));
+      const ranges = coveredBits(packet);
+      const bit = ranges.length === 2 ? fc.integer({ min: 0, max: ranges[1]! - 1 }) : fc.oneof(
+        fc.integer({ min: 0, max: ranges[1]! - 1 }),
+        fc.integer({ min: ranges[2]!, max: ranges[3]! - 1 }),
+      );
+      return fc.tuple(fc.constant(packet), bit);
     });
     fc.assert(
       fc.property(withBit, ([packet, bit]) => {
@@ -60,6 +79,23 @@ describe("codec properties", () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it("decodePacket() leaves an authenticated payload before its tag to the tag's owner", () => {
+    const packet: Packet = {
+      type: 7,
+      clientId: new Uint8Array(16).fill(2),
+      reserved: AUTHENTICATED_BIT,
+      customId: 1,
+      order: 3,
+      payload: new Uint8Array(40).fill(0x33),
+      checksum: new Uint8Array(0),
+    };
+    const bytes = encodePacket(packet);
+    bytes[64] = bytes[64]! ^ 1;
+    assert.equal(decodePacket(bytes).payload[0], 0x32);
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1;
+    assert.throws(() => decodePacket(bytes), DecodeError);
   });
 
   it("decodePacket() detects a flip of every bit of one packet", () => {

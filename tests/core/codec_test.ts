@@ -10,7 +10,7 @@ import {
 } from "../../core/codec.ts";
 import { DecodeError } from "../../core/errors.ts";
 import { toHex } from "../../core/hex.ts";
-import { MAX_ORDER, MAX_PAYLOAD_SIZE, type Packet } from "../../core/packet.ts";
+import { AUTHENTICATED_BIT, MAX_ORDER, MAX_PAYLOAD_SIZE, type Packet } from "../../core/packet.ts";
 import { nativeSha256, nobleSha256 } from "../../core/sha256.ts";
 import { malformedVectors, validVectors } from "./_vectors.ts";
 
@@ -34,7 +34,11 @@ describe("codec vectors", () => {
     const fields = validVectors.map((v) => v.packet);
     assert.ok(fields.some((p) => p.order === MAX_ORDER));
     assert.ok(fields.some((p) => p.customId === 0xffff));
-    assert.ok(fields.some((p) => p.reserved === 0xffffff));
+    assert.ok(fields.some((p) => p.reserved === 0x7fffff));
+    assert.ok(fields.some((p) => (p.reserved & AUTHENTICATED_BIT) !== 0));
+    assert.ok(
+      fields.some((p) => (p.reserved & AUTHENTICATED_BIT) !== 0 && p.payload.length === 16),
+    );
     assert.ok(fields.some((p) => p.payload.length === 0));
     assert.ok(fields.some((p) => p.payload.length === MAX_PAYLOAD_SIZE));
     const codes = new Set(malformedVectors.map((v) => v.error));

@@ -4,7 +4,7 @@ import * as v from "valibot";
 import { encodePacket } from "../../core/codec.ts";
 import type { PacketContext } from "../../core/context.ts";
 import type { DropEvent } from "../../core/events.ts";
-import { PacketType } from "../../core/packet.ts";
+import { AUTHENTICATED_BIT, PacketType } from "../../core/packet.ts";
 import { definePlugin, type MalformedPacket, type Plugin } from "../../core/plugin.ts";
 import { pair } from "../../core/testing/mod.ts";
 import { toy, utf8 } from "./_toy_dialect.ts";
@@ -144,6 +144,55 @@ describe("Endpoint inbound drops", () => {
     p.server.handleDatagram(bytes, p.clientAddress);
     assert.equal(seen.at(-1)!.session, serverSession);
     assert.equal(seen.at(-1)!.claimed, undefined);
+  });
+});
+
+describe("Endpoint and the authenticated bit", () => {
+  /** A DATA_NOACK with the authenticated bit: its checksum covers the header and last 16 bytes. */
+  function authenticated(clientId: Uint8Array): Uint8Array {
+    return encodePacket({
+      type: PacketType.DATA_NOACK,
+      clientId,
+      reserved: AUTHENTICATED_BIT,
+      customId: 0,
+      order: 4,
+      payload: new Uint8Array(20).fill(0x61),
+      checksum: new Uint8Array(0),
+    });
+  }
+
+  it("Endpoint drops packets with the authenticated bit as malformed when no plugin claims them", async () => {
+    const p = pair({ plugins: [toy()] });
+    const session = await p.connect();
+    const drops: DropEvent[] = [];
+    const messages: Uint8Array[] = [];
+    p.server.on("dropped", (e) => void drops.push(e));
+    p.server.on("message", (e) => void messages.push(e.data));
+    p.server.handleDatagram(authenticated(session.clientId), p.clientAddress);
+    assert.deepEqual(drops.map((d) => d.reason), ["malformed"]);
+    assert.equal((drops[0]!.error as { code?: string }).code, "THING_ERR_BAD_FIELD");
+    assert.equal(messages.length, 0);
+  });
+
+  it("Endpoint passes packets with the authenticated bit to the pipeline once a plugin claims them", async () => {
+    const seen: number[] = [];
+    const claimer = definePlugin({
+      name: "claimer",
+      setup(api) {
+        api.claimAuthenticated();
+        api.use((ctx, next) => {
+          if (ctx.direction === "in") seen.push(ctx.packet.reserved);
+          return next();
+        });
+      },
+    });
+    const p = pair({ plugins: [claimer, toy()] });
+    const session = await p.connect();
+    const drops: DropEvent[] = [];
+    p.server.on("dropped", (e) => void drops.push(e));
+    p.server.handleDatagram(authenticated(session.clientId), p.clientAddress);
+    assert.deepEqual(drops, []);
+    assert.ok(seen.includes(AUTHENTICATED_BIT));
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { PacketType, type ThingError } from "../../../core/mod.ts";
+import { AUTHENTICATED_BIT, encodePacket, PacketType, type ThingError } from "../../../core/mod.ts";
 import { pair } from "../../../core/testing/mod.ts";
 import {
   ed25519Sign,
@@ -167,5 +167,19 @@ describe("thing() handshake under attack", () => {
     }
     assert.equal(runs[0]!.length, 8);
     assert.deepEqual(runs[0], runs[1]);
+  });
+
+  it("drops a handshake packet that carries the authenticated bit, whose payload nothing covers", async () => {
+    const toServer = new Tap();
+    const p = pair({ ...thingPair(), toServer });
+    const drops: string[] = [];
+    p.server.on("dropped", ({ reason }) => void drops.push(reason));
+    toServer.rewrite = (packet) =>
+      packet.type === CHI && drops.length === 0
+        ? encodePacket({ ...packet, reserved: AUTHENTICATED_BIT })
+        : undefined;
+    const session = await p.connect();
+    assert.deepEqual(drops, ["thing-auth"]);
+    assert.equal(session.state, "open", "the retransmitted CHI goes through");
   });
 });

@@ -1,6 +1,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { decodeUnverified, encodePacket, PacketType } from "../../../core/mod.ts";
+import {
+  AUTHENTICATED_BIT,
+  decodeUnverified,
+  encodePacket,
+  PacketType,
+} from "../../../core/mod.ts";
 import { type PacketFate, pair } from "../../../core/testing/mod.ts";
 import { Tap, thingPair, withPayload } from "./_fixtures.ts";
 
@@ -29,13 +34,20 @@ describe("thing() sealed session", () => {
     assert.ok(!new TextDecoder("latin1").decode(wire).includes("secret message"));
   });
 
-  it("drops a packet whose ciphertext or header was changed, even with a valid checksum", async () => {
+  it("drops a packet whose ciphertext, header or authenticated bit was changed, even with a valid checksum", async () => {
     const toServer = new Tap();
     const { p, session, got, drops } = await open({ ...thingPair(), toServer });
-    let mode: "payload" | "header" = "payload";
-    toServer.rewrite = (packet) => {
+    let mode: "payload" | "header" | "bit" | "corrupt" = "payload";
+    toServer.rewrite = (packet, bytes) => {
       if (packet.type !== DATA) return undefined;
       if (mode === "header") return encodePacket({ ...packet, customId: 9 });
+      if (mode === "bit") return encodePacket({ ...packet, reserved: 0 });
+      if (mode === "corrupt") {
+        // Flipped in transit: the checksum of a sealed packet does not cover the ciphertext.
+        const copy = bytes.slice();
+        copy[64]! ^= 1;
+        return copy;
+      }
       const payload = packet.payload.slice();
       payload[0]! ^= 1;
       return withPayload(packet, payload);
@@ -43,9 +55,13 @@ describe("thing() sealed session", () => {
     await session.send(text("a"), { reliable: false });
     mode = "header";
     await session.send(text("b"), { reliable: false });
+    mode = "bit";
+    await session.send(text("c"), { reliable: false });
+    mode = "corrupt";
+    await session.send(text("d"), { reliable: false });
     await p.net.drive();
     assert.deepEqual(got, []);
-    assert.deepEqual(drops, ["thing-auth", "thing-auth"]);
+    assert.deepEqual(drops, ["thing-auth", "thing-auth", "thing-auth", "thing-auth"]);
     assert.equal(session.state, "open");
   });
 
@@ -84,7 +100,7 @@ describe("thing() sealed session", () => {
     assert.deepEqual(got, words);
     assert.deepEqual(echoed, words);
     const phases = toServer.sent.filter((b) => b[48] === DATA).map((b) =>
-      decodeUnverified(b).reserved
+      decodeUnverified(b).reserved ^ AUTHENTICATED_BIT
     );
     assert.deepEqual(phases, [0, 0, 1, 1, 1, 0, 0, 0, 1, 1]);
   });
