@@ -1,14 +1,15 @@
 /**
  * Throughput of the Thing crypto primitives, native (`node:crypto`) against noble, on this runtime.
  *
- * Run: `deno run -A bench/crypto_bench.ts` or `bun bench/crypto_bench.ts` (about 20 s).
- * AEAD rows count one seal plus one open of `size` plaintext bytes as `size` bytes; each figure is
- * the median of RUNS timed runs of about RUN_MS each, after a warm-up. Prints markdown tables.
+ * Run: `deno run -A bench/crypto_bench.ts` or `bun bench/crypto_bench.ts` (about 30 s).
+ * AEAD throughput rows count one seal plus one open of `size` plaintext bytes as `size` bytes; the
+ * per-call rows time seal and open separately, in µs, at the packet sizes that matter. Each figure
+ * is the median of RUNS timed runs of about RUN_MS each, after a warm-up. Prints markdown tables.
  *
  * @module
  */
 
-import { createAead, nativeSuites } from "../plugins/thing/crypto/aead.ts";
+import { createAead, nativeSuites, preferredSuites } from "../plugins/thing/crypto/aead.ts";
 import { CIPHER_SUITES } from "../plugins/thing/crypto/cipher_suite.ts";
 import {
   ed25519KeyPair,
@@ -24,6 +25,7 @@ import { hasNativeX25519, x25519KeyPair, x25519Shared } from "../plugins/thing/c
 const RUNS = 5;
 const RUN_MS = 120;
 const SIZES = [64, 1024, 16 * 1024, 64 * 1024];
+const CALL_SIZES = [1024, 16 * 1024];
 
 /** Median operations per second of `op`, over RUNS runs of about RUN_MS each. */
 function opsPerSecond(op: () => void): number {
@@ -91,6 +93,37 @@ function benchAead(): void {
   }
 }
 
+/** µs per seal and per open at CALL_SIZES, for every suite and implementation this runtime has. */
+function benchAeadCalls(): void {
+  const native = nativeSuites();
+  const preferred = preferredSuites();
+  console.log("| size | suite | impl | seal µs | open µs | seal + open µs | preferred |");
+  console.log("|---:|---|---|---:|---:|---:|---:|");
+  for (const size of CALL_SIZES) {
+    for (const suite of CIPHER_SUITES) {
+      const impls: Implementation[] = native.includes(suite) ? ["native", "noble"] : ["noble"];
+      for (const implementation of impls) {
+        const aead = createAead(suite, new Uint8Array(32).fill(7), { implementation });
+        const plaintext = new Uint8Array(size).fill(0x5a);
+        const ad = new Uint8Array(32);
+        const nonce = new Uint8Array(12).fill(3);
+        const sealed = aead.seal(nonce, plaintext, ad);
+        const seal = 1e6 / opsPerSecond(() => aead.seal(nonce, plaintext, ad));
+        const open = 1e6 / opsPerSecond(() => {
+          if (aead.open(nonce, sealed, ad) === null) {
+            throw new Error("Cannot open what was just sealed: the AEAD is broken");
+          }
+        });
+        const rank = preferred[0] === suite && impls[0] === implementation ? "first" : "";
+        console.log(
+          `| ${size / 1024} KiB | ${suite} | ${implementation} | ${fixed(seal, 2)} | ` +
+            `${fixed(open, 2)} | ${fixed(seal + open, 2)} | ${rank} |`,
+        );
+      }
+    }
+  }
+}
+
 function benchKeys(): void {
   const a = new Uint8Array(32).fill(1);
   const b = new Uint8Array(32).fill(2);
@@ -136,6 +169,8 @@ if (import.meta.main) {
   console.log(`# Thing crypto on ${runtimeName()} (median of ${RUNS} × ${RUN_MS} ms)\n`);
   console.log("AEAD seal + open (MB/s of plaintext)\n");
   benchAead();
+  console.log("\nAEAD µs per call (one key, fixed nonce; `preferred`: what a CHI offers first)\n");
+  benchAeadCalls();
   console.log("\nKey agreement, signatures and key derivation\n");
   benchKeys();
   console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s)`);
