@@ -102,9 +102,16 @@ function setupStreams(api: PluginApi, config: StreamsConfig): void {
 function wireOf(api: PluginApi, session: Session) {
   return {
     now: () => api.clock.now(),
-    send(type: number, customId: number, payload: Uint8Array): number {
+    send(
+      type: number,
+      customId: number,
+      payload: Uint8Array,
+      encoded?: (bytes: Uint8Array) => void,
+    ): number {
       const pn = session.nextOrder;
-      session.sendPacket({ type, customId, payload });
+      session.sendPacket(
+        encoded ? { type, customId, payload, onEncoded: encoded } : { type, customId, payload },
+      );
       return pn;
     },
     setTimer(name: string, at: number, fire: () => void): void {

@@ -226,9 +226,17 @@ export class Recovery {
   }
 }
 
+/** Whether `ranges` (highest first, disjoint) hold `pn`: a binary search, as an ACK has up to 32. */
 function covers(ranges: AckRange[], pn: number): boolean {
-  for (const range of ranges) if (pn >= range.first && pn <= range.last) return true;
-  return false;
+  let lo = 0;
+  let hi = ranges.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ranges[mid]!.first <= pn) hi = mid;
+    else lo = mid + 1;
+  }
+  const range = ranges[lo];
+  return range !== undefined && range.first <= pn && pn <= range.last;
 }
 
 function lowerBound(packets: SentPacket[], pn: number): number {

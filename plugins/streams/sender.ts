@@ -20,6 +20,7 @@ import {
   writeStreamHeader,
 } from "./frames.ts";
 import type { StreamsConfig } from "./options.ts";
+import { PayloadPool } from "./payload_pool.ts";
 import { Recovery, type SentPacket } from "./recovery.ts";
 import type { StreamState } from "./stream.ts";
 
@@ -27,8 +28,16 @@ import type { StreamState } from "./stream.ts";
 export interface Wire {
   /** The current time in ms. */
   now(): number;
-  /** Sends one frame as a packet; returns the packet's order count (its packet number). */
-  send(type: number, customId: number, payload: Uint8Array): number;
+  /**
+   * Sends one frame as a packet; returns the packet's order count (its packet number).
+   * `encoded` is called with the packet once it is encoded: `payload` is not read after that.
+   */
+  send(
+    type: number,
+    customId: number,
+    payload: Uint8Array,
+    encoded?: (bytes: Uint8Array) => void,
+  ): number;
   /** Sets (or replaces) the timer called `name`. */
   setTimer(name: string, at: number, fire: () => void): void;
   /** The peer broke the protocol: end the session with this reason. */
@@ -69,6 +78,7 @@ export class Sender {
   readonly #active = new Set<StreamState>();
   readonly #datagrams: Uint8Array[] = [];
   readonly #overhead: number;
+  readonly #payloads: PayloadPool;
   #probes = 0;
   #lossArmed: number | undefined;
   #ackArmed: number | undefined;
@@ -87,6 +97,7 @@ export class Sender {
       config.maxAckDelay,
     );
     this.#pacer = new Pacer(10 * config.packetSize);
+    this.#payloads = new PayloadPool(config.maxFrame);
   }
 
   /** `stream` may have something to send. */
@@ -245,11 +256,21 @@ export class Sender {
       // stream ended) or this is a probe: the receiver's delayed-ACK timer would only add latency.
       // (Asking whenever the window is full measured 2-3x slower on loopback: an ACK per packet.)
       const ackNow = this.#probes > 0 || this.#active.size === 0;
-      const payload = new Uint8Array(STREAM_HEADER_SIZE + plan.length);
+      const slot = this.#payloads.take();
+      const payload = new Uint8Array(slot.bytes.buffer, 0, STREAM_HEADER_SIZE + plan.length);
       writeStreamHeader(payload, plan.offset, plan.fin, ackNow);
       send.copy(plan.offset, plan.length, payload, STREAM_HEADER_SIZE);
       this.bytesSent += plan.length;
-      this.#transmit(now, FrameType.STREAM, stream.id, payload, plan.offset, plan.length, plan.fin);
+      this.#transmit(
+        now,
+        FrameType.STREAM,
+        stream.id,
+        payload,
+        plan.offset,
+        plan.length,
+        plan.fin,
+        slot.release,
+      );
     }
   }
 
@@ -272,8 +293,9 @@ export class Sender {
     offset: number,
     length: number,
     fin: boolean,
+    encoded?: (bytes: Uint8Array) => void,
   ): void {
-    const pn = this.#wire.send(kind, stream, payload);
+    const pn = this.#wire.send(kind, stream, payload, encoded);
     this.packetsSent++;
     if (this.#probes > 0) this.#probes--;
     this.recovery.onSent({

@@ -7,6 +7,7 @@
  */
 import { setImmediate } from "node:timers";
 import { SeededRandom } from "../../../core/clock.ts";
+import type { Plugin } from "../../../core/plugin.ts";
 import type { Session } from "../../../core/session.ts";
 import { type Pair, pair } from "../../../core/testing/pair.ts";
 import type { SimNetwork } from "../../../core/testing/sim_network.ts";
@@ -22,13 +23,17 @@ export interface StreamPair extends Pair {
   serverSession: Session;
 }
 
-/** Builds and connects a pair; `impairment` applies to both directions with their own seeds. */
+/**
+ * Builds and connects a pair; `impairment` applies to both directions with their own seeds;
+ * `between` are plugins placed between the dialect and `streams()`.
+ */
 export async function streamPair(
   options: StreamsOptions = {},
   impairment?: ImpairmentOptions,
   seed = 1,
+  between: Plugin[] = [],
 ): Promise<StreamPair> {
-  const plugins = [toy(), streams({ packetSize: 16_448, ...options })];
+  const plugins = [toy(), ...between, streams({ packetSize: 16_448, ...options })];
   const p = pair({ plugins });
   let serverSession: Session | undefined;
   p.server.on("session", ({ session }) => (serverSession = session));

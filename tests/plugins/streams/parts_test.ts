@@ -12,6 +12,7 @@ import {
   STREAM_HEADER_SIZE,
   writeStreamHeader,
 } from "../../../plugins/streams/frames.ts";
+import { PayloadPool } from "../../../plugins/streams/payload_pool.ts";
 import { RangeSet } from "../../../plugins/streams/range_set.ts";
 import { RecvStream } from "../../../plugins/streams/recv_stream.ts";
 import { Recovery } from "../../../plugins/streams/recovery.ts";
@@ -210,6 +211,33 @@ describe("loss recovery", () => {
     );
   });
 
+  it("finds late ACKs of lost packets in any of an ACK's ranges, not in its gaps", () => {
+    const recovery = new Recovery(new NewReno(1200), 100, 10);
+    for (let pn = 0; pn < 12; pn++) {
+      recovery.onSent({
+        pn,
+        time: 0,
+        size: 1200,
+        ackEliciting: true,
+        kind: 0x30,
+        stream: 0,
+        offset: 0,
+        length: 0,
+        fin: false,
+      });
+    }
+    const lost = recovery.onAck([{ first: 8, last: 11 }], 0, 1).lost.map((p) => p.pn);
+    assert.deepEqual(lost, [0, 1, 2, 3, 4, 5, 6, 7]);
+    const ranges = [
+      { first: 8, last: 11 },
+      { first: 6, last: 6 },
+      { first: 4, last: 4 },
+      { first: 1, last: 2 },
+    ];
+    recovery.onAck(ranges, 0, 2);
+    assert.equal(recovery.spuriousCount, 4); // 1, 2, 4 and 6; 0, 3, 5 and 7 fell in no range
+  });
+
   it("arms a probe timeout while packets are in flight, backing off", () => {
     const recovery = new Recovery(new NewReno(1200), 100, 10);
     recovery.onSent({
@@ -227,5 +255,33 @@ describe("loss recovery", () => {
     assert.equal(first, 100 + 4 * 50 + 10);
     assert.equal(recovery.onTimeout(first).probe, true);
     assert.equal(recovery.timerAt(), 2 * first);
+  });
+});
+
+describe("streams PayloadPool", () => {
+  it("hands a buffer out again only after its release, and keeps at most `keep` spare", () => {
+    const pool = new PayloadPool(100, 2);
+    const a = pool.take();
+    const b = pool.take();
+    assert.equal(a.bytes.length, 100);
+    assert.notEqual(a.bytes.buffer, b.bytes.buffer);
+    a.release();
+    a.release(); // a second release is ignored: the buffer is not listed twice
+    const c = pool.take();
+    assert.equal(c.bytes.buffer, a.bytes.buffer);
+    assert.notEqual(pool.take().bytes.buffer, a.bytes.buffer);
+    const d = pool.take();
+    const e = pool.take();
+    for (const slot of [b, c, d, e]) slot.release();
+    const again = [pool.take(), pool.take(), pool.take()].map((slot) => slot.bytes.buffer);
+    assert.deepEqual(again.slice(0, 2), [d.bytes.buffer, c.bytes.buffer]);
+    assert.ok(![b, c, d, e].some((slot) => slot.bytes.buffer === again[2]));
+  });
+
+  it("keeps a buffer out of the pool when the encoded packet was built in it", () => {
+    const pool = new PayloadPool(100);
+    const a = pool.take();
+    a.release(a.bytes.subarray(0, 10));
+    assert.notEqual(pool.take().bytes.buffer, a.bytes.buffer);
   });
 });

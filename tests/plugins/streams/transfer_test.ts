@@ -1,12 +1,19 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import type { Plugin } from "../../../core/plugin.ts";
+import { FrameType } from "../../../plugins/streams/frames.ts";
 import { streamSession } from "../../../plugins/streams/mod.ts";
 import { bytesOf, drive, readAll, sameBytes, streamPair, track, writeAll } from "./_sim.ts";
 
 const MB = 1_048_576;
 
-async function transfer(size: number, impairment?: Parameters<typeof streamPair>[1], seed = 1) {
-  const p = await streamPair({}, impairment, seed);
+async function transfer(
+  size: number,
+  impairment?: Parameters<typeof streamPair>[1],
+  seed = 1,
+  between: Plugin[] = [],
+) {
+  const p = await streamPair({}, impairment, seed, between);
   const data = bytesOf(size, seed);
   const incoming = streamSession(p.serverSession).incomingBidirectionalStreams.getReader();
   const stream = await streamSession(p.clientSession).createBidirectionalStream();
@@ -23,6 +30,26 @@ describe("streams() transfers", () => {
   it("delivers 10 MB intact on a clean link without a loss", async () => {
     const { stats } = await transfer(10 * MB);
     assert.equal(stats.packetsLost, 0);
+  });
+
+  it("delivers intact when outbound middleware holds STREAM packets across an await", async () => {
+    // The sender builds each frame in a pooled buffer that returns only once its packet is
+    // encoded: held packets must keep their bytes while later frames are built.
+    let held = 0;
+    const holder: Plugin = {
+      name: "holder",
+      setup(api) {
+        api.use(async (ctx, next) => {
+          if (ctx.direction === "out" && ctx.packet.type === FrameType.STREAM) {
+            held++;
+            await Promise.resolve();
+          }
+          return next();
+        });
+      },
+    };
+    await transfer(2 * MB, undefined, 1, [holder]);
+    assert.ok(held > 0);
   });
 
   for (const loss of [0, 0.01, 0.05, 0.2]) {
