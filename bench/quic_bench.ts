@@ -3,12 +3,17 @@
  * (`node:net`) and TLS 1.3 (`node:tls`), all in one run: goodput of one 100 MB stream, measured
  * from the first write to the receiver's last byte, and peak RSS growth during the transfer. Then
  * goodput through simulated loss (the memory transport with a seeded `Impairment`, same plugins).
- * With `--split`, every receiver runs in a worker thread, so the two ends use two cores.
+ * With `--split`, every receiver runs in a worker thread, so the two ends use two cores. With
+ * `--live` (Bun only), every memory sample forces a full garbage collection first and reads the
+ * live heap plus external memory (ArrayBuffers), so garbage between collections does not count:
+ * that column shows what a transfer keeps, which flow control bounds. (Deno frees ArrayBuffers on a
+ * background sweeper after a collection, so the same reading there counts garbage; its RSS growth
+ * is small enough to read directly.)
  *
  * TLS uses the throwaway ECDSA P-256 certificate in bench/fixtures/ (see thing_bench.ts).
  *
  *     deno run -A --unstable-net bench/quic_bench.ts [MB] [rounds] [--split]
- *     bun bench/quic_bench.ts [MB] [rounds] [--split]
+ *     bun bench/quic_bench.ts [MB] [rounds] [--split|--live]
  *
  * @module
  */
@@ -122,7 +127,7 @@ async function startSender(
 }
 
 const g = globalThis as {
-  Bun?: { isMainThread: boolean; version: string };
+  Bun?: { isMainThread: boolean; version: string; gc?: (sync: boolean) => void };
   WorkerGlobalScope?: new () => unknown;
   Deno?: { args: string[]; version: { deno: string } };
   postMessage?: (message: unknown) => void;
@@ -131,6 +136,17 @@ const g = globalThis as {
 const inWorker = g.Bun
   ? !g.Bun.isMainThread
   : g.WorkerGlobalScope !== undefined && globalThis instanceof g.WorkerGlobalScope;
+
+/** Forces a full, synchronous collection on Bun; undefined elsewhere. */
+const forceGc: (() => void) | undefined = g.Bun?.gc ? () => g.Bun!.gc!(true) : undefined;
+
+/** Memory in use: RSS, or with `live` the heap and external memory right after a collection. */
+function memoryNow(live: boolean): number {
+  if (!live) return process.memoryUsage().rss;
+  forceGc!();
+  const { heapUsed, external } = process.memoryUsage();
+  return heapUsed + external;
+}
 
 if (inWorker) {
   // Split mode's receiving end: start a receiver when asked, report its port and completion.
@@ -156,7 +172,13 @@ interface Run {
 }
 
 /** One transfer: receiver (here or in `worker`), sender, timing and peak RSS. */
-async function run(kind: Kind, bytes: number, worker?: Worker, path?: Path): Promise<Run> {
+async function run(
+  kind: Kind,
+  bytes: number,
+  worker?: Worker,
+  path?: Path,
+  live = false,
+): Promise<Run> {
   const next = () =>
     new Promise<Record<string, unknown>>((resolve) => {
       worker!.onmessage = ({ data }) => resolve(data);
@@ -177,9 +199,9 @@ async function run(kind: Kind, bytes: number, worker?: Worker, path?: Path): Pro
       },
     };
   } else receiver = await startReceiver(kind, bytes, path);
-  const base = process.memoryUsage().rss;
+  const base = memoryNow(live);
   let peak = base;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  const sampler = setInterval(() => (peak = Math.max(peak, memoryNow(live))), live ? 100 : 20);
   const start = performance.now();
   const closeSender = await startSender(kind, receiver.port, bytes, path);
   await receiver.done;
@@ -187,12 +209,17 @@ async function run(kind: Kind, bytes: number, worker?: Worker, path?: Path): Pro
   clearInterval(sampler);
   await closeSender();
   await receiver.close();
-  return { seconds, peakRss: Math.max(peak, process.memoryUsage().rss) - base };
+  return { seconds, peakRss: Math.max(peak, memoryNow(live)) - base };
 }
 
 async function main(): Promise<void> {
-  const args = (g.Deno?.args ?? process.argv.slice(2)).filter((a) => a !== "--split");
-  const split = (g.Deno?.args ?? process.argv.slice(2)).includes("--split");
+  const argv: string[] = g.Deno?.args ?? process.argv.slice(2);
+  const args = argv.filter((a) => !a.startsWith("--"));
+  const split = argv.includes("--split");
+  const live = argv.includes("--live");
+  if (live && !forceGc) {
+    throw new Error("--live needs Bun's synchronous Bun.gc(true)");
+  }
   const MB = Number(args[0] ?? 100);
   const ROUNDS = Number(args[1] ?? 3);
   const BYTES = MB * 1_000_000;
@@ -211,7 +238,7 @@ async function main(): Promise<void> {
   const results: Record<string, Run[]> = {};
   for (let round = 0; round < ROUNDS && performance.now() < deadline; round++) {
     for (const kind of ["quic", "tcp", "tls"] as const) {
-      (results[kind] ??= []).push(await run(kind, BYTES, worker));
+      (results[kind] ??= []).push(await run(kind, BYTES, worker, undefined, live));
     }
   }
   worker?.terminate();
@@ -219,7 +246,8 @@ async function main(): Promise<void> {
   console.log(
     `${runtime}: ${MB} MB over one stream/socket on ${HOST} (${where}), median of ${ROUNDS}`,
   );
-  console.log("| case | MB/s | peak RSS growth (MB) | vs TLS 1.3 |");
+  const memoryColumn = live ? "peak live memory growth, after GC (MB)" : "peak RSS growth (MB)";
+  console.log(`| case | MB/s | ${memoryColumn} | vs TLS 1.3 |`);
   console.log("| --- | ---: | ---: | ---: |");
   const tlsRate = median(results.tls!.map((r) => rate(BYTES, r)));
   for (const kind of ["quic", "tcp", "tls"] as const) {
@@ -232,7 +260,7 @@ async function main(): Promise<void> {
       } |`,
     );
   }
-  if (split) return;
+  if (split || live) return;
   const lossMb = Math.min(MB, 30);
   const lossBytes = lossMb * 1_000_000;
   console.log(`\nMemory transport (same plugins, 16 KiB packets), ${lossMb} MB, seeded loss:`);
