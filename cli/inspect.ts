@@ -26,7 +26,7 @@ export interface InspectedPacket {
   customId: number;
   /** Order count. */
   order: number;
-  /** Whether the checksum field matches the SHA-256 of bytes 32..end. */
+  /** Whether the checksum field is right (over bytes 32..end, or header and tag when authenticated). */
   checksumValid: boolean;
   /** Payload, hex. */
   payload: string;
