@@ -15,7 +15,7 @@ import {
 import { PayloadPool } from "../../../plugins/streams/payload_pool.ts";
 import { RangeSet } from "../../../plugins/streams/range_set.ts";
 import { RecvStream } from "../../../plugins/streams/recv_stream.ts";
-import { Recovery } from "../../../plugins/streams/recovery.ts";
+import { Recovery, type SentPacket } from "../../../plugins/streams/recovery.ts";
 import { RttEstimator } from "../../../plugins/streams/rtt.ts";
 
 describe("streams frames", () => {
@@ -144,6 +144,21 @@ describe("RecvStream", () => {
   });
 });
 
+/** A 1,200-byte ack-eliciting STREAM packet numbered `pn`, sent at `time`. */
+function streamPacket(pn: number, time: number): Omit<SentPacket, "seq"> {
+  return {
+    pn,
+    time,
+    size: 1200,
+    ackEliciting: true,
+    kind: 0x30,
+    stream: 0,
+    offset: 0,
+    length: 0,
+    fin: false,
+  };
+}
+
 describe("loss recovery", () => {
   it("RttEstimator follows RFC 9002 §5.3", () => {
     const rtt = new RttEstimator(333);
@@ -160,19 +175,7 @@ describe("loss recovery", () => {
   it("declares a packet lost three packets later and halves NewReno's window once per period", () => {
     const cc = new NewReno(1200);
     const recovery = new Recovery(cc, 100, 10);
-    for (let pn = 0; pn < 6; pn++) {
-      recovery.onSent({
-        pn: pn * 2,
-        time: pn,
-        size: 1200,
-        ackEliciting: true,
-        kind: 0x30,
-        stream: 0,
-        offset: 0,
-        length: 0,
-        fin: false,
-      });
-    }
+    for (let pn = 0; pn < 6; pn++) recovery.onSent(streamPacket(pn * 2, pn));
     const before = cc.window;
     // Packet numbers 0 and 2 missing; 4..10 acknowledged.
     const update = recovery.onAck([{ first: 4, last: 10 }], 0, 20);
@@ -185,18 +188,7 @@ describe("loss recovery", () => {
 
   it("widens the packet threshold after a loss turns out to be reordering", () => {
     const recovery = new Recovery(new NewReno(1200), 100, 10);
-    const sent = (pn: number, time: number) =>
-      recovery.onSent({
-        pn,
-        time,
-        size: 1200,
-        ackEliciting: true,
-        kind: 0x30,
-        stream: 0,
-        offset: 0,
-        length: 0,
-        fin: false,
-      });
+    const sent = (pn: number, time: number) => recovery.onSent(streamPacket(pn, time));
     for (let pn = 0; pn < 8; pn++) sent(pn, 0);
     assert.deepEqual(recovery.onAck([{ first: 1, last: 5 }], 0, 1).lost.map((p) => p.pn), [0]);
     // Packet 0 arrives late after all: a spurious loss, 5 packets of reordering.
@@ -213,19 +205,7 @@ describe("loss recovery", () => {
 
   it("finds late ACKs of lost packets in any of an ACK's ranges, not in its gaps", () => {
     const recovery = new Recovery(new NewReno(1200), 100, 10);
-    for (let pn = 0; pn < 12; pn++) {
-      recovery.onSent({
-        pn,
-        time: 0,
-        size: 1200,
-        ackEliciting: true,
-        kind: 0x30,
-        stream: 0,
-        offset: 0,
-        length: 0,
-        fin: false,
-      });
-    }
+    for (let pn = 0; pn < 12; pn++) recovery.onSent(streamPacket(pn, 0));
     const lost = recovery.onAck([{ first: 8, last: 11 }], 0, 1).lost.map((p) => p.pn);
     assert.deepEqual(lost, [0, 1, 2, 3, 4, 5, 6, 7]);
     const ranges = [
@@ -240,17 +220,7 @@ describe("loss recovery", () => {
 
   it("arms a probe timeout while packets are in flight, backing off", () => {
     const recovery = new Recovery(new NewReno(1200), 100, 10);
-    recovery.onSent({
-      pn: 0,
-      time: 0,
-      size: 1200,
-      ackEliciting: true,
-      kind: 0x30,
-      stream: 0,
-      offset: 0,
-      length: 0,
-      fin: false,
-    });
+    recovery.onSent(streamPacket(0, 0));
     const first = recovery.timerAt()!;
     assert.equal(first, 100 + 4 * 50 + 10);
     assert.equal(recovery.onTimeout(first).probe, true);
