@@ -90,14 +90,13 @@ Ctrl-C closes every session (REJECT or SFL) and stops.`,
       await configureThingLogging({ level: level ?? "info", format: format ?? "auto" });
       extra.push(logging());
     }
-    // The quic preset has a fixed plugin list: its sessions show in the admin API, without metrics.
-    const stats = admin === undefined || choice.streams ? undefined : metrics();
+    const stats = admin === undefined ? undefined : metrics();
     if (stats !== undefined) extra.push(stats);
 
     const server = out === undefined
       ? await startServer(choice, { hostname, port }, { identity }, extra)
       : await startFileServer(
-        { hostname, port, identity, ttl: choice.timeout, dir: out, json },
+        { hostname, port, identity, ttl: choice.timeout, dir: out, json, plugins: extra },
         io,
       );
     const event = (name: string, fields: Record<string, unknown>, text: string) =>

@@ -7,6 +7,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import type { ThingNode } from "../core/node.ts";
+import type { Plugin } from "../core/plugin.ts";
 import { isLoopback } from "../plugins/admin/mod.ts";
 import type { Identity } from "../plugins/thing/mod.ts";
 import { listenQuic, LOOPBACK_PACKET_SIZE, receiveFiles } from "../transports/quic/mod.ts";
@@ -27,6 +28,8 @@ export interface FileServerOptions {
   dir: string;
   /** Print JSON lines instead of text. */
   json: boolean;
+  /** Plugins after the quic preset's own (logging, metrics). */
+  plugins: Plugin[];
 }
 
 /** Starts the file server; files are stored and reported until the node is closed. */
@@ -37,6 +40,7 @@ export async function startFileServer(o: FileServerOptions, io: CommandIo): Prom
     port: o.port,
     thing: { identity: o.identity, ...(o.ttl === undefined ? {} : { ttl: o.ttl }) },
     ...(isLoopback(o.hostname) ? { packetSize: LOOPBACK_PACKET_SIZE } : {}),
+    plugins: o.plugins,
   });
   const started = new Set<string>();
   receiveFiles(server, o.dir, {

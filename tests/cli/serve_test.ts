@@ -1,5 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { here, run, serveOn, stop, there, thing } from "./_spawn.ts";
 
 describe(`thing serve extras (${here})`, () => {
@@ -49,6 +52,50 @@ describe(`thing serve extras (${here})`, () => {
       assert.equal(await stop(server), 0, server.stderr());
     }
     assert.match(server.stdout(), /^\{"event":"stopped"\}$/m);
+  });
+
+  it(`--transport quic with --log-format json and --admin: a file from send (${there}) is logged and counted`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "thing-serve-quic-"));
+    const token = "cli-quic-token";
+    const server = thing(here, [
+      "serve",
+      "--transport",
+      "quic",
+      "--out",
+      join(dir, "in"),
+      "--port",
+      "0",
+      "--admin",
+      "127.0.0.1:0",
+      "--admin-token",
+      token,
+      "--log-level",
+      "info",
+      "--log-format",
+      "json",
+      "--json",
+    ]);
+    try {
+      const [listening] = await server.waitFor(/^\{"event":"listening".*\}$/m, 4_000);
+      const file = join(dir, "small.bin");
+      writeFileSync(file, new Uint8Array(50_000).fill(1));
+      const sent = await run(there, ["send", JSON.parse(listening).address, file]);
+      assert.equal(sent.code, 0, sent.stderr);
+      const [stored] = await server.waitFor(/^\{"event":"file".*\}$/m);
+      const session = JSON.parse(stored).session as string;
+      // The first stderr line is the throwaway-identity warning (no --key); the rest are JSON logs.
+      const logs = server.stderr().trim().split("\n").filter((line) => line.startsWith("{"))
+        .map((line) => JSON.parse(line));
+      assert.ok(logs.some((log) => log.properties?.sessionId === session), server.stderr());
+      const admin = JSON.parse(server.stdout().match(/^\{"event":"admin".*\}$/m)![0]);
+      const metrics = await fetch(`${admin.url}metrics`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.match(await metrics.text(), /thing_packets_total\{[^}]*type="0x/);
+    } finally {
+      assert.equal(await stop(server), 0, server.stderr());
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it(`--transport ws: connect (${there}) echoes through a WebSocket server (${here})`, async () => {

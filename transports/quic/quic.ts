@@ -60,21 +60,26 @@ export function quic(options: QuicOptions = {}): QuicPreset {
 
 /** Options of `listenQuic()` and `connectQuic()`. */
 export interface QuicNodeOptions
-  extends QuicOptions, Omit<NodeOptions, "transport" | "plugins" | "role"> {}
+  extends QuicOptions, Omit<NodeOptions, "transport" | "plugins" | "role"> {
+  /** More plugins, after the preset's `thingSession()` and `streams()` (e.g. `logging()`). */
+  plugins?: PluginList;
+}
 
 /** Starts a QUIC-style server. */
 export function listenQuic(options: QuicNodeOptions): Promise<ThingNode> {
-  const { thing, udp: udpOptions, hostname, port, clock, random, connectTimeout, closeTimeout } =
-    options;
-  return listen({
-    ...quic({ ...streamsPart(options), thing, udp: udpOptions }),
-    hostname,
-    port,
-    clock,
-    random,
-    connectTimeout,
-    closeTimeout,
-  });
+  return listen({ ...nodePart(options), ...withPlugins(options) });
+}
+
+/** The `quic()` preset for `options`, with the caller's extra plugins after its own. */
+function withPlugins(options: QuicNodeOptions): QuicPreset {
+  const preset = quic({ ...streamsPart(options), thing: options.thing, udp: options.udp });
+  return { ...preset, plugins: [...preset.plugins, ...(options.plugins ?? [])] };
+}
+
+/** The node options among `options`. */
+function nodePart(options: QuicNodeOptions) {
+  const { hostname, port, clock, random, connectTimeout, closeTimeout } = options;
+  return { hostname, port, clock, random, connectTimeout, closeTimeout };
 }
 
 /** A connected QUIC-style client and the streams of its session. */
@@ -89,17 +94,7 @@ export interface QuicClient {
 export async function connectQuic(
   options: QuicNodeOptions & { port: number },
 ): Promise<QuicClient> {
-  const { thing, udp: udpOptions, hostname, port, clock, random, connectTimeout, closeTimeout } =
-    options;
-  const node = await connect({
-    ...quic({ ...streamsPart(options), thing, udp: udpOptions }),
-    hostname,
-    port,
-    clock,
-    random,
-    connectTimeout,
-    closeTimeout,
-  });
+  const node = await connect({ ...nodePart(options), port: options.port, ...withPlugins(options) });
   return { node, streams: streamSession(node.session) };
 }
 
