@@ -84,6 +84,44 @@ describe("udp()", () => {
     });
   }
 
+  // Bun's sendMany can throw (e.g. ECONNREFUSED after a peer vanished) inside the microtask that
+  // flushes a tick's batch, where a throw would be unhandled: it must reach `error` instead.
+  const bun = (globalThis as { Bun?: { udpSocket: (o: unknown) => Promise<unknown> } }).Bun;
+  it('udp({ binding: "bun" }) reports a sendMany that throws as an error and keeps going', {
+    skip: bun ? false : "Bun only",
+  }, async () => {
+    const original = bun!.udpSocket;
+    let failures = 1;
+    bun!.udpSocket = async (options: unknown) => {
+      const socket = await original.call(bun, options) as { sendMany(p: unknown[]): number };
+      const sendMany = socket.sendMany.bind(socket);
+      socket.sendMany = (packets: unknown[]) => {
+        if (failures-- > 0) throw new Error("sendMany failed: ECONNREFUSED");
+        return sendMany(packets);
+      };
+      return socket;
+    };
+    const rec = new Recorder(2000);
+    const server = await udp({ binding: "bun" }).listen({ hostname: "127.0.0.1", port: 0 }, rec);
+    const errors = new Recorder(2000);
+    let client;
+    try {
+      client = await udp({ binding: "bun" }).connect(server.localAddress, errors);
+    } finally {
+      bun!.udpSocket = original;
+    }
+    try {
+      client.send(makePacket(16, 1), server.localAddress);
+      await errors.until("the send error", () => errors.errors.length === 1);
+      assert.match(errors.errors[0]!.message, /ECONNREFUSED/);
+      client.send(makePacket(16, 2), server.localAddress);
+      await rec.until("the next packet", () => rec.packets.length === 1);
+      assert.deepEqual(rec.packets[0]!.bytes, makePacket(16, 2));
+    } finally {
+      await Promise.all([client.close(), server.close()]);
+    }
+  });
+
   // 30 datagrams of 60,000 bytes sent in one tick overflow the kernel's default receive buffer
   // (212,992 bytes holds about three); a raised SO_RCVBUF holds them all. Deno's own socket API
   // (and its node:dgram) cannot raise it, and a kernel whose rmem_max is low caps it.
