@@ -153,20 +153,21 @@ export function definePlugin(plugin: Plugin): Plugin {
  * @throws {PluginError} `THING_ERR_PLUGIN_DEPENDENCY` or `THING_ERR_PLUGIN_OPTIONS`
  */
 export function resolvePlugins(plugins: PluginList): Plugin[] {
-  const byName = new Map<string, { plugin: Plugin; seed: string }>();
+  const byName = new Map<string, Plugin>();
   const ordered: Plugin[] = [];
   for (const plugin of (plugins as Plugin[]).flat(Infinity as 1) as Plugin[]) {
     definePlugin(plugin);
-    const seed = seedKey(plugin.seed);
     const seen = byName.get(plugin.name);
     if (seen) {
-      if (seen.seed === seed) continue;
+      // Seeds are compared only for a repeated name: most lists have none, and a seed holding
+      // key bytes is costly to serialise on every connect.
+      if (seen === plugin || seedKey(seen.seed) === seedKey(plugin.seed)) continue;
       throw new PluginError(
         "THING_ERR_PLUGIN_OPTIONS",
         `Cannot register plugin "${plugin.name}" twice with different options: register it once`,
       );
     }
-    byName.set(plugin.name, { plugin, seed });
+    byName.set(plugin.name, plugin);
     ordered.push(plugin);
   }
   for (const plugin of ordered) {
