@@ -5,23 +5,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { here, run, serveOn, stop, there, thing } from "./_spawn.ts";
 
+/** Flags that make a server observable: the admin API with `token`, JSON logs and JSON events. */
+function observed(token: string): string[] {
+  return [
+    ...["--admin", "127.0.0.1:0", "--admin-token", token],
+    ...["--log-level", "info", "--log-format", "json", "--json"],
+  ];
+}
+
 describe(`thing serve extras (${here})`, () => {
   it("--admin with a token, --json events and --log-format json logs", async () => {
     const token = "cli-test-token";
-    const server = thing(here, [
-      "serve",
-      "--port",
-      "0",
-      "--admin",
-      "127.0.0.1:0",
-      "--admin-token",
-      token,
-      "--log-level",
-      "info",
-      "--log-format",
-      "json",
-      "--json",
-    ]);
+    const server = thing(here, ["serve", "--port", "0", ...observed(token)]);
     try {
       const [listening] = await server.waitFor(/^\{"event":"listening".*\}$/m, 4_000);
       const { address, dialect, echo } = JSON.parse(listening);
@@ -59,21 +54,8 @@ describe(`thing serve extras (${here})`, () => {
     const token = "cli-quic-token";
     const server = thing(here, [
       "serve",
-      "--transport",
-      "quic",
-      "--out",
-      join(dir, "in"),
-      "--port",
-      "0",
-      "--admin",
-      "127.0.0.1:0",
-      "--admin-token",
-      token,
-      "--log-level",
-      "info",
-      "--log-format",
-      "json",
-      "--json",
+      ...["--transport", "quic", "--out", join(dir, "in"), "--port", "0"],
+      ...observed(token),
     ]);
     try {
       const [listening] = await server.waitFor(/^\{"event":"listening".*\}$/m, 4_000);
