@@ -90,7 +90,7 @@ function readU32(bytes: Uint8Array, at: number): number {
 }
 
 /** Whether the encoded packet `bytes` has {@link AUTHENTICATED_BIT} set. */
-export function isAuthenticated(bytes: Uint8Array): boolean {
+function isAuthenticated(bytes: Uint8Array): boolean {
   return (bytes[Offset.reserved]! & AUTHENTICATED_BYTE) !== 0;
 }
 
