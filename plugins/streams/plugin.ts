@@ -109,9 +109,7 @@ function wireOf(api: PluginApi, session: Session) {
       encoded?: (bytes: Uint8Array) => void,
     ): number {
       const pn = session.nextOrder;
-      session.sendPacket(
-        encoded ? { type, customId, payload, onEncoded: encoded } : { type, customId, payload },
-      );
+      session.sendPacket({ type, customId, payload, onEncoded: encoded });
       return pn;
     },
     setTimer(name: string, at: number, fire: () => void): void {
