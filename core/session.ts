@@ -136,7 +136,9 @@ export class Session {
     this.state = "open";
     this.#host.sessionChanged(this, this.#wasOpen ? "resume" : "open");
     this.#wasOpen = true;
+    // Settled: a later suspend waits on a new one, and terminate has nothing left to reject.
     this.#opened?.resolve();
+    this.#opened = undefined;
   }
 
   /** Marks an open session as re-establishing (its peer went quiet). */

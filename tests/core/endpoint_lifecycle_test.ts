@@ -51,6 +51,24 @@ describe("Endpoint sessions", () => {
     await assert.rejects(server.connect({ hostname: "x", port: 1 }), TypeError);
   });
 
+  it("Session.opened waits again after a suspend, and rejects if the session then closes", async () => {
+    const p = pair({ plugins: [toy()] });
+    const session = await p.connect();
+    await session.opened;
+    session.suspend("peer went quiet");
+    let settled = "pending";
+    session.opened.then(() => (settled = "resolved"), () => (settled = "rejected"));
+    await p.net.drive();
+    assert.equal(settled, "pending");
+    session.open();
+    await session.opened;
+    assert.equal(settled, "resolved");
+    session.suspend("quiet again");
+    const again = session.opened;
+    session.terminate("gone");
+    await assert.rejects(again, /closed: gone/);
+  });
+
   it("Session.send() rejects with THING_ERR_PLUGIN_SERVICE when no plugin provides a messenger", async () => {
     const handshakeOnly = definePlugin({
       name: "handshake-only",
