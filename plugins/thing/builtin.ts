@@ -16,9 +16,17 @@
  * ```
  */
 export function builtinModule<T>(id: string): T | undefined {
+  if (!found.has(id)) found.set(id, lookUp(id));
+  return found.get(id) as T | undefined;
+}
+
+// Looked up once per id: the crypto primitives ask on every call (~30 times per handshake).
+const found = new Map<string, unknown>();
+
+function lookUp(id: string): unknown {
   const process = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process;
   try {
-    return process?.getBuiltinModule?.(id) as T | undefined;
+    return process?.getBuiltinModule?.(id);
   } catch {
     return undefined;
   }
