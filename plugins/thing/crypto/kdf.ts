@@ -127,8 +127,11 @@ export function deriveSessionKeys(
   const mac = macFor(options);
   const prk = mac.once(transcriptHash, sharedSecret);
   const keyed = mac.keyed(prk);
-  const derive = (label: keyof typeof KEY_SCHEDULE_LABELS, length: number): Uint8Array =>
-    expand(keyed, infos[label], length);
+  // Every output fits one HMAC block: HKDF-Expand is T(1) = HMAC(prk, info || 0x01), cut.
+  const derive = (label: keyof typeof KEY_SCHEDULE_LABELS, length: number): Uint8Array => {
+    const block = keyed(infos[label]);
+    return length === block.length ? block : block.slice(0, length);
+  };
   const keys: SessionKeys = {
     clientToServer: derive("clientToServer", 32),
     serverToClient: derive("serverToClient", 32),
@@ -156,14 +159,16 @@ interface Mac {
 // RFC 5869 §2.2: an empty salt means HashLen zero bytes (HMAC pads either to the same block).
 const ZERO_SALT = new Uint8Array(32);
 
-// The info strings of the key schedule, label || suite id, built once per suite.
+// The first HKDF-Expand input of each key schedule output, label || suite id || 0x01, built once
+// per suite.
 const SCHEDULE_INFOS = new Map(
   CIPHER_SUITES.map((suite) => {
     const entries = Object.entries(KEY_SCHEDULE_LABELS).map(([name, label]) => {
       const text = new TextEncoder().encode(label);
-      const info = new Uint8Array(text.length + 1);
+      const info = new Uint8Array(text.length + 2);
       info.set(text);
       info[text.length] = SUITE_IDS[suite];
+      info[text.length + 1] = 1;
       return [name, info];
     });
     return [
