@@ -84,6 +84,34 @@ describe("udp()", () => {
     });
   }
 
+  for (const binding of availableBindings()) {
+    // A closed link's receive buffer may serve the next link (Deno): what it delivered must stay.
+    it(`udp({ binding: "${binding}" }) links opened after others closed deliver intact packets`, async () => {
+      const rec = new Recorder(2000);
+      const transport = udp({ binding });
+      const server = await transport.listen({ hostname: "127.0.0.1", port: 0 }, rec);
+      const replies: Uint8Array[] = [];
+      try {
+        for (let i = 0; i < 4; i++) {
+          const got = new Recorder(2000);
+          got.onPacket = (bytes) => void replies.push(bytes); // as delivered, not a copy
+          const client = await transport.connect(server.localAddress, got);
+          client.send(makePacket(1000 + i, i), server.localAddress);
+          await rec.until(`packet ${i}`, () => rec.packets.length === i + 1);
+          server.send(makePacket(2000 - i, i), rec.packets[i]!.peer);
+          await got.until(`reply ${i}`, () => got.packets.length === 1);
+          await client.close();
+        }
+        replies.forEach((bytes, i) =>
+          assert.deepEqual(Uint8Array.from(bytes), makePacket(2000 - i, i))
+        );
+        rec.packets.forEach(({ bytes }, i) => assert.deepEqual(bytes, makePacket(1000 + i, i)));
+      } finally {
+        await server.close();
+      }
+    });
+  }
+
   // Bun's sendMany can throw (e.g. ECONNREFUSED after a peer vanished) inside the microtask that
   // flushes a tick's batch, where a throw would be unhandled: it must reach `error` instead.
   const bun = (globalThis as { Bun?: { udpSocket: (o: unknown) => Promise<unknown> } }).Bun;
