@@ -6,14 +6,14 @@
  * Call order: feed `handleDatagram()` for each packet received and `handleTimeout()` when the
  * `pollTimeout()` deadline passes; after either, drain `pollTransmit()` and send what it returns.
  * Sends made outside those calls (by the application, or after asynchronous middleware) call the
- * waker set with `setWaker()`.
+ * waker set with `setWaker()`. The packets' paths through the pipeline are in
+ * `core/endpoint_pipeline.ts`.
  *
  * @module
  */
 import { type Clock, type Random, systemClock, systemRandom } from "./clock.ts";
-import { encodePacket } from "./codec.ts";
 import { compose, type Terminal } from "./compose.ts";
-import { PacketContext } from "./context.ts";
+import type { PacketContext } from "./context.ts";
 import { Emitter, type Unsubscribe } from "./emitter.ts";
 import { PluginError } from "./errors.ts";
 import {
@@ -22,25 +22,28 @@ import {
   reportSessionChange,
   toError,
 } from "./endpoint_lifecycle.ts";
-import { dropMalformed, type MalformedParts, sameAddress } from "./endpoint_malformed.ts";
+import { sameAddress } from "./endpoint_malformed.ts";
+import type { EndpointOptions, EndpointStats } from "./endpoint_options.ts";
+import {
+  dispatchInbound,
+  encodeOutbound,
+  type PipelineParts,
+  receiveDatagram,
+  sendPacket,
+} from "./endpoint_pipeline.ts";
 import type { DropReason, Role, ThingEvents } from "./events.ts";
-import { decodeInbound } from "./inbound.ts";
-import { MAX_PAYLOAD_SIZE, type Packet, type PacketInit } from "./packet.ts";
+import type { PacketInit } from "./packet.ts";
 import { resolvePlugins } from "./plugin.ts";
 import { PluginHooks, type PluginHost } from "./plugin_hooks.ts";
 import { PacketRegistry } from "./registry.ts";
 import type { Session } from "./session.ts";
 import { SessionMap } from "./session_table.ts";
-import { sameBytes } from "./same_bytes.ts";
-import { defaultSha256, type Sha256 } from "./sha256.ts";
+import { defaultSha256 } from "./sha256.ts";
 import { TimerTable } from "./timers.ts";
-import type { EndpointOptions, EndpointStats } from "./endpoint_options.ts";
 import { type Transmit, TransmitQueue } from "./transmit_queue.ts";
 import type { PeerAddress } from "./transport.ts";
 
 export type { EndpointOptions, EndpointStats, Transmit };
-
-const EMPTY = new Uint8Array(0);
 
 /** The protocol engine of one client or server. */
 export class Endpoint {
@@ -59,7 +62,6 @@ export class Endpoint {
   /** Registered packet types. */
   readonly registry: PacketRegistry = new PacketRegistry();
   readonly #random: Random;
-  readonly #hash: Sha256;
   readonly #connectTimeout: number;
   readonly #closeTimeout: number;
   readonly #emitter: Emitter<ThingEvents>;
@@ -67,60 +69,74 @@ export class Endpoint {
   readonly #sessions: SessionMap;
   readonly #hooks = new PluginHooks();
   readonly #pending = new Set<Promise<void>>();
-  readonly #encodedHooks = new WeakMap<PacketContext, (bytes: Uint8Array) => void>();
   readonly #queue = new TransmitQueue();
-  readonly #malformed: MalformedParts;
+  readonly #pipeline: PipelineParts;
   #inbound: Terminal<PacketContext>;
   #outbound: Terminal<PacketContext>;
-  #waker: (() => void) | undefined;
-  #handling = false;
   #closing: Promise<void> | undefined;
   #reporting = false;
-  /** The session the last lookup found: consecutive packets mostly belong to one session. */
-  #lastFound: Session | undefined;
 
   /** Builds the endpoint and runs every plugin's setup. */
   constructor(options: EndpointOptions) {
     this.role = options.role;
     this.clock = options.clock ?? systemClock;
     this.#random = options.random ?? systemRandom;
-    this.#hash = options.hash ?? defaultSha256();
+    const hash = options.hash ?? defaultSha256();
     this.#connectTimeout = options.connectTimeout ?? 10_000;
     this.#closeTimeout = options.closeTimeout ?? 3_000;
     this.#emitter = new Emitter((error) => this.#reportError(error));
     this.#sessions = new SessionMap({
-      transmit: (session, init) => this.#send(session.peer, session.clientId, init, session),
+      transmit: (session, init) =>
+        sendPacket(this.#pipeline, this.#outbound, session.peer, session.clientId, init, session),
       setTimer: (at, fire) => this.#timers.set(at, fire),
       sendMessage: (session, data, opts) => this.#hooks.sendMessage(session, data, opts),
       beginClose: (session, reason) => this.#hooks.closing.some((hook) => hook(session, reason)),
       sessionChanged: (session, change, detail) =>
         reportSessionChange(this.#emitter, this.#sessions, session, change, detail),
     });
+    const pipeline: PipelineParts = {
+      host: this,
+      hash,
+      registry: this.registry,
+      sessions: this.#sessions,
+      hooks: this.#hooks,
+      malformed: {
+        sessions: this.#sessions,
+        hooks: this.#hooks.malformed,
+        send: (peer, clientId, init, session) =>
+          sendPacket(this.#pipeline, this.#outbound, peer, clientId, init, session),
+        reportError: (error) => this.#reportError(error),
+        countDrop: (...args) => this.#countDrop(...args),
+      },
+      emitter: this.#emitter,
+      stats: this.stats,
+      queue: this.#queue,
+      pending: this.#pending,
+      encodedHooks: new WeakMap(),
+      handling: false,
+      waker: undefined,
+      lastFound: undefined,
+    };
+    this.#pipeline = pipeline;
     const host: PluginHost = {
       role: this.role,
       clock: this.clock,
       random: this.#random,
-      hash: this.#hash,
+      hash,
       sessions: this.#sessions,
       registry: this.registry,
       timers: this.#timers,
       emitter: this.#emitter,
-      sendTo: (peer, clientId, init) => this.#send(peer, clientId, init, undefined),
+      sendTo: (peer, clientId, init) =>
+        sendPacket(this.#pipeline, this.#outbound, peer, clientId, init, undefined),
     };
     for (const plugin of resolvePlugins(options.plugins)) {
       plugin.setup(this.#hooks.api(plugin.name, host));
     }
-    this.#malformed = {
-      sessions: this.#sessions,
-      hooks: this.#hooks.malformed,
-      send: (peer, clientId, init, session) => this.#send(peer, clientId, init, session),
-      reportError: (error) => this.#reportError(error),
-      countDrop: (...args) => this.#countDrop(...args),
-    };
     const middleware = this.#hooks.middleware;
-    const terminal: Terminal<PacketContext> = (ctx) => this.#dispatch(ctx);
-    this.#inbound = middleware.length === 0 ? terminal : compose(middleware, terminal);
-    const encode: Terminal<PacketContext> = (ctx) => this.#encode(ctx);
+    const dispatch: Terminal<PacketContext> = (ctx) => dispatchInbound(pipeline, ctx);
+    this.#inbound = middleware.length === 0 ? dispatch : compose(middleware, dispatch);
+    const encode: Terminal<PacketContext> = (ctx) => encodeOutbound(pipeline, ctx);
     this.#outbound = middleware.length === 0 ? encode : compose([...middleware].reverse(), encode);
   }
 
@@ -128,52 +144,23 @@ export class Endpoint {
   handleDatagram(bytes: Uint8Array, peer: PeerAddress): void {
     this.stats.packetsIn++;
     this.stats.bytesIn += bytes.length;
-    this.#handling = true;
+    const pipeline = this.#pipeline;
+    pipeline.handling = true;
     try {
-      const decoded = decodeInbound(
-        bytes,
-        this.#hash,
-        this.registry,
-        this.#hooks.authenticated,
-      );
-      if (decoded.error) return dropMalformed(this.#malformed, decoded.error, peer, decoded.reason);
-      const packet = decoded.packet;
-      const found = this.#lookup(packet.clientId);
-      const atPeer = found && sameAddress(found.peer, peer) ? found : undefined;
-      const ctx = new PacketContext(
-        this,
-        "in",
-        packet,
-        peer,
-        atPeer,
-        found && !atPeer ? found : undefined,
-      );
-      this.#run(this.#inbound, ctx);
+      receiveDatagram(pipeline, this.#inbound, bytes, peer);
     } finally {
-      this.#handling = false;
+      pipeline.handling = false;
     }
-  }
-
-  /**
-   * The open session with this client ID. A session leaves the table only once closed, and
-   * renames change its `clientId` too, so a non-closed cached session with equal bytes is the one
-   * the table holds (and the table lookup hex-encodes the ID).
-   */
-  #lookup(clientId: Uint8Array): Session | undefined {
-    const last = this.#lastFound;
-    if (last !== undefined && last.state !== "closed" && sameBytes(last.clientId, clientId)) {
-      return last;
-    }
-    return (this.#lastFound = this.#sessions.get(clientId));
   }
 
   /** Fires every timer due now. */
   handleTimeout(): void {
-    this.#handling = true;
+    const pipeline = this.#pipeline;
+    pipeline.handling = true;
     try {
       this.#timers.fireExpired(this.clock.now());
     } finally {
-      this.#handling = false;
+      pipeline.handling = false;
     }
   }
 
@@ -196,7 +183,7 @@ export class Endpoint {
 
   /** Sets the callback run when packets are queued outside `handle*()` calls. */
   setWaker(waker: (() => void) | undefined): void {
-    this.#waker = waker;
+    this.#pipeline.waker = waker;
   }
 
   /** Resolves when no asynchronous middleware is still running. */
@@ -252,7 +239,7 @@ export class Endpoint {
       sessions: this.#sessions,
       closeTimeout: this.#closeTimeout,
       hooks: this.#hooks.close,
-      wake: () => this.#waker?.(),
+      wake: () => this.#pipeline.waker?.(),
       reportError: (error) => this.#reportError(error),
     });
     return this.#closing;
@@ -265,87 +252,12 @@ export class Endpoint {
 
   /** Context host: sends a packet. */
   sendTo(peer: PeerAddress, clientId: Uint8Array, init: PacketInit, session?: Session): void {
-    this.#send(peer, clientId, init, session);
+    sendPacket(this.#pipeline, this.#outbound, peer, clientId, init, session);
   }
 
   /** Context host: counts and reports a drop. */
   drop(ctx: PacketContext, reason: DropReason, error?: Error): void {
     this.#countDrop(reason, ctx.peer, ctx.packet.type, ctx.session, error);
-  }
-
-  #send(
-    peer: PeerAddress,
-    clientId: Uint8Array,
-    init: PacketInit,
-    session: Session | undefined,
-  ): void {
-    const payload = init.payload ?? EMPTY;
-    if (payload.length > MAX_PAYLOAD_SIZE) {
-      throw new RangeError(
-        `Cannot send a payload of ${payload.length} bytes: the limit is ${MAX_PAYLOAD_SIZE}`,
-      );
-    }
-    const packet: Packet = {
-      type: init.type,
-      clientId,
-      reserved: init.reserved ?? 0,
-      customId: init.customId ?? 0,
-      order: init.order ?? (session ? session.takeOrder() : 0),
-      payload,
-      checksum: EMPTY,
-    };
-    const ctx = new PacketContext(this, "out", packet, peer, session);
-    if (init.onEncoded) this.#encodedHooks.set(ctx, init.onEncoded);
-    this.#run(this.#outbound, ctx);
-  }
-
-  #encode(ctx: PacketContext): void {
-    if (ctx.dropped) return;
-    const bytes = encodePacket(ctx.packet, this.#hash);
-    this.stats.packetsOut++;
-    this.stats.bytesOut += bytes.length;
-    this.#queue.push({ bytes, peer: ctx.peer });
-    this.#encodedHooks.get(ctx)?.(bytes);
-    if (!this.#handling) this.#waker?.();
-  }
-
-  #dispatch(ctx: PacketContext): void | Promise<void> {
-    if (ctx.dropped) return;
-    const type = this.registry.get(ctx.packet.type)!;
-    const handler = this.#hooks.handlers.get(type.code);
-    if (!handler) return ctx.drop("no-handler");
-    if (type.codec || type.schema) {
-      try {
-        ctx.body = this.registry.decodeBody(type, ctx.packet.payload);
-      } catch (error) {
-        return ctx.drop("payload", toError(error));
-      }
-    }
-    return handler(ctx);
-  }
-
-  #run(step: Terminal<PacketContext>, ctx: PacketContext): void {
-    try {
-      const result = step(ctx);
-      if (result instanceof Promise) {
-        const tracked: Promise<void> = result.then(
-          () => void this.#pending.delete(tracked),
-          (error) => {
-            this.#pending.delete(tracked);
-            this.#middlewareFailed(ctx, error);
-          },
-        );
-        this.#pending.add(tracked);
-      }
-    } catch (error) {
-      this.#middlewareFailed(ctx, error);
-    }
-  }
-
-  #middlewareFailed(ctx: PacketContext, error: unknown): void {
-    const err = toError(error);
-    this.#emitter.emit("error", { error: err, session: ctx.session, peer: ctx.peer });
-    if (ctx.direction === "in") ctx.drop("middleware", err);
   }
 
   #countDrop(
