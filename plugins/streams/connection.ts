@@ -1,40 +1,24 @@
 /**
  * The sans-IO stream machinery of one session: streams with flow control per stream and per
- * session, over the `Sender` (ACKs, loss recovery, congestion control, pacing). Frames come in
- * through `handle()`; packets go out through the `Wire` during `flush()`; time is `wire.now()` and
- * deadlines are `wire.setTimer()`.
+ * session, over the `Sender` (ACKs, loss recovery, congestion control, pacing) and the `Receiver`
+ * (stream data and session flow control on receipt). Frames come in through `handle()`; packets go
+ * out through the `Wire` during `flush()`; time is `wire.now()` and deadlines are
+ * `wire.setTimer()`.
  *
  * Call order: `handle()` for each received frame, then `flush()`; `flush()` again after each
  * application call (`write`, `finish`, `reset`, `read`, …). Timers call `flush()` themselves.
  *
  * @module
  */
+import { type ConnectionStats, connectionStats } from "./connection_stats.ts";
 import { decodeCode, decodeLimit, decodeReset, decodeStream, FrameType } from "./frames.ts";
 import { INITIAL_MAX_DATA, INITIAL_MAX_STREAM_DATA, type StreamsConfig } from "./options.ts";
 import { RangeSet } from "./range_set.ts";
+import { Receiver } from "./receiver.ts";
 import type { Recovery } from "./recovery.ts";
-import { Sender, type Wire } from "./sender.ts";
+import { Sender } from "./sender.ts";
 import { isClientStream, StreamState } from "./stream.ts";
-
-export type { Wire } from "./sender.ts";
-
-/** Counters of one connection. */
-export interface ConnectionStats {
-  /** Packets this connection sent. */
-  packetsSent: number;
-  /** Packets declared lost. */
-  packetsLost: number;
-  /** Stream data bytes sent, retransmissions included. */
-  bytesSent: number;
-  /** Smoothed RTT in ms. */
-  rtt: number;
-  /** Congestion window in bytes. */
-  window: number;
-  /** Bytes held for sending: written by the application and not yet acknowledged. */
-  bufferedOut: number;
-  /** Bytes held on receipt: not yet read by the application. */
-  bufferedIn: number;
-}
+import type { Wire } from "./wire.ts";
 
 /** Streams, flow control and recovery for one session. */
 export class StreamConnection {
@@ -45,14 +29,12 @@ export class StreamConnection {
   readonly #wire: Wire;
   readonly #config: StreamsConfig;
   readonly #sender: Sender;
+  readonly #receiver: Receiver;
   readonly #streams = new Map<number, StreamState>();
   readonly #peerSeen = new RangeSet();
   #nextId: number;
   #sendMax = INITIAL_MAX_DATA;
   #sentSum = 0;
-  #recvMax = INITIAL_MAX_DATA;
-  #recvSum = 0;
-  #consumed = 0;
   #closed = false;
 
   /** @param client whether this side is the client (it opens even stream IDs) */
@@ -60,13 +42,15 @@ export class StreamConnection {
     this.#wire = wire;
     this.#config = config;
     this.#nextId = client ? 0 : 1;
+    const settled = (stream: StreamState) => this.#maybeForget(stream);
     this.#sender = new Sender(wire, config, {
       stream: (id) => this.#streams.get(id),
       credit: () => this.#sendMax - this.#sentSum,
       spent: (bytes) => void (this.#sentSum += bytes),
-      recvLimit: () => this.#recvMax,
-      settled: (stream) => this.#maybeForget(stream),
+      recvLimit: () => this.#receiver.limit,
+      settled,
     });
+    this.#receiver = new Receiver(wire, this.#sender, config.sessionWindow, settled);
   }
 
   /** Loss recovery, RTT and congestion state. */
@@ -76,22 +60,7 @@ export class StreamConnection {
 
   /** Counters. */
   get stats(): ConnectionStats {
-    let bufferedOut = 0;
-    let bufferedIn = 0;
-    for (const stream of this.#streams.values()) {
-      bufferedOut += stream.send.buffered;
-      bufferedIn += stream.recv.buffered;
-    }
-    const { recovery, packetsSent, bytesSent } = this.#sender;
-    return {
-      bufferedOut,
-      bufferedIn,
-      packetsSent,
-      packetsLost: recovery.lostCount,
-      bytesSent,
-      rtt: recovery.rtt.smoothed,
-      window: recovery.cc.window,
-    };
+    return connectionStats(this.#streams.values(), this.#sender);
   }
 
   /** Streams open now. */
@@ -160,7 +129,7 @@ export class StreamConnection {
   read(stream: StreamState): Uint8Array | undefined {
     const chunk = stream.recv.read();
     if (chunk === undefined) return undefined;
-    this.#consume(chunk.length);
+    this.#receiver.consume(chunk.length);
     if (stream.recv.windowUpdate() !== undefined) {
       this.#sender.control(FrameType.MAX_STREAM_DATA, stream.id);
     }
@@ -172,17 +141,9 @@ export class StreamConnection {
   stopSending(stream: StreamState, code: number): void {
     if (stream.stopSent !== undefined || stream.recvDone) return;
     stream.stopSent = code;
-    this.#consume(stream.recv.discard());
+    this.#receiver.consume(stream.recv.discard());
     this.#sender.control(FrameType.STOP_SENDING, stream.id);
     this.#maybeForget(stream);
-  }
-
-  #consume(bytes: number): void {
-    this.#consumed += bytes;
-    if (this.#recvMax - this.#consumed < this.#config.sessionWindow / 2) {
-      this.#recvMax = this.#consumed + this.#config.sessionWindow;
-      this.#sender.control(FrameType.MAX_DATA, 0);
-    }
   }
 
   /** Queues an unreliable datagram; false when it is too large or the queue is full. */
@@ -232,10 +193,14 @@ export class StreamConnection {
   /** Applies a frame; returns true when it asks for an immediate ACK. */
   #apply(type: number, id: number, payload: Uint8Array): boolean | void {
     switch (type) {
-      case FrameType.STREAM:
-        return this.#onStream(id, payload);
-      case FrameType.RESET_STREAM:
-        return this.#onReset(id, payload);
+      case FrameType.STREAM: {
+        const frame = decodeStream(payload);
+        return this.#receiver.data(this.#peerStream(id), frame);
+      }
+      case FrameType.RESET_STREAM: {
+        const frame = decodeReset(payload);
+        return this.#receiver.reset(this.#peerStream(id), frame);
+      }
       case FrameType.STOP_SENDING: {
         const code = decodeCode(payload);
         const stream = this.#peerStream(id);
@@ -275,63 +240,6 @@ export class StreamConnection {
     const stream = this.#create(id);
     this.onStream(stream);
     return stream;
-  }
-
-  #onStream(id: number, payload: Uint8Array): boolean {
-    const frame = decodeStream(payload);
-    const stream = this.#peerStream(id);
-    if (!stream || stream.resetByPeer !== undefined) return frame.ackNow;
-    if (stream.stopSent !== undefined) {
-      this.#abandoned(stream, frame.offset + frame.data.length, frame.fin);
-      return frame.ackNow;
-    }
-    const result = stream.recv.receive(frame.offset, frame.data, frame.fin);
-    if (!result.ok) {
-      this.#wire.fail(`Stream ${id}: ${result.error}`);
-      return false;
-    }
-    this.#recvSum += result.grew;
-    if (this.#recvSum > this.#recvMax) {
-      this.#wire.fail(
-        `Session flow control: ${this.#recvSum} bytes past the limit ${this.#recvMax}`,
-      );
-      return false;
-    }
-    if (result.readable) stream.onReadable();
-    this.#maybeForget(stream);
-    return frame.ackNow;
-  }
-
-  #onReset(id: number, payload: Uint8Array): void {
-    const frame = decodeReset(payload);
-    const stream = this.#peerStream(id);
-    if (!stream || stream.resetByPeer !== undefined) return;
-    const recv = stream.recv;
-    if (
-      frame.finalSize < recv.highest ||
-      (recv.finalSize !== undefined && recv.finalSize !== frame.finalSize)
-    ) {
-      return this.#wire.fail(`Stream ${id}: reset with a final size below the data received`);
-    }
-    this.#recvSum += frame.finalSize - recv.highest;
-    recv.highest = frame.finalSize;
-    recv.finalSize = frame.finalSize;
-    this.#consume(recv.discard());
-    stream.resetByPeer = frame.code;
-    stream.onReadable();
-    this.#maybeForget(stream);
-  }
-
-  /** Data for a stream we stopped reading: its bytes count as received and consumed at once. */
-  #abandoned(stream: StreamState, end: number, fin: boolean): void {
-    const recv = stream.recv;
-    if (end > recv.highest) {
-      this.#recvSum += end - recv.highest;
-      recv.highest = end;
-      this.#consume(recv.discard());
-    }
-    if (fin) recv.finalSize = end;
-    this.#maybeForget(stream);
   }
 
   #maybeForget(stream: StreamState): void {

@@ -28,5 +28,5 @@ export {
   NewReno,
   newReno,
 } from "./congestion.ts";
-export type { ConnectionStats } from "./connection.ts";
+export type { ConnectionStats } from "./connection_stats.ts";
 export { FrameType } from "./frames.ts";

@@ -9,40 +9,14 @@
 import { HEADER_SIZE } from "../../core/packet.ts";
 import { AckTracker } from "./ack_tracker.ts";
 import { Pacer } from "./congestion.ts";
-import { ControlQueue } from "./control_queue.ts";
-import {
-  decodeAck,
-  encodeCode,
-  encodeLimit,
-  encodeReset,
-  FrameType,
-  STREAM_HEADER_SIZE,
-  writeStreamHeader,
-} from "./frames.ts";
+import { controlPayload, ControlQueue } from "./control_queue.ts";
+import { delivered, lost } from "./frame_outcome.ts";
+import { decodeAck, FrameType, STREAM_HEADER_SIZE, writeStreamHeader } from "./frames.ts";
 import type { StreamsConfig } from "./options.ts";
 import { PayloadPool } from "./payload_pool.ts";
-import { Recovery, type SentPacket } from "./recovery.ts";
+import { Recovery } from "./recovery.ts";
 import type { StreamState } from "./stream.ts";
-
-/** What a connection needs from its session. */
-export interface Wire {
-  /** The current time in ms. */
-  now(): number;
-  /**
-   * Sends one frame as a packet; returns the packet's order count (its packet number).
-   * `encoded` is called with the packet once it is encoded: `payload` is not read after that.
-   */
-  send(
-    type: number,
-    customId: number,
-    payload: Uint8Array,
-    encoded?: (bytes: Uint8Array) => void,
-  ): number;
-  /** Sets (or replaces) the timer called `name`. */
-  setTimer(name: string, at: number, fire: () => void): void;
-  /** The peer broke the protocol: end the session with this reason. */
-  fail(reason: string): void;
-}
+import type { Wire } from "./wire.ts";
 
 /** What the sender borrows from its connection. */
 export interface SenderHost {
@@ -57,8 +31,6 @@ export interface SenderHost {
   /** A frame of `stream` was acknowledged: forget the stream if both halves are done. */
   settled(stream: StreamState): void;
 }
-
-const EMPTY = new Uint8Array(0);
 
 /** Packet scheduling and loss recovery of one connection. */
 export class Sender {
@@ -142,38 +114,8 @@ export class Sender {
   onAck(payload: Uint8Array, now: number): void {
     const frame = decodeAck(payload);
     const update = this.recovery.onAck(frame.ranges, frame.delayMicros / 1000, now);
-    for (const packet of update.acked) this.#delivered(packet);
-    for (const packet of update.lost) this.#lost(packet);
-  }
-
-  #delivered(packet: SentPacket): void {
-    const stream = this.#host.stream(packet.stream);
-    if (!stream) return;
-    if (packet.kind === FrameType.STREAM) {
-      const moved = stream.send.acked(packet.offset, packet.length, packet.fin);
-      if (moved || stream.send.done) stream.onWritable();
-    } else if (packet.kind === FrameType.RESET_STREAM) {
-      stream.resetAcked = true;
-    } else return;
-    this.#host.settled(stream);
-  }
-
-  #lost(packet: SentPacket): void {
-    const stream = this.#host.stream(packet.stream);
-    switch (packet.kind) {
-      case FrameType.STREAM:
-        if (!stream || stream.resetSent !== undefined) return;
-        stream.send.lost(packet.offset, packet.length, packet.fin);
-        this.#active.add(stream);
-        return;
-      case FrameType.MAX_DATA:
-      case FrameType.PING:
-        return this.#control.add(packet.kind, 0);
-      case FrameType.MAX_STREAM_DATA:
-      case FrameType.RESET_STREAM:
-      case FrameType.STOP_SENDING:
-        if (stream) this.#control.add(packet.kind, packet.stream);
-    }
+    for (const packet of update.acked) delivered(packet, this.#host);
+    for (const packet of update.lost) lost(packet, this.#host, this.#active, this.#control);
   }
 
   /** Sends everything the ACK schedule, flow control, congestion window and pacer allow. */
@@ -186,7 +128,7 @@ export class Sender {
     if (this.#probes > 0) {
       // A probe timeout with nothing new to send: repeat the oldest frame in flight, or PING.
       const oldest = this.recovery.oldest();
-      if (oldest) this.#lost(oldest);
+      if (oldest) lost(oldest, this.#host, this.#active, this.#control);
       if (!oldest || oldest.kind === FrameType.DATAGRAM || oldest.kind === FrameType.PING) {
         this.#control.add(FrameType.PING, 0);
       }
@@ -207,25 +149,9 @@ export class Sender {
 
   #sendControl(now: number): void {
     for (let item = this.#control.next(); item; item = this.#control.next()) {
-      const payload = this.#controlPayload(item.kind, this.#host.stream(item.stream));
+      const stream = this.#host.stream(item.stream);
+      const payload = controlPayload(item.kind, stream, this.#host.recvLimit());
       if (payload) this.#transmit(now, item.kind, item.stream, payload, 0, 0, false);
-    }
-  }
-
-  /** The payload of a control frame from current state, or `undefined` when it is moot. */
-  #controlPayload(kind: number, stream: StreamState | undefined): Uint8Array | undefined {
-    switch (kind) {
-      case FrameType.MAX_DATA:
-        return encodeLimit(this.#host.recvLimit());
-      case FrameType.MAX_STREAM_DATA:
-        return stream && !stream.recvDone ? encodeLimit(stream.recv.maxData) : undefined;
-      case FrameType.RESET_STREAM:
-        if (!stream || stream.resetSent === undefined || stream.resetAcked) return undefined;
-        return encodeReset({ code: stream.resetSent, finalSize: stream.send.next });
-      case FrameType.STOP_SENDING:
-        return stream?.stopSent === undefined ? undefined : encodeCode(stream.stopSent);
-      default:
-        return EMPTY;
     }
   }
 
@@ -321,7 +247,7 @@ export class Sender {
   #onLossTimer(): void {
     this.#lossArmed = undefined;
     const update = this.recovery.onTimeout(this.#wire.now());
-    for (const packet of update.lost) this.#lost(packet);
+    for (const packet of update.lost) lost(packet, this.#host, this.#active, this.#control);
     if (update.probe) this.#probes = 2;
     this.flush();
   }

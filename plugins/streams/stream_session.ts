@@ -6,7 +6,8 @@
  */
 import type { Session } from "../../core/session.ts";
 import type { PeerAddress } from "../../core/transport.ts";
-import type { ConnectionStats, StreamConnection } from "./connection.ts";
+import type { StreamConnection } from "./connection.ts";
+import type { ConnectionStats } from "./connection_stats.ts";
 import { type BidirectionalStream, webStream } from "./web_stream.ts";
 
 /** Unreliable datagrams of a session, as WebTransport's `WebTransportDatagramDuplexStream`. */
