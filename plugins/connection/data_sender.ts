@@ -1,7 +1,12 @@
 /**
  * The sending side of the data plugin, and its `messenger` service. DATA_NOACK leaves at once; a
- * DATA_ACK stays in flight until its ACK, is resent at once on BAD_ACK and on an RFC 6298 timeout
- * otherwise, and fails after `maxRetransmits` or once it would leave the receiver's window.
+ * DATA_ACK stays in flight until its ACK, is resent at once on BAD_ACK, or once an ACK arrives for
+ * a transmission that left `LOSS_THRESHOLD` or more after its first one (RFC 9002's packet
+ * threshold; once per message, like TCP's fast retransmit), on an RFC 6298 timeout otherwise, and
+ * fails after `maxRetransmits` or once it would leave the receiver's window. DATA_ACKs in flight
+ * are bounded by `maxInFlight` and by a NewReno congestion window in bytes (RFC 9002 §7), which
+ * either kind of loss halves, so that a burst of large messages cannot flood the path or the
+ * peer's socket buffer and collapse into timeouts.
  * Messages wait in a queue while the session is not open or the window is full. A re-established
  * session (a new client ID) is another incarnation: what was in flight fails, and the receive
  * window starts again.
@@ -22,9 +27,16 @@ import {
   lookup,
   newDataState,
   type Outgoing,
+  packetBytes,
   remember,
 } from "./data_state.ts";
 import type { ResolvedDataOptions } from "./options.ts";
+
+/**
+ * How many later transmissions must be acknowledged before an unacknowledged DATA_ACK counts as
+ * lost (RFC 9002 §6.1.1's kPacketThreshold: tolerates reordering by up to two packets).
+ */
+export const LOSS_THRESHOLD = 3;
 
 /** Queues, sends and resends the messages of every session; it is the `messenger` service. */
 export class DataSender implements Messenger {
@@ -49,6 +61,7 @@ export class DataSender implements Messenger {
     } else if (st.incarnation !== session.id) {
       st.incarnation = session.id;
       st.received = undefined;
+      st.congestion.reset();
       const error = new SessionError(
         "THING_ERR_NOT_CONNECTED",
         `Cannot confirm delivery on session ${session.id}: it was re-established before the ACK came; send again if needed`,
@@ -64,7 +77,7 @@ export class DataSender implements Messenger {
     const invalid = checkMessage(data, customId);
     if (invalid) return Promise.reject(invalid);
     const st = this.stateOf(session);
-    if (!reliable && st.queueHead === st.queue.length && this.#canSend(session, st, false)) {
+    if (!reliable && st.queueHead === st.queue.length && this.#canSend(session, st, false, 0)) {
       session.sendPacket({ type: PacketType.DATA_NOACK, payload: data, customId });
       return Promise.resolve();
     }
@@ -77,12 +90,14 @@ export class DataSender implements Messenger {
         incarnation: session.id,
         tries: 0,
         sentAt: 0,
+        sentSeq: 0,
         keys: [],
         timer: undefined,
         resolve,
         reject,
       };
-      if (st.queueHead === st.queue.length && this.#canSend(session, st, reliable)) {
+      const bytes = reliable ? packetBytes(entry) : 0;
+      if (st.queueHead === st.queue.length && this.#canSend(session, st, reliable, bytes)) {
         this.#sendNow(session, st, entry);
       } else st.queue.push(entry);
     });
@@ -98,8 +113,12 @@ export class DataSender implements Messenger {
       st.rto.sample(rtt);
       this.#api.emit("rtt", { session, rtt, exchange: "DATA_ACK/ACK" });
     }
+    // In order, the ACKed message is the oldest in flight and nothing before it can be missing.
+    const overtook = st.inFlight.values().next().value !== entry;
+    st.congestion.onAcked(this.#api.clock.now(), packetBytes(entry), entry.sentAt);
     forget(st, entry);
     entry.resolve();
+    if (overtook && session.state === "open") this.#resendOvertaken(session, st, entry.sentSeq);
     this.#pump(session, st);
     return true;
   }
@@ -133,17 +152,31 @@ export class DataSender implements Messenger {
     st.queue = [];
   }
 
-  #canSend(session: Session, st: DataState, reliable: boolean): boolean {
+  // `bytes`: what a reliable message would add in flight (0 for DATA_NOACK, which is never held).
+  #canSend(session: Session, st: DataState, reliable: boolean, bytes: number): boolean {
     if (session.state !== "open") return false;
     if (st.inFlight.size === 0) return true;
     if (reliable && st.inFlight.size >= this.#opts.maxInFlight) return false;
+    if (st.bytesInFlight + bytes > st.congestion.window) return false;
     const oldest = st.inFlight.values().next().value;
     return oldest === undefined || session.nextOrder - oldest.order < this.#halfWindow;
+  }
+
+  // Resends every message sent once, LOSS_THRESHOLD or more transmissions before the one just
+  // acknowledged. A lost resend is left to the timer: under heavy reordering, resending resends
+  // again and again would spend `maxRetransmits` in one round trip.
+  #resendOvertaken(session: Session, st: DataState, ackedSeq: number): void {
+    for (const entry of st.inFlight.values()) {
+      if (entry.tries === 1 && ackedSeq - entry.sentSeq >= LOSS_THRESHOLD) {
+        this.#retransmit(session, st, entry, "later ACKs");
+      }
+    }
   }
 
   #transmit(session: Session, st: DataState, entry: Outgoing): void {
     const now = this.#api.clock.now();
     entry.sentAt = now;
+    entry.sentSeq = st.transmissions++;
     entry.tries++;
     session.sendPacket({
       type: PacketType.DATA_ACK,
@@ -170,13 +203,16 @@ export class DataSender implements Messenger {
     entry.order = session.takeOrder();
     entry.incarnation = session.id;
     st.inFlight.set(entry.order, entry);
+    st.bytesInFlight += packetBytes(entry);
     this.#transmit(session, st, entry);
   }
 
   #pump(session: Session, st: DataState): void {
     while (st.queueHead < st.queue.length) {
       const entry = st.queue[st.queueHead]!;
-      if (!this.#canSend(session, st, entry.reliable)) return;
+      if (!this.#canSend(session, st, entry.reliable, entry.reliable ? packetBytes(entry) : 0)) {
+        return;
+      }
       st.queue[st.queueHead++] = undefined as unknown as Outgoing;
       this.#sendNow(session, st, entry);
     }
@@ -220,6 +256,10 @@ export class DataSender implements Messenger {
           `No ACK for a DATA_ACK on session ${session.id} before it left the receiver's window of ${opts.window} order counts; send it again`,
         ),
       );
+    }
+    // A corrupted packet (BAD_ACK) says nothing about congestion; a lost one does.
+    if (why !== "BAD_ACK") {
+      st.congestion.onLost(this.#api.clock.now(), packetBytes(entry), entry.sentAt);
     }
     this.#transmit(session, st, entry);
     this.#api.emit("retransmit", { session, type: PacketType.DATA_ACK, attempt: entry.tries });

@@ -1,11 +1,13 @@
 /**
  * The data plugin's state of one session: the queue, the reliable messages in flight (by order
  * count, and by the checksum of each transmission so that an ACK or BAD_ACK finds its message
- * without allocating), the RTO estimator and the receive window.
+ * without allocating), the RTO estimator, the congestion window and the receive window.
  *
  * @module
  */
+import { HEADER_SIZE, MAX_PACKET_SIZE } from "../../core/packet.ts";
 import type { Timer } from "../../core/timers.ts";
+import { NewReno } from "../streams/congestion.ts";
 import { sameBytes } from "../../core/same_bytes.ts";
 import type { ReplayWindow } from "../thing/crypto/replay_window.ts";
 import { key48 } from "./_message.ts";
@@ -28,6 +30,8 @@ export interface Outgoing {
   tries: number;
   /** When it was last sent (ms). */
   sentAt: number;
+  /** The session's transmission count when it was last sent (see `DataState.transmissions`). */
+  sentSeq: number;
   /** The `byChecksum` keys of its transmissions. */
   keys: number[];
   /** The retransmission timer, while armed. */
@@ -59,6 +63,12 @@ export interface DataState {
   queueHead: number;
   /** The retransmission timeout. */
   rto: RtoEstimator;
+  /** DATA_ACK transmissions so far, first sends and resends: the order in which they left. */
+  transmissions: number;
+  /** Bytes of the DATA_ACKs in flight (see `packetBytes`). */
+  bytesInFlight: number;
+  /** The congestion window over `bytesInFlight`. */
+  congestion: NewReno;
 }
 
 /** A fresh state for the session incarnation `incarnation`. */
@@ -71,7 +81,16 @@ export function newDataState(incarnation: string, opts: ResolvedDataOptions): Da
     queue: [],
     queueHead: 0,
     rto: new RtoEstimator(opts.initialRto, opts.minRto, opts.maxRto),
+    transmissions: 0,
+    bytesInFlight: 0,
+    // Sized for the largest packet: the initial and smallest window is two of them (131 KB).
+    congestion: new NewReno(MAX_PACKET_SIZE),
   };
+}
+
+/** The bytes a message's DATA_ACK puts in flight (header and payload). */
+export function packetBytes(entry: Outgoing): number {
+  return HEADER_SIZE + entry.data.length;
 }
 
 /** Records the checksum of a transmission of `entry` (`bytes`: the encoded packet). */
@@ -93,7 +112,10 @@ export function lookup(st: DataState, checksum: Uint8Array): Outgoing | undefine
 export function forget(st: DataState, entry: Outgoing): void {
   entry.timer?.cancel();
   entry.timer = undefined;
-  if (st.inFlight.get(entry.order) === entry) st.inFlight.delete(entry.order);
+  if (st.inFlight.get(entry.order) === entry) {
+    st.inFlight.delete(entry.order);
+    st.bytesInFlight -= packetBytes(entry);
+  }
   for (const key of entry.keys) {
     if (st.byChecksum.get(key)?.entry === entry) st.byChecksum.delete(key);
   }

@@ -1,8 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { SeededRandom } from "../../../core/clock.ts";
-import { PacketType } from "../../../core/packet.ts";
+import { HEADER_SIZE, MAX_PACKET_SIZE, PacketType } from "../../../core/packet.ts";
 import { Impairment } from "../../../transports/memory/impairment.ts";
+import { LOSS_THRESHOLD } from "../../../plugins/connection/data_sender.ts";
 import { build, connectionPair, settle, text, utf8 } from "./_helpers.ts";
 
 describe("connection() DATA_NOACK", () => {
@@ -100,6 +101,47 @@ describe("connection() DATA_ACK", () => {
     assert.equal(p.up.types().filter((t) => t === PacketType.DATA_ACK).length, 4);
   });
 
+  it(`is resent without waiting for the RTO once ${LOSS_THRESHOLD} later transmissions are ACKed`, async () => {
+    const p = connectionPair({ pingInterval: 60_000, initialRto: 5_000, minRto: 5_000 });
+    const session = await p.connect();
+    let dropped = 0;
+    p.net.setFate(p.clientAddress, p.serverAddress, {
+      plan: (bytes, now) =>
+        bytes[48] === PacketType.DATA_ACK && dropped++ === 0 ? [] : [{ bytes, at: now + 1 }],
+    });
+    const got: string[] = [];
+    p.server.on("message", ({ data }) => got.push(text(data)));
+    const resends: string[] = [];
+    p.client.on("retransmit", ({ attempt }) => resends.push(`attempt ${attempt}`));
+    const start = p.net.clock.now();
+    const sends = Array.from({ length: 5 }, (_, i) => session.send(utf8(`m${i}`)));
+    await settle(p, Promise.all(sends));
+    assert.ok(p.net.clock.now() - start < 100, "resent long before the 5 s RTO");
+    assert.deepEqual(resends, ["attempt 2"]);
+    assert.deepEqual(got.sort(), ["m0", "m1", "m2", "m3", "m4"]);
+  });
+
+  it(`is not resent when fewer than ${LOSS_THRESHOLD} later transmissions overtake it`, async () => {
+    const p = connectionPair({ pingInterval: 60_000, initialRto: 5_000, minRto: 5_000 });
+    const session = await p.connect();
+    let first = true;
+    p.net.setFate(p.clientAddress, p.serverAddress, {
+      plan(bytes, now) {
+        const late = bytes[48] === PacketType.DATA_ACK && first;
+        if (bytes[48] === PacketType.DATA_ACK) first = false;
+        return [{ bytes, at: now + (late ? 20 : 1) }];
+      },
+    });
+    const got: string[] = [];
+    p.server.on("message", ({ data }) => got.push(text(data)));
+    let resends = 0;
+    p.client.on("retransmit", () => resends++);
+    const sends = Array.from({ length: LOSS_THRESHOLD }, (_, i) => session.send(utf8(`m${i}`)));
+    await settle(p, Promise.all(sends));
+    assert.equal(resends, 0);
+    assert.deepEqual(got, ["m1", "m2", "m0"]);
+  });
+
   it("measures RTT from ACKs and derives the RTO from it", async () => {
     const p = connectionPair({ pingInterval: 60_000, minRto: 1 });
     const session = await p.connect();
@@ -155,6 +197,19 @@ describe("connection() DATA_ACK", () => {
     assert.equal(dataSent(), 4, "four on the wire before the first ACK is back");
     await settle(p, Promise.all(sends));
     assert.equal(dataSent(), 10);
+  });
+
+  it("keeps DATA_ACK bytes in flight within the congestion window (two largest packets at first)", async () => {
+    const p = connectionPair({ pingInterval: 60_000 });
+    const session = await p.connect();
+    const dataSent = () => p.up.types().filter((t) => t === PacketType.DATA_ACK).length;
+    const message = new Uint8Array(16_384);
+    const sends = Array.from({ length: 30 }, () => session.send(message));
+    await p.net.runFor(1);
+    const fits = Math.floor((2 * MAX_PACKET_SIZE) / (HEADER_SIZE + message.length));
+    assert.equal(dataSent(), fits, "the initial window before the first ACK is back");
+    await settle(p, Promise.all(sends));
+    assert.equal(dataSent(), 30);
   });
 
   it("does not ACK a DATA_ACK too old for the window, and re-ACKs a duplicate", async () => {

@@ -52,5 +52,27 @@ for (const [name, make] of Object.entries(transports)) {
         await server.close();
       }
     });
+
+    // 3.3 MB at once is far more than a default socket buffer (about 208 KiB, all Deno has):
+    // without a congestion window this floods it and crawls through timeouts, or fails.
+    it("delivers 200 reliable 16 KiB messages sent at once", async () => {
+      const server = await listen({ transport: make(), port: 0, plugins: connection() });
+      let delivered = 0;
+      server.on("message", () => void delivered++);
+      try {
+        const client = await within(
+          5_000,
+          connect({ transport: make(), port: server.address.port, plugins: connection() }),
+          "connect",
+        );
+        const message = new Uint8Array(16_384).fill(9);
+        const sends = Array.from({ length: 200 }, () => client.send(message));
+        await within(4_000, Promise.all(sends), "200 ACKs");
+        assert.equal(delivered, 200);
+        await within(5_000, client.close(), "close");
+      } finally {
+        await server.close();
+      }
+    });
   });
 }
