@@ -1,12 +1,28 @@
 /**
  * The one I/O loop: moves bytes between a `Link` and an `Endpoint` and turns the endpoint's
- * deadlines into real timers. The only place in the core that calls `setTimeout`.
+ * deadlines into real timers. The only place in the core that calls `setTimeout`. It honours a
+ * stream link's backpressure: a packet the link refuses with `THING_ERR_BACKPRESSURE` waits, with
+ * every later packet for that peer (up to `MAX_HELD_BYTES`), until `link.ready(peer)`; other
+ * peers are not held up.
  *
  * @module
  */
 import type { Clock } from "./clock.ts";
 import type { Endpoint } from "./endpoint.ts";
-import type { Link, LinkHandlers, PeerAddress } from "./transport.ts";
+import { TransportError } from "./errors.ts";
+import type { Transmit } from "./transmit_queue.ts";
+import {
+  addressKey,
+  type Link,
+  type LinkHandlers,
+  MAX_HELD_BYTES,
+  type PeerAddress,
+} from "./transport.ts";
+
+interface Held {
+  packets: Transmit[];
+  bytes: number;
+}
 
 /** Runs an endpoint over a link. */
 export class Driver {
@@ -17,6 +33,8 @@ export class Driver {
   #armedAt: number | undefined;
   #flushQueued = false;
   #closed = false;
+  /** Packets waiting for `link.ready(peer)`, by peer. */
+  readonly #held = new Map<string, Held>();
 
   /** @param endpoint the protocol engine to drive */
   constructor(endpoint: Endpoint) {
@@ -52,18 +70,59 @@ export class Driver {
     const link = this.#link;
     if (!link || this.#closed) return;
     for (let next = this.#endpoint.pollTransmit(); next; next = this.#endpoint.pollTransmit()) {
-      try {
-        link.send(next.bytes, next.peer);
-      } catch (error) {
-        this.#endpoint.reportError(error);
-      }
+      this.#send(link, next);
     }
     this.#arm();
+  }
+
+  #send(link: Link, packet: Transmit): void {
+    const held = this.#held.size === 0 ? undefined : this.#held.get(addressKey(packet.peer));
+    if (held) return this.#hold(held, packet);
+    try {
+      link.send(packet.bytes, packet.peer);
+    } catch (error) {
+      const pressure = error instanceof TransportError && error.code === "THING_ERR_BACKPRESSURE";
+      if (!pressure || !link.ready) return this.#endpoint.reportError(error);
+      this.#waitForRoom(link, packet);
+    }
+  }
+
+  #waitForRoom(link: Link, packet: Transmit): void {
+    const key = addressKey(packet.peer);
+    const held: Held = { packets: [packet], bytes: packet.bytes.length };
+    this.#held.set(key, held);
+    const release = () => {
+      if (this.#held.get(key) !== held) return;
+      this.#held.delete(key);
+      if (this.#closed) return;
+      // In order; one the link refuses again starts a new wait that the rest queue behind.
+      for (const waiting of held.packets) this.#send(link, waiting);
+    };
+    link.ready!(packet.peer).then(release, (error) => {
+      this.#endpoint.reportError(error);
+      release();
+    });
+  }
+
+  #hold(held: Held, packet: Transmit): void {
+    if (held.bytes + packet.bytes.length > MAX_HELD_BYTES) {
+      return this.#endpoint.reportError(
+        new TransportError(
+          "THING_ERR_BACKPRESSURE",
+          `Dropped a packet for '${
+            addressKey(packet.peer)
+          }': ${held.bytes} bytes already wait for it to read; the peer is not keeping up`,
+        ),
+      );
+    }
+    held.packets.push(packet);
+    held.bytes += packet.bytes.length;
   }
 
   /** Stops the timer and detaches; the caller closes the link. */
   stop(): void {
     this.#closed = true;
+    this.#held.clear();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#endpoint.setWaker(undefined);

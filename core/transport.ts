@@ -26,6 +26,12 @@ export interface LinkHandlers {
   peerClosed?(peer: PeerAddress): void;
 }
 
+/**
+ * Bytes the driver holds for one peer while its stream link applies backpressure (a `send` that
+ * throws `THING_ERR_BACKPRESSURE`, until `ready(peer)`); beyond this it drops and reports.
+ */
+export const MAX_HELD_BYTES: number = 4 * 1024 * 1024;
+
 /** A bound socket: sends packets to peers and reports packets from them. */
 export interface Link {
   /** Whether packets may be lost (`datagram`) or not (`stream`). */

@@ -52,7 +52,7 @@ export function checkBuffered(
 ): void {
   if (buffered + size > max) {
     throw new TransportError(
-      "THING_ERR_TRANSPORT",
+      "THING_ERR_BACKPRESSURE",
       `Cannot queue '${size}' more bytes for '${
         addressKey(peer)
       }': '${buffered}' are buffered already; await link.ready(peer) before sending`,

@@ -65,10 +65,13 @@ for (const [name, make] of Object.entries(transports)) {
           connect({ transport: make(), port: server.address.port, plugins: connection() }),
           "connect",
         );
+        const errors: Error[] = [];
+        client.on("error", ({ error }) => void errors.push(error));
         const message = new Uint8Array(16_384).fill(9);
         const sends = Array.from({ length: 200 }, () => client.send(message));
         await within(4_000, Promise.all(sends), "200 ACKs");
         assert.equal(delivered, 200);
+        assert.deepEqual(errors, [], "a full TCP buffer is waited for, not reported");
         await within(5_000, client.close(), "close");
       } finally {
         await server.close();
