@@ -4,7 +4,7 @@
  * a transmission that left `LOSS_THRESHOLD` or more after its first one (RFC 9002's packet
  * threshold; once per message, like TCP's fast retransmit), on an RFC 6298 timeout otherwise, and
  * fails after `maxRetransmits` or once it would leave the receiver's window. DATA_ACKs in flight
- * are bounded by `maxInFlight` and by a NewReno congestion window in bytes (RFC 9002 §7), which
+ * are bounded by `maxInFlight`, `MAX_BYTES_IN_FLIGHT` and a NewReno congestion window in bytes (RFC 9002 §7), which
  * either kind of loss halves, so that a burst of large messages cannot flood the path or the
  * peer's socket buffer and collapse into timeouts.
  * Messages wait in a queue while the session is not open or the window is full. A re-established
@@ -18,6 +18,7 @@ import { SessionError, TimeoutError } from "../../core/errors.ts";
 import { PacketType } from "../../core/packet.ts";
 import type { Messenger, PluginApi } from "../../core/plugin.ts";
 import type { SendOptions, Session } from "../../core/session.ts";
+import { MAX_HELD_BYTES } from "../../core/transport.ts";
 import type {} from "../metrics/events.ts";
 import { checkMessage } from "./_message.ts";
 import {
@@ -37,6 +38,13 @@ import type { ResolvedDataOptions } from "./options.ts";
  * lost (RFC 9002 §6.1.1's kPacketThreshold: tolerates reordering by up to two packets).
  */
 export const LOSS_THRESHOLD = 3;
+
+/**
+ * The most DATA_ACK bytes in flight per session, whatever the congestion window: a stream link
+ * loses nothing, so its window would grow without bound; this much always fits what the driver
+ * holds for a peer that reads slowly (`MAX_HELD_BYTES`).
+ */
+export const MAX_BYTES_IN_FLIGHT = MAX_HELD_BYTES;
 
 /** Queues, sends and resends the messages of every session; it is the `messenger` service. */
 export class DataSender implements Messenger {
@@ -157,7 +165,9 @@ export class DataSender implements Messenger {
     if (session.state !== "open") return false;
     if (st.inFlight.size === 0) return true;
     if (reliable && st.inFlight.size >= this.#opts.maxInFlight) return false;
-    if (st.bytesInFlight + bytes > st.congestion.window) return false;
+    if (st.bytesInFlight + bytes > Math.min(st.congestion.window, MAX_BYTES_IN_FLIGHT)) {
+      return false;
+    }
     const oldest = st.inFlight.values().next().value;
     return oldest === undefined || session.nextOrder - oldest.order < this.#halfWindow;
   }
