@@ -4,10 +4,9 @@
  * a transmission that left `LOSS_THRESHOLD` or more after its first one (RFC 9002's packet
  * threshold; once per message, like TCP's fast retransmit), on an RFC 6298 timeout otherwise, and
  * fails after `maxRetransmits` or once it would leave the receiver's window. DATA_ACKs in flight
- * are bounded by `maxInFlight`, `MAX_BYTES_IN_FLIGHT` and a NewReno congestion window in bytes (RFC 9002 §7), which
- * either kind of loss halves, so that a burst of large messages cannot flood the path or the
- * peer's socket buffer and collapse into timeouts.
- * Messages wait in a queue while the session is not open or the window is full. A re-established
+ * are bounded by `maxInFlight`, by 4 MiB and by a NewReno congestion window in bytes (RFC 9002
+ * §7) that either kind of loss halves, so that a burst of large messages cannot flood the path or
+ * the peer's socket buffer and collapse into timeouts. Messages wait in a queue while the session is not open or the window is full. A re-established
  * session (a new client ID) is another incarnation: what was in flight fails, and the receive
  * window starts again.
  *
@@ -44,7 +43,7 @@ export const LOSS_THRESHOLD = 3;
  * loses nothing, so its window would grow without bound; this much always fits what the driver
  * holds for a peer that reads slowly (`MAX_HELD_BYTES`).
  */
-export const MAX_BYTES_IN_FLIGHT = MAX_HELD_BYTES;
+const MAX_BYTES_IN_FLIGHT = MAX_HELD_BYTES;
 
 /** Queues, sends and resends the messages of every session; it is the `messenger` service. */
 export class DataSender implements Messenger {
