@@ -6,9 +6,9 @@
  * fails after `maxRetransmits` or once it would leave the receiver's window. DATA_ACKs in flight
  * are bounded by `maxInFlight`, by 4 MiB and by a NewReno congestion window in bytes (RFC 9002
  * §7) that either kind of loss halves, so that a burst of large messages cannot flood the path or
- * the peer's socket buffer and collapse into timeouts. Messages wait in a queue while the session is not open or the window is full. A re-established
- * session (a new client ID) is another incarnation: what was in flight fails, and the receive
- * window starts again.
+ * the peer's socket buffer and collapse into timeouts. Messages wait in a queue while the session
+ * is not open or the window is full. A re-established session (a new client ID) is another
+ * incarnation: what was in flight fails, and the receive window starts again.
  *
  * @module
  */
