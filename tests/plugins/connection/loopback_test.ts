@@ -11,6 +11,9 @@ import { within } from "../../_within.ts";
 const transports: Record<string, () => Transport> = { udp: () => udp(), tcp: () => tcp() };
 
 for (const [name, make] of Object.entries(transports)) {
+  const connectTo = (port: number) =>
+    within(5_000, connect({ transport: make(), port, plugins: connection() }), "connect");
+
   describe(`connection() over ${name} on 127.0.0.1`, () => {
     it("exchanges reliable and unreliable messages both ways, then disconnects", async () => {
       const server = await listen({ transport: make(), port: 0, plugins: connection() });
@@ -22,11 +25,7 @@ for (const [name, make] of Object.entries(transports)) {
           void session.send(utf8(`echo ${text(data)}`), { customId, reliable }),
       );
       try {
-        const client = await within(
-          5_000,
-          connect({ transport: make(), port: server.address.port, plugins: connection() }),
-          "connect",
-        );
+        const client = await connectTo(server.address.port);
         const got: string[] = [];
         let all: () => void;
         const done = new Promise<void>((resolve) => (all = resolve));
@@ -61,11 +60,7 @@ for (const [name, make] of Object.entries(transports)) {
       let delivered = 0;
       server.on("message", () => void delivered++);
       try {
-        const client = await within(
-          5_000,
-          connect({ transport: make(), port: server.address.port, plugins: connection() }),
-          "connect",
-        );
+        const client = await connectTo(server.address.port);
         const errors: Error[] = [];
         client.on("error", ({ error }) => void errors.push(error));
         const message = new Uint8Array(16_384).fill(9);
