@@ -51,6 +51,8 @@ export class DataSender implements Messenger {
   readonly #opts: ResolvedDataOptions;
   readonly #states = new WeakMap<Session, DataState>();
   readonly #halfWindow: number;
+  readonly #randomBytes = new Uint8Array(64);
+  #randomAt = 64;
 
   /** @param opts the plugin's resolved options */
   constructor(api: PluginApi, opts: ResolvedDataOptions) {
@@ -182,6 +184,16 @@ export class DataSender implements Messenger {
     }
   }
 
+  // A factor in [1, 1.5) for each retransmission timer (RFC 7252 §4.8's ACK_RANDOM_FACTOR): many
+  // sessions that lost their packets at once to one full buffer do not all resend at once again.
+  #spread(): number {
+    if (this.#randomAt === this.#randomBytes.length) {
+      this.#api.random.fill(this.#randomBytes);
+      this.#randomAt = 0;
+    }
+    return 1 + this.#randomBytes[this.#randomAt++]! / 512;
+  }
+
   #transmit(session: Session, st: DataState, entry: Outgoing): void {
     const now = this.#api.clock.now();
     entry.sentAt = now;
@@ -195,7 +207,7 @@ export class DataSender implements Messenger {
       onEncoded: (bytes) => remember(st, entry, bytes),
     });
     entry.timer = this.#api.setTimer(
-      now + st.rto.backoff(entry.tries - 1),
+      now + st.rto.backoff(entry.tries - 1) * this.#spread(),
       () => this.#onTimeout(session, entry),
     );
   }
@@ -237,7 +249,7 @@ export class DataSender implements Messenger {
     if (session.state !== "open") {
       // Paused while the session re-establishes; the tries are kept for when it is back.
       entry.timer = this.#api.setTimer(
-        this.#api.clock.now() + st.rto.backoff(entry.tries - 1),
+        this.#api.clock.now() + st.rto.backoff(entry.tries - 1) * this.#spread(),
         () => this.#onTimeout(session, entry),
       );
       return;

@@ -95,9 +95,14 @@ describe("connection() DATA_ACK", () => {
     p.client.on("retransmit", () => sends.push(p.net.clock.now() - start));
     await assert.rejects(settle(p, session.send(utf8("lost"))), { name: "TimeoutError" });
     assert.deepEqual(retransmits, [2, 3, 4]);
-    // RTO 1 s (no sample yet), doubling: resent at 1, 3, 7 s; failed at 15 s.
-    assert.deepEqual(sends, [1_000, 3_000, 7_000]);
-    assert.equal(p.net.clock.now() - start, 15_000);
+    // RTO 1 s (no sample yet), doubling, each wait spread by a random factor in [1, 1.5): resent
+    // after 1, 2 and 4 s, failed 8 s after the last resend (times that factor).
+    const waits = [...sends, p.net.clock.now() - start].map((at, i, all) => at - (all[i - 1] ?? 0));
+    waits.forEach((wait, i) => {
+      const rto = 1_000 * 2 ** i;
+      assert.ok(wait >= rto && wait < 1.5 * rto, `wait ${i}: ${wait} ms, RTO ${rto} ms`);
+    });
+    assert.ok(new Set(waits.map((wait, i) => wait / 2 ** i)).size > 1, "the factors differ");
     assert.equal(p.up.types().filter((t) => t === PacketType.DATA_ACK).length, 4);
   });
 
