@@ -1,10 +1,11 @@
 /**
  * `connectionData()`: the Connection dialect's data plugin. DATA_NOACK is sent once and never
- * answered; DATA_ACK is kept until an ACK naming its checksum arrives, resent at once on BAD_ACK
- * and on an RFC 6298 timeout otherwise, and its `send()` fails with a TimeoutError after
- * `maxRetransmits` (see `DataSender`). Receivers deliver each message once, however often it
- * arrives, by its order count. It provides the `messenger` service behind `session.send()` and
- * needs only the core Session API, so any dialect that opens sessions can reuse it.
+ * answered; DATA_ACK is kept until an ACK naming its checksum arrives, resent on BAD_ACK, on later
+ * ACKs or on a timeout, within a congestion window, and its `send()` fails with a TimeoutError
+ * after `maxRetransmits` (the rules are in `DataSender`). Receivers deliver each message once,
+ * however often it arrives, by its order count. It provides the `messenger` service behind
+ * `session.send()` and needs only the core Session API, so any dialect that opens sessions can
+ * reuse it.
  *
  * @module
  */
