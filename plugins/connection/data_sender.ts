@@ -86,7 +86,7 @@ export class DataSender implements Messenger {
     const invalid = checkMessage(data, customId);
     if (invalid) return Promise.reject(invalid);
     const st = this.stateOf(session);
-    if (!reliable && st.queueHead === st.queue.length && this.#canSend(session, st, false, 0)) {
+    if (!reliable && st.queueHead === st.queue.length && this.#canSend(session, st, 0)) {
       session.sendPacket({ type: PacketType.DATA_NOACK, payload: data, customId });
       return Promise.resolve();
     }
@@ -105,8 +105,7 @@ export class DataSender implements Messenger {
         resolve,
         reject,
       };
-      const bytes = reliable ? packetBytes(entry) : 0;
-      if (st.queueHead === st.queue.length && this.#canSend(session, st, reliable, bytes)) {
+      if (st.queueHead === st.queue.length && this.#canSend(session, st, heldBytes(entry))) {
         this.#sendNow(session, st, entry);
       } else st.queue.push(entry);
     });
@@ -117,14 +116,15 @@ export class DataSender implements Messenger {
     const st = session && this.#states.get(session);
     const entry = st && lookup(st, checksum);
     if (!session || !st || !entry) return false;
+    const now = this.#api.clock.now();
     if (entry.tries === 1) {
-      const rtt = this.#api.clock.now() - entry.sentAt;
+      const rtt = now - entry.sentAt;
       st.rto.sample(rtt);
       this.#api.emit("rtt", { session, rtt, exchange: "DATA_ACK/ACK" });
     }
     // In order, the ACKed message is the oldest in flight and nothing before it can be missing.
     const overtook = st.inFlight.values().next().value !== entry;
-    st.congestion.onAcked(this.#api.clock.now(), packetBytes(entry), entry.sentAt);
+    st.congestion.onAcked(now, packetBytes(entry), entry.sentAt);
     forget(st, entry);
     entry.resolve();
     if (overtook && session.state === "open") this.#resendOvertaken(session, st, entry.sentSeq);
@@ -161,11 +161,11 @@ export class DataSender implements Messenger {
     st.queue = [];
   }
 
-  // `bytes`: what a reliable message would add in flight (0 for DATA_NOACK, which is never held).
-  #canSend(session: Session, st: DataState, reliable: boolean, bytes: number): boolean {
+  // `bytes`: what the message would hold in flight (`heldBytes`: 0 for DATA_NOACK).
+  #canSend(session: Session, st: DataState, bytes: number): boolean {
     if (session.state !== "open") return false;
     if (st.inFlight.size === 0) return true;
-    if (reliable && st.inFlight.size >= this.#opts.maxInFlight) return false;
+    if (bytes > 0 && st.inFlight.size >= this.#opts.maxInFlight) return false;
     if (st.bytesInFlight + bytes > Math.min(st.congestion.window, MAX_BYTES_IN_FLIGHT)) {
       return false;
     }
@@ -231,9 +231,7 @@ export class DataSender implements Messenger {
   #pump(session: Session, st: DataState): void {
     while (st.queueHead < st.queue.length) {
       const entry = st.queue[st.queueHead]!;
-      if (!this.#canSend(session, st, entry.reliable, entry.reliable ? packetBytes(entry) : 0)) {
-        return;
-      }
+      if (!this.#canSend(session, st, heldBytes(entry))) return;
       st.queue[st.queueHead++] = undefined as unknown as Outgoing;
       this.#sendNow(session, st, entry);
     }
@@ -285,4 +283,9 @@ export class DataSender implements Messenger {
     this.#transmit(session, st, entry);
     this.#api.emit("retransmit", { session, type: PacketType.DATA_ACK, attempt: entry.tries });
   }
+}
+
+/** The bytes a message holds in flight until its ACK: its DATA_ACK's, or none for DATA_NOACK. */
+function heldBytes(entry: Outgoing): number {
+  return entry.reliable ? packetBytes(entry) : 0;
 }
