@@ -5,7 +5,7 @@
  * @module
  */
 import { Driver } from "./driver.ts";
-import { Endpoint, type EndpointOptions } from "./endpoint.ts";
+import { Endpoint, type EndpointOptions, type EndpointStats } from "./endpoint.ts";
 import type { Unsubscribe } from "./emitter.ts";
 import type { ThingEvents } from "./events.ts";
 import type { SendOptions, Session } from "./session.ts";
@@ -40,6 +40,11 @@ export class ThingNode {
   /** The local address (with the OS-chosen port). */
   get address(): PeerAddress {
     return this.link.localAddress;
+  }
+
+  /** Packet and drop counters of the endpoint (the same object as `endpoint.stats`). */
+  get stats(): EndpointStats {
+    return this.endpoint.stats;
   }
 
   /** Listens to an endpoint event. */
