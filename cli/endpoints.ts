@@ -120,7 +120,7 @@ export async function serverIdentity(
     return identity;
   }
   const identity = await readIdentityFile(keyFile).catch((error: Error) => {
-    throw new Error(`Cannot read key file "${keyFile}": ${error.message}`);
+    throw new UsageError(`Invalid --key ${JSON.stringify(keyFile)}: ${whyUnreadable(error)}`);
   });
   if (identity.privateKey === undefined) {
     throw new Error(
@@ -128,6 +128,21 @@ export async function serverIdentity(
     );
   }
   return identity;
+}
+
+/** Why a key file could not be used, in words (not `ENOENT: …`). */
+function whyUnreadable(error: Error): string {
+  switch ((error as { code?: unknown }).code) {
+    case "ENOENT":
+      return "no such file; make one with 'thing keygen --out FILE'";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EISDIR":
+      return "it is a directory, not a key file";
+    default:
+      return error instanceof SyntaxError ? `not a key file (${error.message})` : error.message;
+  }
 }
 
 /**

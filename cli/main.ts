@@ -119,7 +119,7 @@ export async function main(argv: string[]): Promise<number> {
   process.on("SIGTERM", stop);
   try {
     const { values, positionals } = parseArgs({
-      args: rest,
+      args: attachValues(rest, command.options),
       options: command.options,
       allowPositionals: command.positionals ?? false,
       strict: true,
@@ -146,6 +146,31 @@ export async function main(argv: string[]): Promise<number> {
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
   }
+}
+
+/**
+ * Writes `--flag VALUE` as `--flag=VALUE` for flags that take a value, so a value that starts
+ * with `-` (`--port -1`) reaches the flag's own check instead of parseArgs' "ambiguous" error.
+ */
+function attachValues(args: string[], options: Command["options"]): string[] {
+  const takesValue = new Set<string>();
+  for (const [long, option] of Object.entries(options)) {
+    if (option.type !== "string") continue;
+    takesValue.add(`--${long}`);
+    if (option.short) takesValue.add(`-${option.short}`);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    if (takesValue.has(arg) && next !== undefined && /^-\d/.test(next)) {
+      out.push(arg.startsWith("--") ? `${arg}=${next}` : `${arg}${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }
 
 function unknown(name: string, io: CommandIo): number {

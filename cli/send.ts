@@ -18,7 +18,7 @@ import {
   serverKeyFlag,
 } from "./endpoints.ts";
 import { flag, MillisecondsFlag, UsageError } from "./flags.ts";
-import { formatBytes, paint } from "./output.ts";
+import { formatBytes, jsonLine, paint } from "./output.ts";
 import { Progress } from "./progress.ts";
 
 /** The `send` command. */
@@ -92,7 +92,7 @@ of what it stored; send prints the hash and exits 1 if the two differ.`,
       const seconds = (performance.now() - started) / 1000;
       const confirmed = result.sha256 === result.peer;
       if (json) {
-        io.out(JSON.stringify({
+        io.out(jsonLine({
           name: result.name,
           size: result.size,
           sha256: result.sha256,
