@@ -37,6 +37,18 @@ describe(`thing CLI first steps (${here})`, () => {
     assert.doesNotMatch(stderr, /ENOENT/);
   });
 
+  it("ping to a closed UDP port fails as soon as the kernel reports it unreachable", async () => {
+    const { code, stderr } = await run(here, ["ping", "127.0.0.1:1", "-c", "1"], "", 8_000);
+    assert.equal(code, 1);
+    if (here === "bun") {
+      // ICMP port unreachable reaches the connected client socket by the first HELLO resend.
+      assert.match(stderr, /Cannot reach udp at '127\.0\.0\.1:1': nothing listens on that port/);
+    } else {
+      // Deno's UDP APIs report no ICMP errors: the handshake times out instead.
+      assert.match(stderr, /no answer within 5000 ms/);
+    }
+  });
+
   for (const transport of ["udp", "tcp"]) {
     it(`Ctrl-C on an idle serve over ${transport} exits 0 at once`, async () => {
       const { server } = await serveOn(here, ["--transport", transport]);
