@@ -145,6 +145,13 @@ try {
   attempt(`'${cli.command} --help' runs under Node from the installed bin`, () => {
     sh(join(scratch, "node_modules", ".bin", cli.command), ["--help"], scratch, 30_000);
   });
+  attempt(
+    `'bunx --bun ${cli.command} --help' and 'deno task ${cli.command} --help' (README)`,
+    () => {
+      sh("bunx", ["--bun", cli.command, "--help"], scratch, 30_000);
+      sh("deno", ["task", cli.command, "--help"], root, 30_000);
+    },
+  );
   const quickStart = readmeQuickStart();
   writeFileSync(join(scratch, "quick_start.ts"), quickStart);
   const ts = createRequire(import.meta.url)(join(root, "node_modules", "typescript"));
