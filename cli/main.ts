@@ -87,8 +87,10 @@ function standardIo(stopper: AbortController): CommandIo {
  * Runs the CLI with `argv` (without the runtime and script) and resolves to the exit code.
  *
  * @example
- * ```ts ignore
- * process.exitCode = await main(["demo"]);
+ * ```ts
+ * import { main } from "./main.ts";
+ *
+ * process.exitCode = await main(["version"]);
  * ```
  */
 export async function main(argv: string[]): Promise<number> {

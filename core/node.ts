@@ -88,9 +88,14 @@ export class ThingClient extends ThingNode {
  * Starts a server.
  *
  * @example
- * ```ts ignore
- * const server = await listen({ transport: udp(), port: 7777, plugins: connection() });
+ * ```ts
+ * import { listen } from "@thing/net";
+ * import { connection } from "@thing/net/plugins/connection";
+ * import { udp } from "@thing/net/transports/udp";
+ *
+ * const server = await listen({ transport: udp(), port: 0, plugins: connection() });
  * server.on("message", ({ session, data }) => session.send(data));
+ * await server.close();
  * ```
  */
 export async function listen(options: NodeOptions): Promise<ThingNode> {
