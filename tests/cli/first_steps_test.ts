@@ -42,7 +42,10 @@ describe(`thing CLI first steps (${here})`, () => {
     assert.equal(code, 1);
     if (here === "bun") {
       // ICMP port unreachable reaches the connected client socket by the first HELLO resend.
-      assert.match(stderr, /Cannot reach udp at '127\.0\.0\.1:1': nothing listens on that port/);
+      assert.match(
+        stderr,
+        /over udp: nothing listens on that port \(port unreachable\); is 'thing serve/,
+      );
     } else {
       // Deno's UDP APIs report no ICMP errors: the handshake times out instead.
       assert.match(stderr, /no answer within 5000 ms/);

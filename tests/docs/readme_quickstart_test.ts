@@ -22,15 +22,20 @@ function freePort(): Promise<number> {
 }
 
 /**
- * A user's project outside the checkout. On Deno it links the checkout (`"links"` in its
- * deno.json, the Deno way to use a local package) and imports `@thing/net` as written; on Bun
- * the imports point at the checkout's sources.
+ * A user's project outside the checkout. On Deno it runs `deno link <checkout>` (the Deno way to
+ * use a local package, as the README says) and imports `@thing/net` as written; on Bun the imports
+ * point at the checkout's sources.
  */
 function userProject(code: string): { dir: string; args: string[] } {
   const dir = mkdtempSync(join(tmpdir(), "thing-readme-"));
   const file = join(dir, "quick_start.ts");
   if (runtime === "deno") {
-    writeFileSync(join(dir, "deno.json"), JSON.stringify({ links: [root] }));
+    const linked = spawnSync("deno", ["link", root], {
+      cwd: dir,
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    if (linked.status !== 0) throw new Error(`deno link failed: ${linked.stderr}`);
     writeFileSync(file, code);
     return { dir, args: ["run", "-A", file] };
   }
