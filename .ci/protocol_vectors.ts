@@ -161,7 +161,7 @@ export function renderProtocolVectors(): { text: string; derived: DerivedValues 
     ...header(chi, all(chi)),
     field("version", chi.subarray(64, 65)),
     field("flags", chi.subarray(65, 66)),
-    field("suites", chi.subarray(66, 67 + n), `${n} suite: 1 = ChaCha20-Poly1305`),
+    field("suites", chi.subarray(66, 67 + n), `n = ${n}, then the ids: 1 = ChaCha20-Poly1305`),
     field("random", chi.subarray(67 + n, cookieAt)),
     field("cookie length", chi.subarray(cookieAt, cookieAt + 1)),
     field("padding", `${chi.length - cookieAt - 1} zero bytes (an empty extension list, §3.13)`),
