@@ -27,31 +27,36 @@ export async function udpNode(options: UdpSocketOptions, handlers: LinkHandlers)
     recvBufferSize: socketBuffer,
     sendBufferSize: socketBuffer,
   });
-  await new Promise<void>((resolve, reject) => {
+  await settle(socket, "bind", bind, (done) => socket.bind(bind.port, bind.hostname, done));
+  if (connect) {
+    await settle(
+      socket,
+      "connect",
+      connect,
+      (done) => socket.connect(connect.port, connect.hostname, done),
+    );
+  }
+  return new NodeUdpLink(socket, handlers, maxPacketSize, maxInFlight, connect);
+}
+
+/** Runs a socket's `bind` or `connect`; on an error the socket is closed and the error mapped. */
+function settle(
+  socket: Socket,
+  action: "bind" | "connect",
+  at: PeerAddress,
+  start: (done: () => void) => void,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => {
       socket.close();
-      reject(bindError("udp", "bind", bind, error));
+      reject(bindError("udp", action, at, error));
     };
     socket.once("error", onError);
-    socket.bind(bind.port, bind.hostname, () => {
+    start(() => {
       socket.off("error", onError);
       resolve();
     });
   });
-  if (connect) {
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: Error) => {
-        socket.close();
-        reject(bindError("udp", "connect", connect, error));
-      };
-      socket.once("error", onError);
-      socket.connect(connect.port, connect.hostname, () => {
-        socket.off("error", onError);
-        resolve();
-      });
-    });
-  }
-  return new NodeUdpLink(socket, handlers, maxPacketSize, maxInFlight, connect);
 }
 
 class NodeUdpLink implements Link {
