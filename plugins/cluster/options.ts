@@ -38,11 +38,16 @@ const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 const ms = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
 
 const Schema = v.object({
-  url: v.pipe(v.string(), v.regex(/^rediss?:\/\/[^\s]+$/, "a redis:// URL")),
-  node: v.optional(v.pipe(v.string(), v.regex(NAME, "1 to 64 letters, digits, '.', '_' or '-'"))),
+  url: v.pipe(v.string(), v.regex(/^rediss?:\/\/[^\s]+$/, "use a redis://HOST:PORT URL")),
+  node: v.optional(
+    v.pipe(v.string(), v.regex(NAME, "use 1 to 64 letters, digits, '.', '_' or '-'")),
+  ),
   worker: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1023))),
   prefix: v.optional(
-    v.pipe(v.string(), v.regex(/^[A-Za-z0-9:._-]{1,64}$/, "1 to 64 letters, digits, ':._-'")),
+    v.pipe(
+      v.string(),
+      v.regex(/^[A-Za-z0-9:._-]{1,64}$/, "use 1 to 64 letters, digits, ':', '.', '_' or '-'"),
+    ),
     "thing",
   ),
   ttl: v.optional(ms(300), 5_000),
@@ -63,9 +68,7 @@ export function resolveClusterOptions(options: ClusterOptions): ResolvedClusterO
     const path = issue.path?.map((item) => String(item.key)).join(".") ?? "options";
     throw new PluginError(
       "THING_ERR_PLUGIN_OPTIONS",
-      `Invalid cluster option ${path}: expected ${
-        issue.expected ?? "a valid value"
-      }, got ${issue.received}`,
+      `Invalid cluster option ${path} (${issue.received}): ${issue.message}`,
     );
   }
   const o = parsed.output;

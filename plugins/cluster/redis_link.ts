@@ -42,7 +42,12 @@ export class RedisLink {
     this.#commands = createClient({
       url,
       disableOfflineQueue: true,
-      socket: { connectTimeout, reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 1000) },
+      socket: {
+        connectTimeout,
+        // Before the first connect a refusal is final (start() reports it); later, retry forever.
+        reconnectStrategy: (retries, cause) =>
+          this.#wasUp ? Math.min(50 * 2 ** retries, 1000) : cause,
+      },
     });
     this.#subscriber = this.#commands.duplicate();
     for (const client of [this.#commands, this.#subscriber]) {
@@ -96,7 +101,9 @@ export class RedisLink {
       await this.close();
       throw error instanceof ClusterError ? error : new ClusterError(
         "THING_ERR_CLUSTER_DOWN",
-        `Cannot reach Redis at ${this.#url}: ${(error as Error).message}`,
+        `Cannot reach Redis at ${this.#url}: ${
+          (error as Error).message
+        }; start redis-server or fix --cluster`,
         { cause: error },
       );
     } finally {
