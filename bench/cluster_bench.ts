@@ -5,8 +5,11 @@
  *    the same over a stream (XADD, answered by a blocking XREAD's XADD), sequential, p50/p99;
  * 2. baseline: a reliable `session.send()` on the node that holds the session, p50/p99;
  * 3. `cluster.send()` reliable from node A to a session on node B (lookup, PUBLISH, the owner's
- *    send and ACK, the answer back), sequential p50/p99, then 20,000 sends with up to 2,000 in
- *    flight (the client pipelines them) over 10 sessions: messages/s; and the same unreliable;
+ *    send and ACK, the answer back), sequential p50/p99, then 20,000 sends with up to 100 in
+ *    flight (`WINDOW=N` to change) over 10 sessions (`SESSIONS=N`): messages/s, the same
+ *    unreliable, and the local baseline; then the same to node P, a node in its own process
+ *    (`bench/_cluster_peer.ts`) with its clients, as another machine would be. Sends issued in one
+ *    turn of the event loop leave in one routing script call, answers in one PUBLISH;
  * 4. broadcast to 1,000 sessions over 3 nodes (reliable): time until the last ACK, median of 5;
  * 5. directory cost: Redis commands per session per minute at steady state, from Redis's own
  *    `total_commands_processed` over 10 s with the 1,000 sessions open.
@@ -17,6 +20,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
+import { spawn } from "node:child_process";
 import process from "node:process";
 import { createClient } from "@redis/client";
 import { connect, listen, type ThingClient, type ThingNode } from "../core/node.ts";
@@ -28,7 +32,8 @@ import { formatCount as fmt, median } from "./_stats.ts";
 
 const SEQUENTIAL = 2_000;
 const BULK = 20_000;
-const WINDOW = 2_000;
+const SESSIONS = Number(process.env.SESSIONS ?? 10);
+const WINDOW = Number(process.env.WINDOW ?? 100);
 const BROADCAST_SESSIONS = 1_000;
 const payload = new Uint8Array(64).fill(7);
 
@@ -138,6 +143,34 @@ async function commandsProcessed(redis: { command(args: string[]): Promise<unkno
   return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? NaN);
 }
 
+/** Node `name` with `count` clients in a child process of this runtime; resolves their IDs. */
+async function peer(url: string, name: string, count: number) {
+  const deno = !("Bun" in globalThis);
+  const script = new URL("./_cluster_peer.ts", import.meta.url).pathname;
+  const child = spawn(
+    process.execPath,
+    [...(deno ? ["run", "-A"] : []), script, url, name, String(count)],
+    { stdio: ["pipe", "pipe", "inherit"] },
+  );
+  let out = "";
+  const ids = await new Promise<string[]>((resolve, reject) => {
+    child.stdout!.on("data", (chunk) => {
+      out += chunk;
+      if (out.includes("\n")) resolve(JSON.parse(out.split("\n")[0]!).ids);
+    });
+    child.on("exit", (code) => reject(new Error(`peer ${name} exited with ${code}`)));
+  });
+  return {
+    ids,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.removeAllListeners("exit");
+        child.on("exit", () => resolve());
+        child.stdin!.end();
+      }),
+  };
+}
+
 const redis = await startRedis();
 try {
   const floors = await redisFloors(redis.url);
@@ -145,7 +178,7 @@ try {
   const b = await node(redis.url, "b");
   const c = await node(redis.url, "c");
   const onB: ThingClient[] = [];
-  for (let i = 0; i < 10; i++) onB.push(await client(b.server));
+  for (let i = 0; i < SESSIONS; i++) onB.push(await client(b.server));
   const target = onB[0]!.session.id;
   const local = [...b.server.endpoint.sessions].find((s) => s.id === target)!;
   const baseline = await timed(SEQUENTIAL, () => local.send(payload));
@@ -162,6 +195,17 @@ try {
     WINDOW,
     (i) => [...b.server.endpoint.sessions][i % ids.length]!.send(payload),
   );
+  // The same to node P in its own process (with its clients), as another machine would be.
+  const far = await peer(redis.url, "p", SESSIONS);
+  const crossFar = await timed(SEQUENTIAL, () => a.cluster.send(far.ids[0]!, payload));
+  const farId = (i: number) => far.ids[i % far.ids.length]!;
+  const reliableFar = await rate(BULK, WINDOW, (i) => a.cluster.send(farId(i), payload));
+  const unreliableFar = await rate(
+    BULK,
+    WINDOW,
+    (i) => a.cluster.send(farId(i), payload, { reliable: false }),
+  );
+  await far.stop();
 
   // 1,000 sessions over 3 nodes (the 10 on B included).
   const clients = [...onB];
@@ -202,8 +246,13 @@ try {
   console.log(row("Redis pub/sub ping-pong (floor)", floors.pubsub));
   console.log(row("Redis stream ping-pong, XADD + blocking XREAD", floors.streams));
   console.log(row("local session.send(), reliable (baseline)", baseline));
-  console.log(row("cluster.send() A to B, reliable", cross));
-  console.log("\n| throughput, 20,000 sends, 2,000 in flight, 10 sessions | msgs/s | failed |");
+  console.log(row("cluster.send() A to B (same process), reliable", cross));
+  console.log(row("cluster.send() A to P (own process), reliable", crossFar));
+  console.log(
+    `\n| throughput, ${fmt(BULK)} sends, ${
+      fmt(WINDOW)
+    } in flight, ${SESSIONS} sessions | msgs/s | failed |`,
+  );
   console.log("|---|---:|---:|");
   console.log(
     `| local session.send(), reliable (baseline) | ${
@@ -215,6 +264,16 @@ try {
   );
   console.log(
     `| cluster.send() A to B, unreliable | ${fmt(unreliable.perSecond)} | ${unreliable.failed} |`,
+  );
+  console.log(
+    `| cluster.send() A to P (own process), reliable | ${
+      fmt(reliableFar.perSecond)
+    } | ${reliableFar.failed} |`,
+  );
+  console.log(
+    `| cluster.send() A to P (own process), unreliable | ${
+      fmt(unreliableFar.perSecond)
+    } | ${unreliableFar.failed} |`,
   );
   console.log(
     `\nbroadcast to ${clients.length} sessions over 3 nodes, reliable: last ACK after ${

@@ -17,13 +17,14 @@ import type { Plugin, PluginApi } from "../../core/plugin.ts";
 import type { SendOptions, Session } from "../../core/session.ts";
 import { Directory, type DirectorySession, type NodeInfo } from "./directory.ts";
 import { ClusterError } from "./errors.ts";
-import { decodeFrame, encodeFrame, type FrameHeader } from "./frames.ts";
+import { decodeFrames, encodeFrame, type FrameHeader } from "./frames.ts";
 import { ClusterKeys } from "./keys.ts";
 import {
   type ClusterOptions,
   resolveClusterOptions,
   type ResolvedClusterOptions,
 } from "./options.ts";
+import { Outbox, ROUTE, RouteBatcher } from "./outbox.ts";
 import { PendingRequests, type Reply } from "./pending.ts";
 import { RedisLink } from "./redis_link.ts";
 import { checkRoom, Rooms } from "./rooms.ts";
@@ -70,13 +71,6 @@ export interface BroadcastOptions extends SendOptions {
 const SESSION_ID = /^[0-9a-fA-F]{32}$/;
 const ERROR_CODE = /^THING_ERR_[A-Z0-9_]{1,40}$/;
 
-/** Looks a session up and publishes to its member: KEYS where; ARGV id, inbox prefix, frame. */
-const ROUTE = `
-local m = redis.call('HGET', KEYS[1], ARGV[1])
-if not m then return {-1, ''} end
-return {redis.call('PUBLISH', ARGV[2] .. m, ARGV[3]), m}
-`;
-
 /** A cluster member: the plugin and the handle of the cluster calls. */
 export class Cluster implements Plugin {
   /** The plugin's name. */
@@ -90,6 +84,8 @@ export class Cluster implements Plugin {
   readonly #directory: Directory;
   readonly #pending = new PendingRequests();
   readonly #rooms = new Rooms();
+  readonly #outbox: Outbox;
+  readonly #router: RouteBatcher;
   readonly #listeners = new Set<(state: ClusterState) => void>();
   #api: PluginApi | undefined;
   #state: ClusterState = "idle";
@@ -110,6 +106,13 @@ export class Cluster implements Plugin {
       onDown: (error) => this.#down(error),
       onMessage: (_channel, message) => this.#receive(message),
     });
+    this.#outbox = new Outbox((channel, payload) =>
+      this.#link.command(["PUBLISH", channel, payload])
+    );
+    const inboxes = `${this.#keys.prefix}:inbox:`;
+    this.#router = new RouteBatcher((args) =>
+      this.#link.script(ROUTE, [this.#keys.where], [inboxes, ...args])
+    );
     const { node, worker, member, ttl } = this.options;
     this.#directory = new Directory(this.#link, this.#keys, { node, worker, member, ttl });
   }
@@ -348,12 +351,7 @@ export class Cluster implements Plugin {
     this.#mustBeUp();
     const { id: r, answers } = this.#pending.open(undefined, this.options.requestTimeout, what);
     try {
-      const result = await this.#link.script(ROUTE, [this.#keys.where], [
-        id,
-        `${this.#keys.prefix}:inbox:`,
-        frame(r),
-      ]);
-      const [receivers, member] = Array.isArray(result) ? result : [];
+      const { receivers, member } = await this.#router.route(id, frame(r));
       if (Number(receivers) < 0) {
         this.#pending.fail(r, unknownSession(id));
       } else if (Number(receivers) === 0) {
@@ -389,14 +387,12 @@ export class Cluster implements Plugin {
   }
 
   #receive(message: Uint8Array): void {
-    const frame = decodeFrame(message);
-    if (!frame) {
-      this.#directory.malformed++;
-      return;
+    const { frames, malformed } = decodeFrames(message);
+    this.#directory.malformed += malformed;
+    for (const { header, body } of frames) {
+      if (header.t === "reply") this.#pending.answer(header);
+      else void this.#serve(header, body);
     }
-    const { header, body } = frame;
-    if (header.t === "reply") this.#pending.answer(header);
-    else void this.#serve(header, body);
   }
 
   async #serve(header: Exclude<FrameHeader, { t: "reply" }>, body: Uint8Array): Promise<void> {
@@ -439,9 +435,11 @@ export class Cluster implements Plugin {
         }
       }
     }
-    const reply = encodeFrame({ t: "reply", r: header.r, f: this.member, ...answer });
     // The asker hears nothing when Redis is lost; its request fails there with CLUSTER_DOWN.
-    this.#link.command(["PUBLISH", this.#keys.inbox(header.f), reply]).catch(() => {});
+    this.#outbox.push(
+      this.#keys.inbox(header.f),
+      encodeFrame({ t: "reply", r: header.r, f: this.member, ...answer }),
+    );
   }
 
   #local(id: string): Session | undefined {

@@ -1,7 +1,9 @@
 /**
  * The messages members exchange over pub/sub: a JSON header, a newline, then the raw message bytes
- * (if any). Decoding is total: anything that is not a well-formed frame gives `undefined`, never
- * an exception, since another application may publish on the same Redis.
+ * (if any). Several frames for one member travel in one PUBLISH as a batch: a 0x00 byte, then each
+ * frame as a u32 big-endian length and its bytes. Decoding is total: anything that is not a
+ * well-formed frame is counted and skipped, never thrown, since another application may publish
+ * on the same Redis.
  *
  * @module
  */
@@ -68,6 +70,42 @@ export function encodeFrame(header: FrameHeader, body: Uint8Array = new Uint8Arr
   out.set(head);
   out[head.length] = NEWLINE;
   out.set(body, head.length + 1);
+  return out;
+}
+
+/** The frames of one PUBLISH (a batch or a single frame), and how many were malformed. */
+export function decodeFrames(bytes: Uint8Array): { frames: Frame[]; malformed: number } {
+  if (bytes[0] !== 0) {
+    const frame = decodeFrame(bytes);
+    return frame ? { frames: [frame], malformed: 0 } : { frames: [], malformed: 1 };
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const frames: Frame[] = [];
+  let malformed = 0;
+  let at = 1;
+  while (at < bytes.length) {
+    if (at + 4 > bytes.length) return { frames, malformed: malformed + 1 };
+    const length = view.getUint32(at);
+    at += 4;
+    if (at + length > bytes.length) return { frames, malformed: malformed + 1 };
+    const frame = decodeFrame(bytes.subarray(at, at + length));
+    if (frame) frames.push(frame);
+    else malformed++;
+    at += length;
+  }
+  return { frames, malformed };
+}
+
+/** Encodes frames as one batch. */
+export function encodeBatch(frames: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(1 + frames.reduce((n, frame) => n + 4 + frame.length, 0));
+  const view = new DataView(out.buffer);
+  let at = 1;
+  for (const frame of frames) {
+    view.setUint32(at, frame.length);
+    out.set(frame, at + 4);
+    at += 4 + frame.length;
+  }
   return out;
 }
 
