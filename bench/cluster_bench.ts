@@ -109,7 +109,7 @@ async function redisFloors(url: string) {
   };
   let streamWaiter: (() => void) | undefined;
   const echoLoop = pump(echoReader, "bench:s1", () => echo.xAdd("bench:s2", "*", { m: "x" }));
-  const backLoop = pump(reader, "bench:s2", async () => streamWaiter?.());
+  const backLoop = pump(reader, "bench:s2", () => Promise.resolve(streamWaiter?.()));
   await new Promise((resolve) => setTimeout(resolve, 100));
   const streams = await timed(SEQUENTIAL / 4, () =>
     new Promise<void>((resolve) => {
