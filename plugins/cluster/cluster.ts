@@ -16,6 +16,7 @@ import { fromHex } from "../../core/hex.ts";
 import type { Plugin, PluginApi } from "../../core/plugin.ts";
 import type { SendOptions, Session } from "../../core/session.ts";
 import { Directory, type DirectorySession, type NodeInfo } from "./directory.ts";
+import { SharedCookieSecrets } from "./cookie_secrets.ts";
 import { ClusterError } from "./errors.ts";
 import { decodeFrames, encodeFrame, type FrameHeader } from "./frames.ts";
 import { ClusterKeys } from "./keys.ts";
@@ -86,6 +87,7 @@ export class Cluster implements Plugin {
   readonly #rooms = new Rooms();
   readonly #outbox: Outbox;
   readonly #router: RouteBatcher;
+  readonly #cookies: SharedCookieSecrets;
   readonly #listeners = new Set<(state: ClusterState) => void>();
   #api: PluginApi | undefined;
   #state: ClusterState = "idle";
@@ -113,6 +115,7 @@ export class Cluster implements Plugin {
     this.#router = new RouteBatcher((args) =>
       this.#link.script(ROUTE, [this.#keys.where], [inboxes, ...args])
     );
+    this.#cookies = new SharedCookieSecrets(this.#link, this.#keys, this.options.cookieRotation);
     const { node, worker, member, ttl } = this.options;
     this.#directory = new Directory(this.#link, this.#keys, { node, worker, member, ttl });
   }
@@ -143,7 +146,7 @@ export class Cluster implements Plugin {
       members: this.#live.size,
       since: this.#since,
       ...(this.#lastError === undefined ? {} : { lastError: this.#lastError }),
-      malformed: this.#directory.malformed,
+      malformed: this.#directory.malformed + this.#cookies.malformed,
     };
   }
 
@@ -200,6 +203,7 @@ export class Cluster implements Plugin {
       );
     }
     this.#api = api;
+    api.provide("cookieSecrets", this.#cookies);
     api.on("session", ({ session }) => {
       if (this.#link.up) this.#directory.claim(session).catch((e) => this.#failed(e));
     });
@@ -451,6 +455,7 @@ export class Cluster implements Plugin {
     const sessions = [...this.#api?.sessions.values() ?? []].filter((s) => s.state === "open");
     await this.#directory.resync(sessions);
     this.#live = await this.#directory.beat(sessions.length);
+    await this.#cookies.sync(true);
   }
 
   async #heartbeat(): Promise<void> {
@@ -458,6 +463,7 @@ export class Cluster implements Plugin {
     try {
       this.#live = await this.#directory.beat(this.#api?.sessions.size ?? 0);
       this.#pending.prune(this.#live);
+      await this.#cookies.sync();
     } catch (error) {
       this.#failed(error);
     }

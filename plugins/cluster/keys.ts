@@ -9,7 +9,7 @@
  * | `P:where`                    | hash    | session ID → member holding it            | none; reaped with M |
  * | `P:inbox:M`                  | channel | requests to M and answers to M            | (pub/sub)      |
  * | `P:broadcast`                | channel | broadcasts, heard by every member         | (pub/sub)      |
- * | `P:cookie:E`                 | string  | the cookie secret of epoch E              | 3 epochs       |
+ * | `P:cookie:E`                 | string  | the cookie secret of epoch E (hex)        | 3 rotations    |
  *
  * @module
  */

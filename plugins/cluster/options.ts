@@ -25,6 +25,8 @@ export interface ClusterOptions {
   connectTimeout?: number;
   /** Milliseconds a cross-node close waits for the session's goodbye before answering (2,000). */
   closeWait?: number;
+  /** Milliseconds between rotations of the shared cookie secrets (30,000). */
+  cookieRotation?: number;
 }
 
 /** Options with their defaults filled in. */
@@ -54,6 +56,7 @@ const Schema = v.object({
   requestTimeout: v.optional(ms(1), 30_000),
   connectTimeout: v.optional(ms(1), 3_000),
   closeWait: v.optional(ms(1), 2_000),
+  cookieRotation: v.optional(ms(1000), 30_000),
 });
 
 /**

@@ -3,7 +3,13 @@
  *
  * @module
  */
-import { connect, listen, type ThingClient, type ThingNode } from "../../../core/mod.ts";
+import {
+  connect,
+  listen,
+  type Plugin,
+  type ThingClient,
+  type ThingNode,
+} from "../../../core/mod.ts";
 import { type Cluster, cluster, type ClusterOptions } from "../../../plugins/cluster/mod.ts";
 import { connection } from "../../../plugins/connection/mod.ts";
 import { udp } from "../../../transports/udp/mod.ts";
@@ -21,10 +27,11 @@ export async function startNode(
   url: string,
   node: string,
   options: Partial<ClusterOptions> = {},
+  plugins: Plugin[] = [],
 ): Promise<ClusterNode> {
   const member = cluster({ url, node, prefix: "test", ttl: 900, ...options });
   await member.start();
-  const server = await listen({ transport: udp(), plugins: [connection(), member] });
+  const server = await listen({ transport: udp(), plugins: [connection(), member, ...plugins] });
   return { server, cluster: member };
 }
 
