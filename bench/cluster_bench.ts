@@ -138,9 +138,13 @@ function client(server: ThingNode): Promise<ThingClient> {
   });
 }
 
+/** Commands Redis counted (a script's inner calls included), and script calls (round trips). */
 async function commandsProcessed(redis: { command(args: string[]): Promise<unknown> }) {
-  const info = String(await redis.command(["INFO", "stats"]));
-  return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? NaN);
+  const info = String(await redis.command(["INFO", "all"]));
+  return {
+    all: Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? NaN),
+    scripts: Number(/cmdstat_evalsha:calls=(\d+)/.exec(info)?.[1] ?? NaN),
+  };
 }
 
 /** Node `name` with `count` clients in a child process of this runtime; resolves their IDs. */
@@ -234,8 +238,9 @@ try {
   const windowMs = 10_000;
   await new Promise((resolve) => setTimeout(resolve, windowMs));
   const after = await commandsProcessed(redis);
-  const commands = after - before - 1; // the second INFO is counted
-  const perSessionMinute = commands / clients.length * (60_000 / windowMs);
+  const commands = after.all - before.all - 1; // the second INFO is counted
+  const calls = after.scripts - before.scripts;
+  const perMinute = (n: number) => (n / clients.length * (60_000 / windowMs)).toFixed(3);
 
   const runtime = "Bun" in globalThis
     ? `bun ${process.versions.bun}`
@@ -281,11 +286,13 @@ try {
     } ms (median of 5; ${delivered} delivered per round, ${received} received in all)`,
   );
   console.log(
-    `directory: ${commands} Redis commands in ${
+    `directory at steady state, ${clients.length} sessions on 3 nodes, ${
       windowMs / 1000
-    } s with ${clients.length} sessions on 3 nodes = ${
-      perSessionMinute.toFixed(3)
-    } commands per session per minute`,
+    } s: ${calls} script calls (round trips) = ${
+      perMinute(calls)
+    } per session per minute; ${commands} commands counted by Redis (inner calls included) = ${
+      perMinute(commands)
+    } per session per minute`,
   );
   await Promise.all(clients.map((x) => x.close()));
   for (const n of nodes) await n.server.close();
