@@ -7,5 +7,6 @@
 export * from "./cluster.ts";
 export * from "./directory.ts";
 export * from "./errors.ts";
+export * from "./failover.ts";
 export * from "./keys.ts";
 export * from "./options.ts";
