@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Cluster, cluster } from "../plugins/cluster/mod.ts";
+import type { Cluster } from "../plugins/cluster/mod.ts";
 import type { Command, CommandIo, FlagValues } from "./command.ts";
 import { flag, MillisecondsFlag, UsageError } from "./flags.ts";
 
@@ -48,6 +48,8 @@ export async function joinCluster(
     }
     return undefined;
   }
+  // Loaded on demand: the Redis client costs every other command ~100 ms of start-up.
+  const { cluster } = await import("../plugins/cluster/mod.ts");
   let member: Cluster;
   try {
     member = cluster({
