@@ -459,6 +459,8 @@ export class Cluster implements Plugin {
   }
 
   async #heartbeat(): Promise<void> {
+    // A rejoin that failed (Redis back but refusing) is retried on each beat.
+    if (this.#state === "down" && this.#link.up) return await this.#rejoin();
     if (this.#state !== "up") return;
     try {
       this.#live = await this.#directory.beat(this.#api?.sessions.size ?? 0);
