@@ -198,8 +198,8 @@ export function startServer(
 }
 
 /**
- * Connects with the chosen dialect and transport. For the thing and hybrid dialects the server's
- * verified key is reported on stderr (pinned, or trusted on first use).
+ * Connects with the chosen dialect and transport, `extra` plugins first. For the thing and hybrid
+ * dialects the server's verified key is reported on stderr (pinned, or trusted on first use).
  */
 export async function startClient(
   choice: EndpointChoice,
@@ -207,6 +207,7 @@ export async function startClient(
   values: FlagValues,
   io: CommandIo,
   settings: DialectSettings = {},
+  extra: Plugin[] = [],
 ): Promise<ThingClient> {
   const connectTimeout = flag("connect-timeout", MillisecondsFlag, values["connect-timeout"]);
   const serverKey = await serverKeyFlag(values["server-key"]);
@@ -223,6 +224,7 @@ export async function startClient(
       connectTimeout,
       plugins: [
         serverKeyReporter(io),
+        ...extra,
         choice.entry.plugins({
           timeout: choice.timeout,
           ...(serverKey === undefined ? {} : { serverKey }),

@@ -21,6 +21,7 @@ import {
 } from "./endpoints.ts";
 import { flag, HostFlag, hostPort, optionalFlag, PortFlag, UsageError } from "./flags.ts";
 import { startFileServer } from "./serve_files.ts";
+import { clusterHelp, clusterOptions, joinCluster } from "./serve_cluster.ts";
 
 const LogLevelFlag = v.picklist(LOG_LEVELS, `one of ${LOG_LEVELS.join(", ")}`);
 const LogFormatFlag = v.picklist(["pretty", "json"], "pretty or json");
@@ -45,6 +46,7 @@ ${endpointHelp}
   --log-format FMT    pretty or json (default: pretty on a terminal, json otherwise)
   --admin HOST:PORT   serve the admin API and dashboard there (e.g. 127.0.0.1:9090)
   --admin-token TOKEN bearer token for the admin API (default: a random one, printed)
+${clusterHelp}
   --verbose           show stack traces of errors
 
 Ctrl-C closes every session (REJECT or SFL) and stops.`,
@@ -61,6 +63,7 @@ Ctrl-C closes every session (REJECT or SFL) and stops.`,
     "log-format": { type: "string" },
     admin: { type: "string" },
     "admin-token": { type: "string" },
+    ...clusterOptions,
   },
   async run(values, _positionals, io) {
     const choice = endpointChoice(values);
@@ -92,13 +95,19 @@ Ctrl-C closes every session (REJECT or SFL) and stops.`,
     }
     const stats = admin === undefined ? undefined : metrics();
     if (stats !== undefined) extra.push(stats);
+    const member = await joinCluster(values, undefined, json, io);
+    if (member !== undefined) extra.push(member);
 
-    const server = out === undefined
-      ? await startServer(choice, { hostname, port }, { identity }, extra)
-      : await startFileServer(
-        { hostname, port, identity, ttl: choice.timeout, dir: out, json, plugins: extra },
-        io,
-      );
+    const server =
+      await (out === undefined
+        ? startServer(choice, { hostname, port }, { identity }, extra)
+        : startFileServer(
+          { hostname, port, identity, ttl: choice.timeout, dir: out, json, plugins: extra },
+          io,
+        )).catch(async (error) => {
+          await member?.stop();
+          throw error;
+        });
     const event = (name: string, fields: Record<string, unknown>, text: string) =>
       io.out(json ? JSON.stringify({ event: name, ...fields }) : text);
     server.on("session", ({ session }) =>
@@ -130,6 +139,7 @@ Ctrl-C closes every session (REJECT or SFL) and stops.`,
         adminServer = await startAdmin({
           endpoint: server.endpoint,
           metrics: stats,
+          ...(member === undefined ? {} : { cluster: member }),
           ...admin,
           ...(token === undefined ? {} : { token }),
         });

@@ -31,7 +31,10 @@ export type ThingErrorCode =
   | "THING_ERR_PACKET_TOO_LARGE"
   | "THING_ERR_BACKPRESSURE"
   | "THING_ERR_CLOSED"
-  | "THING_ERR_STREAM_RESET";
+  | "THING_ERR_STREAM_RESET"
+  | "THING_ERR_CLUSTER_DOWN"
+  | "THING_ERR_CLUSTER_UNKNOWN_SESSION"
+  | "THING_ERR_CLUSTER_NODE_GONE";
 
 /** Options shared by every Thing error. */
 export interface ThingErrorOptions {

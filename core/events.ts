@@ -123,6 +123,16 @@ export interface ServerKeyEvent {
   pinned: boolean;
 }
 
+/** Client with `failover()`: the session was re-established on another server. */
+export interface ReconnectedEvent {
+  /** The session, open again (under a new client ID). */
+  session: Session;
+  /** The server it is on now. */
+  peer: PeerAddress;
+  /** The server it lost. */
+  previous: PeerAddress;
+}
+
 /** Every event an endpoint emits, by name. Augment it to add a plugin's events. */
 export interface ThingEvents {
   /** A session was established (handshake complete). */
@@ -145,6 +155,8 @@ export interface ThingEvents {
   retransmit: RetransmitEvent;
   /** A round-trip time was measured. */
   rtt: RttEvent;
+  /** Client with `failover()`: the session was re-established on another server. */
+  reconnected: ReconnectedEvent;
   /** Thing dialect, client: the server's identity key, verified by its signature. */
   "thing:server-key": ServerKeyEvent;
 }

@@ -25,6 +25,18 @@ export interface Messenger {
 }
 
 /**
+ * Secrets shared by the servers of a cluster for stateless cookies (the Thing dialect's retry
+ * cookies), so a cookie minted by one server verifies on another. A cluster plugin provides it.
+ */
+export interface CookieSecrets {
+  /**
+   * The secrets valid now, newest first: cookies are minted with the first and accepted under
+   * any. Empty until the source has any (the jar then uses its own).
+   */
+  secrets(): readonly Uint8Array[];
+}
+
+/**
  * Services plugins provide to each other, by name. Augment it to add one:
  *
  * ```ts
@@ -38,6 +50,8 @@ export interface Messenger {
 export interface ThingServices {
   /** Application messaging, used by `session.send()`. */
   messenger: Messenger;
+  /** Cookie secrets shared across servers (the Thing server uses them when provided). */
+  cookieSecrets: CookieSecrets;
 }
 
 /** A packet whose checksum did not verify, handed to `onMalformed` hooks. */

@@ -47,7 +47,12 @@ export class ServerHandshakes {
   /** Creates the acceptor of one server endpoint (`host`: the plugin's shared services). */
   constructor(host: ThingHost) {
     this.#host = host;
-    this.#jar = new CookieJar(host.api.clock, host.api.random, host.config.cookieLifetime);
+    this.#jar = new CookieJar(
+      host.api.clock,
+      host.api.random,
+      host.config.cookieLifetime,
+      () => host.api.service("cookieSecrets"),
+    );
   }
 
   /** Forgets `session` as half-open (it finished or closed). */
