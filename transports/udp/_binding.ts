@@ -16,6 +16,8 @@ export interface UdpSocketOptions {
   maxInFlight: number;
   /** `SO_RCVBUF` and `SO_SNDBUF` to ask the kernel for, in bytes, where the binding can set them. */
   socketBuffer: number;
+  /** Whether to set `SO_REUSEPORT` so several sockets share the port (the kernel spreads flows). */
+  reusePort: boolean;
 }
 
 /** Opens one UDP socket as a `Link`. */

@@ -13,11 +13,12 @@ import type { UdpSocketOptions } from "./_binding.ts";
 
 /** Binds a `node:dgram` socket and wraps it as a datagram `Link`. */
 export async function udpNode(options: UdpSocketOptions, handlers: LinkHandlers): Promise<Link> {
-  const { bind, maxPacketSize, maxInFlight, socketBuffer } = options;
+  const { bind, maxPacketSize, maxInFlight, socketBuffer, reusePort } = options;
   const socket = createSocket({
     type: isIpv6(bind.hostname) ? "udp6" : "udp4",
     recvBufferSize: socketBuffer,
     sendBufferSize: socketBuffer,
+    ...(reusePort ? { reusePort } : {}),
   });
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => {
