@@ -1,0 +1,39 @@
+/**
+ * A worker module for the workers tests and bench: an echo server in the dialect named by
+ * `host.data.dialect`: `connection`, or `quic` (the Thing session layer and streams, with
+ * `host.data.identity`), which echoes every bidirectional stream and follows migrating clients.
+ *
+ * @module
+ */
+import type { Session } from "../../core/session.ts";
+import { connection } from "../../plugins/connection/mod.ts";
+import { streamSession } from "../../plugins/streams/mod.ts";
+import type { Identity } from "../../plugins/thing/mod.ts";
+import { quic } from "../../transports/quic/mod.ts";
+import { defineWorker } from "../../workers/mod.ts";
+
+/** What the tests pass as `data`. */
+export interface EchoWorkerData {
+  dialect: "connection" | "quic";
+  identity?: Identity;
+}
+
+export default defineWorker(async (host) => {
+  const { dialect, identity } = host.data as EchoWorkerData;
+  if (dialect === "quic") {
+    const server = await host.listen({ plugins: quic({ thing: { identity: identity! } }).plugins });
+    server.on("session", ({ session }) => void echoStreams(session).catch(() => {}));
+    return;
+  }
+  const server = await host.listen({ plugins: connection() });
+  server.on("message", ({ session, data, customId, reliable }) => {
+    session.send(data, { customId, reliable }).catch(() => {});
+  });
+});
+
+async function echoStreams(session: Session): Promise<void> {
+  const reader = streamSession(session).incomingBidirectionalStreams.getReader();
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    next.value.readable.pipeTo(next.value.writable).catch(() => {});
+  }
+}
