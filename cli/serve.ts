@@ -21,6 +21,7 @@ import {
 } from "./endpoints.ts";
 import { flag, HostFlag, hostPort, optionalFlag, PortFlag, UsageError } from "./flags.ts";
 import { startFileServer } from "./serve_files.ts";
+import { serveWithWorkers } from "./serve_workers.ts";
 
 const LogLevelFlag = v.picklist(LOG_LEVELS, `one of ${LOG_LEVELS.join(", ")}`);
 const LogFormatFlag = v.picklist(["pretty", "json"], "pretty or json");
@@ -45,6 +46,7 @@ ${endpointHelp}
   --log-format FMT    pretty or json (default: pretty on a terminal, json otherwise)
   --admin HOST:PORT   serve the admin API and dashboard there (e.g. 127.0.0.1:9090)
   --admin-token TOKEN bearer token for the admin API (default: a random one, printed)
+  --workers N|auto    run N worker threads on the port (udp on Bun, tcp), auto = one per CPU
   --verbose           show stack traces of errors
 
 Ctrl-C closes every session (REJECT or SFL) and stops.`,
@@ -61,8 +63,10 @@ Ctrl-C closes every session (REJECT or SFL) and stops.`,
     "log-format": { type: "string" },
     admin: { type: "string" },
     "admin-token": { type: "string" },
+    workers: { type: "string" },
   },
   async run(values, _positionals, io) {
+    if (values.workers !== undefined) return await serveWithWorkers(values, io);
     const choice = endpointChoice(values);
     const hostname = flag("host", HostFlag, values.host);
     const port = flag("port", PortFlag, values.port);
