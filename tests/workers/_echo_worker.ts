@@ -1,31 +1,36 @@
 /**
  * A worker module for the workers tests and bench: an echo server in the dialect named by
- * `host.data.dialect`: `connection`, or `quic` (the Thing session layer and streams, with
- * `host.data.identity`), which echoes every bidirectional stream and follows migrating clients.
+ * `host.data.dialect`: `connection`, `thing` (with `host.data.identity`), or `quic` (the Thing
+ * session layer and streams, with `host.data.identity`), which echoes every bidirectional stream
+ * and follows migrating clients.
  *
  * @module
  */
 import type { Session } from "../../core/session.ts";
 import { connection } from "../../plugins/connection/mod.ts";
 import { streamSession } from "../../plugins/streams/mod.ts";
-import type { Identity } from "../../plugins/thing/mod.ts";
+import { type Identity, thing } from "../../plugins/thing/mod.ts";
 import { quic } from "../../transports/quic/mod.ts";
 import { defineWorker } from "../../workers/mod.ts";
 
 /** What the tests pass as `data`. */
 export interface EchoWorkerData {
-  dialect: "connection" | "quic";
+  dialect: "connection" | "thing" | "quic";
   identity?: Identity;
+  /** Whether messages are sent back (default true; the bench turns it off). */
+  echo?: boolean;
 }
 
 export default defineWorker(async (host) => {
-  const { dialect, identity } = host.data as EchoWorkerData;
+  const { dialect, identity, echo = true } = host.data as EchoWorkerData;
   if (dialect === "quic") {
     const server = await host.listen({ plugins: quic({ thing: { identity: identity! } }).plugins });
     server.on("session", ({ session }) => void echoStreams(session).catch(() => {}));
     return;
   }
-  const server = await host.listen({ plugins: connection() });
+  const plugins = dialect === "thing" ? thing({ identity: identity! }) : connection();
+  const server = await host.listen({ plugins });
+  if (!echo) return;
   server.on("message", ({ session, data, customId, reliable }) => {
     session.send(data, { customId, reliable }).catch(() => {});
   });
