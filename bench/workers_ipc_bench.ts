@@ -49,9 +49,7 @@ async function trips(send: (n: number) => void, onAnswer: (fn: () => void) => vo
 async function main(): Promise<void> {
   const self = new URL(import.meta.url);
   const thread = new Worker(self, { workerData: null });
-  const args = (globalThis as { Bun?: unknown }).Bun ? [] : ["-A"];
   const child = fork(self.pathname, ["--child"], {
-    execArgv: args,
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const rows = { claim: [] as number[], thread: [] as number[], process: [] as number[] };
