@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { BindOptions, Link, LinkHandlers } from "../../core/transport.ts";
+import type { BindOptions, Link, LinkHandlers, PeerAddress } from "../../core/transport.ts";
 
 /** Resolved settings for one UDP socket. */
 export interface UdpSocketOptions {
@@ -18,6 +18,12 @@ export interface UdpSocketOptions {
   socketBuffer: number;
   /** Whether to set `SO_REUSEPORT` so several sockets share the port (the kernel spreads flows). */
   reusePort: boolean;
+  /**
+   * A client's server: the binding connects the socket to it where it can, so the kernel reports
+   * ICMP port unreachable as `THING_ERR_UNREACHABLE` (the `node` and `bun` bindings on Node and
+   * Bun; Deno's UDP APIs report no ICMP errors).
+   */
+  connect?: PeerAddress;
 }
 
 /** Opens one UDP socket as a `Link`. */

@@ -105,7 +105,10 @@ export function udp(options: UdpOptions = {}): Transport {
     },
     connect(remote: BindOptions, handlers: LinkHandlers): Promise<Link> {
       const bind = { hostname: clientBindHost(remote.hostname), port: 0 };
-      return open({ bind, maxPacketSize, maxInFlight, socketBuffer, reusePort: false }, handlers);
+      return open(
+        { bind, maxPacketSize, maxInFlight, socketBuffer, reusePort: false, connect: remote },
+        handlers,
+      );
     },
   };
 }
