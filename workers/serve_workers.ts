@@ -96,16 +96,17 @@ const MAX_RESTART_DELAY = 5_000;
  *
  * @example
  * ```ts
- * import { serveWorkers } from "@thing/net/workers";
+ * import { serveWorkers, type WorkerPool } from "@thing/net/workers";
  *
- * const pool = await serveWorkers({
- *   module: new URL("./my_worker.ts", import.meta.url),
- *   workers: "auto",
- *   transport: "tcp",
- *   port: 7777,
- * });
- * console.log(`${pool.workers} workers on port ${pool.address.port}`);
- * await pool.close();
+ * // One worker per CPU, each running my_worker.ts on port 7777 over TCP.
+ * export function start(): Promise<WorkerPool> {
+ *   return serveWorkers({
+ *     module: new URL("./my_worker.ts", import.meta.url),
+ *     workers: "auto",
+ *     transport: "tcp",
+ *     port: 7777,
+ *   });
+ * }
  * ```
  *
  * @throws {TypeError|RangeError} for bad options, before any thread starts
