@@ -2,7 +2,8 @@
  * A worker module for the workers tests and bench: an echo server in the dialect named by
  * `host.data.dialect`: `connection`, `thing` (with `host.data.identity`), or `quic` (the Thing
  * session layer and streams, with `host.data.identity`), which echoes every bidirectional stream
- * and follows migrating clients.
+ * and follows migrating clients. A message starting with `CRASH` ends the worker with an uncaught
+ * error.
  *
  * @module
  */
@@ -12,6 +13,9 @@ import { streamSession } from "../../plugins/streams/mod.ts";
 import { type Identity, thing } from "../../plugins/thing/mod.ts";
 import { quic } from "../../transports/quic/mod.ts";
 import { defineWorker } from "../../workers/mod.ts";
+
+/** A message starting with this byte makes the worker throw an uncaught error. */
+export const CRASH = 0xee;
 
 /** What the tests pass as `data`. */
 export interface EchoWorkerData {
@@ -32,6 +36,11 @@ export default defineWorker(async (host) => {
   const server = await host.listen({ plugins });
   if (!echo) return;
   server.on("message", ({ session, data, customId, reliable }) => {
+    if (data[0] === CRASH) {
+      setTimeout(() => {
+        throw new Error("crash requested");
+      });
+    }
     session.send(data, { customId, reliable }).catch(() => {});
   });
 });

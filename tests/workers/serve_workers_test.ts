@@ -13,7 +13,7 @@ import { tcp } from "../../transports/tcp/mod.ts";
 import { udp } from "../../transports/udp/mod.ts";
 import { serveWorkers, type WorkerPool } from "../../workers/mod.ts";
 import { within } from "../_within.ts";
-import type { EchoWorkerData } from "./_echo_worker.ts";
+import { CRASH, type EchoWorkerData } from "./_echo_worker.ts";
 import { migrating } from "./_migrating_transport.ts";
 
 const MODULE = new URL("./_echo_worker.ts", import.meta.url);
@@ -266,3 +266,31 @@ for (const kind of kinds) {
     }
   });
 }
+
+test("serveWorkers() restarts a worker that throws an uncaught error", {
+  timeout: 60_000,
+}, async () => {
+  const kind = kinds[0]!;
+  const pool = await startPool(kind, { dialect: "connection" });
+  const client = await connect({
+    transport: clientTransport(kind),
+    port: pool.address.port,
+    plugins: connection(),
+  });
+  try {
+    await echo(client, 1);
+    const exited = new Promise<{ error?: Error; sessionsLost: number }>((resolve) =>
+      pool.on("exit", resolve)
+    );
+    const restarted = new Promise((resolve) => pool.on("restart", resolve));
+    await client.send(new Uint8Array([CRASH]), { reliable: false });
+    const exit = await within(5_000, exited, "exit event");
+    assert.match(exit.error?.message ?? "", /crash requested/);
+    assert.equal(exit.sessionsLost, 1);
+    await within(5_000, restarted, "restart event");
+    assert.equal((await pool.stats()).length, 2);
+  } finally {
+    await client.close();
+    await pool.close();
+  }
+});
