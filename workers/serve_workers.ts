@@ -113,12 +113,12 @@ const MAX_RESTART_DELAY = 5_000;
  * @throws {Error} when a worker fails to start (every started worker is stopped first)
  */
 export async function serveWorkers(options: ServeWorkersOptions): Promise<WorkerPool> {
-  const boot = checkOptions(options);
-  const count = boot.count;
+  const checked = checkOptions(options);
+  const count = checked.count;
   const restartDelay = options.restartDelay ?? 100;
   const startTimeout = options.startTimeout ?? 10_000;
   const directory = new SharedDirectory(options.maxSessions ?? 65_536);
-  boot.directory = directory.buffer;
+  const boot: WorkerBoot = { ...checked, directory: directory.buffer };
   const emitter = new Emitter<WorkerPoolEvents>();
   const slots: Array<Slot | undefined> = new Array(count).fill(undefined);
   const pendingStats = new Map<number, (stats: WorkerStats) => void>();
@@ -265,8 +265,8 @@ function post(worker: Worker, message: ToWorker): void {
   worker.postMessage(message, bytes ? [bytes.buffer as ArrayBuffer] : []);
 }
 
-/** Checks the options and turns them into the boot data of worker 0. */
-function checkOptions(options: ServeWorkersOptions): WorkerBoot {
+/** Checks the options and turns them into the boot data of worker 0, but for the directory. */
+function checkOptions(options: ServeWorkersOptions): Omit<WorkerBoot, "directory"> {
   const { workers = "auto", transport = "udp", hostname = "127.0.0.1", port = 0 } = options;
   const count = workers === "auto" ? autoWorkers() : workers;
   if (!Number.isInteger(count) || count < 1 || count > 1024) {
@@ -287,6 +287,10 @@ function checkOptions(options: ServeWorkersOptions): WorkerBoot {
   if (!Number.isFinite(restartDelay) || restartDelay < 0) {
     throw new RangeError(`Cannot use restartDelay ${restartDelay}: pass a number of ms >= 0`);
   }
+  const startTimeout = options.startTimeout ?? 10_000;
+  if (!Number.isFinite(startTimeout) || startTimeout <= 0) {
+    throw new RangeError(`Cannot use startTimeout ${startTimeout}: pass a number of ms above 0`);
+  }
   // Fails here, with the runtime's or platform's reason, rather than in every worker.
   if (transport === "udp") udp({ reusePort: true });
   else tcp({ reusePort: true });
@@ -298,7 +302,6 @@ function checkOptions(options: ServeWorkersOptions): WorkerBoot {
     transport,
     hostname,
     port,
-    directory: undefined as unknown as SharedArrayBuffer,
     data: options.data,
   };
 }

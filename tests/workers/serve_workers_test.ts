@@ -65,6 +65,12 @@ test("serveWorkers() rejects bad options before starting a thread", async () => 
   );
   await assert.rejects(serveWorkers({ module: MODULE, port: 70_000 }), RangeError);
   await assert.rejects(serveWorkers({ module: 7 as unknown as string }), TypeError);
+  await assert.rejects(
+    serveWorkers({ module: MODULE, transport: "tcp", maxSessions: 0 }),
+    RangeError,
+  );
+  await assert.rejects(serveWorkers({ module: MODULE, restartDelay: -1 }), RangeError);
+  await assert.rejects(serveWorkers({ module: MODULE, startTimeout: 0 }), RangeError);
 });
 
 test(
