@@ -22,6 +22,7 @@ import {
 import { flag, HostFlag, hostPort, optionalFlag, PortFlag, UsageError } from "./flags.ts";
 import { startFileServer } from "./serve_files.ts";
 import { clusterHelp, clusterOptions, joinCluster } from "./serve_cluster.ts";
+import { serveWithWorkers } from "./serve_workers.ts";
 
 const LogLevelFlag = v.picklist(LOG_LEVELS, `one of ${LOG_LEVELS.join(", ")}`);
 const LogFormatFlag = v.picklist(["pretty", "json"], "pretty or json");
@@ -47,6 +48,7 @@ ${endpointHelp}
   --admin HOST:PORT   serve the admin API and dashboard there (e.g. 127.0.0.1:9090)
   --admin-token TOKEN bearer token for the admin API (default: a random one, printed)
 ${clusterHelp}
+  --workers N|auto    run N worker threads on the port (udp on Bun, tcp), auto = one per CPU
   --verbose           show stack traces of errors
 
 Ctrl-C closes every session (REJECT or SFL) and stops.`,
@@ -64,8 +66,10 @@ Ctrl-C closes every session (REJECT or SFL) and stops.`,
     admin: { type: "string" },
     "admin-token": { type: "string" },
     ...clusterOptions,
+    workers: { type: "string" },
   },
   async run(values, _positionals, io) {
+    if (values.workers !== undefined) return await serveWithWorkers(values, io);
     const choice = endpointChoice(values);
     const hostname = flag("host", HostFlag, values.host);
     const port = flag("port", PortFlag, values.port);
