@@ -31,7 +31,13 @@ export {
 } from "./options.ts";
 export { THING_PLUGIN, type ThingLayer, thingSession } from "./plugin.ts";
 export { hybrid, type HybridOptions } from "./hybrid.ts";
-export { decodeIdentity, encodeIdentity, fingerprint, type Identity } from "./crypto/mod.ts";
+export {
+  AEAD_TAG_LENGTH,
+  decodeIdentity,
+  encodeIdentity,
+  fingerprint,
+  type Identity,
+} from "./crypto/mod.ts";
 
 /**
  * The plain Thing dialect: the session layer, then sealed unreliable datagrams (DATA_NOACK).
