@@ -14,7 +14,7 @@ import type { PacketContext } from "../../core/context.ts";
 import { PacketType } from "../../core/packet.ts";
 import type { Plugin, PluginApi } from "../../core/plugin.ts";
 import type { Session } from "../../core/session.ts";
-import { ReplayWindow } from "../thing/crypto/replay_window.ts";
+import { ReplayWindow } from "../../reliability/mod.ts";
 import { DataSender } from "./data_sender.ts";
 import { dataPacketTypes } from "./packets.ts";
 import { type DataOptions, parseDataOptions, type ResolvedDataOptions } from "./options.ts";

@@ -18,7 +18,6 @@ import { PacketType } from "../../core/packet.ts";
 import type { Messenger, PluginApi } from "../../core/plugin.ts";
 import type { SendOptions, Session } from "../../core/session.ts";
 import { MAX_HELD_BYTES } from "../../core/transport.ts";
-import type {} from "../metrics/events.ts";
 import { checkMessage } from "./_message.ts";
 import {
   type DataState,

@@ -9,7 +9,6 @@ import { SessionError, TimeoutError } from "../../core/errors.ts";
 import { PacketType } from "../../core/packet.ts";
 import type { PluginApi } from "../../core/plugin.ts";
 import type { Session } from "../../core/session.ts";
-import type {} from "../metrics/events.ts";
 import type {} from "./events.ts";
 import type { ResolvedSessionOptions } from "./options.ts";
 import { timestampCodec } from "./packets.ts";

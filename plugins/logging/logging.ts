@@ -23,7 +23,6 @@ import { HEADER_SIZE, packetTypeName } from "../../core/packet.ts";
 import type { Plugin } from "../../core/plugin.ts";
 import type { Session } from "../../core/session.ts";
 import { addressKey } from "../../core/transport.ts";
-import type {} from "../metrics/events.ts";
 
 /** How `logging()` behaves. */
 export interface LoggingOptions {

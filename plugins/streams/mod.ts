@@ -27,6 +27,6 @@ export {
   type CongestionFactory,
   NewReno,
   newReno,
-} from "./congestion.ts";
+} from "../../reliability/mod.ts";
 export type { ConnectionStats } from "./connection_stats.ts";
 export { FrameType } from "./frames.ts";
