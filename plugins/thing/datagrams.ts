@@ -2,7 +2,8 @@
  * `thingDatagrams()`: the application data of the plain Thing dialect. The draft names no data
  * packets, so the plain dialect carries messages as sealed DATA_NOACK packets (code 0x07, the
  * custom ID is the channel): unacknowledged datagrams, delivered at most once (the replay window
- * drops duplicates) and possibly out of order. Reliable delivery is the hybrid dialect's job.
+ * drops duplicates) and possibly out of order. A plain `send(data)` sends one; only an explicit
+ * `{ reliable: true }` is refused, reliable delivery being the hybrid dialect's job.
  *
  * @module
  */
@@ -34,11 +35,11 @@ export function thingDatagrams(): Plugin {
       });
       api.provide("messenger", {
         send(session, data, options) {
-          if (options.reliable !== false) {
+          if (options.reliable === true) {
             return Promise.reject(
               new PluginError(
                 "THING_ERR_PLUGIN_SERVICE",
-                "Cannot send reliably with the thing dialect: pass { reliable: false } or use hybrid()",
+                "Cannot send reliably with the thing dialect: omit `reliable` (datagrams) or use hybrid()",
               ),
             );
           }

@@ -47,7 +47,21 @@ describe("thing() handshake", () => {
     await session.send(new TextEncoder().encode("ping"), { reliable: false, customId: 4 });
     await p.net.drive();
     assert.deepEqual(got, ["ping@5"]);
-    await assert.rejects(session.send(new Uint8Array(1)), { code: "THING_ERR_PLUGIN_SERVICE" });
+    await assert.rejects(session.send(new Uint8Array(1), { reliable: true }), {
+      code: "THING_ERR_PLUGIN_SERVICE",
+    });
+  });
+
+  it("sends a plain send(bytes) as a datagram: the dialect's default delivery", async () => {
+    const p = pair(thingPair());
+    const got: string[] = [];
+    p.server.on("message", ({ data, reliable }) => {
+      got.push(`${new TextDecoder().decode(data)}/${reliable}`);
+    });
+    const session = await p.connect();
+    await session.send(new TextEncoder().encode("plain"));
+    await p.net.drive();
+    assert.deepEqual(got, ["plain/false"]);
   });
 
   it("refuses a server whose key is not the pinned one, with THING_ERR_AUTH", async () => {
