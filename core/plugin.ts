@@ -72,11 +72,18 @@ export interface PluginApi {
   readonly hash: Sha256;
   /** The endpoint's sessions. */
   readonly sessions: SessionTable;
-  /** Claims a packet type code. */
-  registerPacketType(definition: PacketTypeDefinition): void;
+  /** The registered name of a packet type code (`HELLO`), or `0xNN` when none is registered. */
+  typeName(code: number): string;
+  /** Claims a packet type code (a token from `definePacketType()`, or a plain definition). */
+  registerPacketType<Body>(definition: PacketTypeDefinition<Body>): void;
   /** Adds middleware: inbound in plugin order, outbound in reverse (first plugin is nearest the wire). */
   use(middleware: Middleware<PacketContext>): void;
-  /** Handles inbound packets of type `code` after all middleware. One handler per code. */
+  /**
+   * Handles inbound packets of one type after all middleware; one handler per type. Given a
+   * packet type token, the handler's `ctx.body` has the token's payload type.
+   */
+  handle<Body>(type: PacketTypeDefinition<Body>, handler: Terminal<PacketContext<Body>>): void;
+  /** Handles inbound packets of type `code` after all middleware (`ctx.body` is `unknown`). */
   handle(code: number, handler: Terminal<PacketContext>): void;
   /**
    * Claims the packets that carry `AUTHENTICATED_BIT`: their checksum covers only the header and

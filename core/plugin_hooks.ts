@@ -12,7 +12,7 @@ import { PluginError } from "./errors.ts";
 import type { Role, ThingEvents } from "./events.ts";
 import type { PacketInit } from "./packet.ts";
 import type { MalformedPacket, PluginApi, SessionTable, ThingServices } from "./plugin.ts";
-import type { PacketRegistry } from "./registry.ts";
+import type { PacketRegistry, PacketTypeDefinition } from "./registry.ts";
 import type { SendOptions, Session } from "./session.ts";
 import type { Sha256 } from "./sha256.ts";
 import type { TimerTable } from "./timers.ts";
@@ -67,9 +67,15 @@ export class PluginHooks {
       random: host.random,
       hash: host.hash,
       sessions: host.sessions,
-      registerPacketType: (definition) => host.registry.register(definition, owner),
+      typeName: (code) => host.registry.name(code),
+      registerPacketType: (definition) =>
+        host.registry.register(definition as PacketTypeDefinition<unknown>, owner),
       use: (middleware) => void this.middleware.push(middleware),
-      handle: (code, handler) => {
+      handle: (
+        type: number | PacketTypeDefinition<unknown>,
+        handler: Terminal<PacketContext<never>>,
+      ) => {
+        const code = typeof type === "number" ? type : type.code;
         if (this.handlers.has(code)) {
           const name = host.registry.name(code);
           throw new PluginError(
@@ -77,7 +83,7 @@ export class PluginHooks {
             `Cannot handle packet type ${name} in plugin "${owner}": it has a handler already`,
           );
         }
-        this.handlers.set(code, handler);
+        this.handlers.set(code, handler as Terminal<PacketContext>);
       },
       claimAuthenticated: () => void (this.authenticated = true),
       onMalformed: (hook) => void this.malformed.push(hook),
@@ -100,7 +106,7 @@ export class PluginHooks {
       return Promise.reject(
         new PluginError(
           "THING_ERR_PLUGIN_SERVICE",
-          "Cannot send a message: no plugin provides messaging (add connection() or hybrid())",
+          "Cannot send a message: no plugin provides the messenger service (add a dialect's data plugin)",
         ),
       );
     }

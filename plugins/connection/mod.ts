@@ -20,6 +20,7 @@ export { connectionData, DATA_PLUGIN } from "./data_plugin.ts";
 export { connectionSession, SESSION_PLUGIN } from "./session_plugin.ts";
 export type { ConnectionOptions, DataOptions, SessionOptions } from "./options.ts";
 export type { ReconnectingEvent } from "./events.ts";
+export { ConnectionPacket } from "./packets.ts";
 
 /**
  * The Connection dialect preset: `[connectionSession(…), connectionData(…)]`.

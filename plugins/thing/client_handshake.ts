@@ -6,7 +6,7 @@
  * @module
  */
 import { HandshakeError } from "../../core/errors.ts";
-import { type Packet, type PacketInit, PacketType } from "../../core/packet.ts";
+import type { Packet, PacketInit } from "../../core/packet.ts";
 import type { Session } from "../../core/session.ts";
 import {
   type CipherSuite,
@@ -32,6 +32,7 @@ import {
   RANDOM_SIZE,
   transcriptEntry,
 } from "./packets.ts";
+import { ThingPacket } from "./packets.ts";
 
 type Step = "hello" | "keys" | "confirm" | "finish" | "done";
 
@@ -155,14 +156,14 @@ export class ClientHandshake {
         this.#chi,
         this.#shi,
         sdh,
-        handshakeEntry(this.#session.clientId, PacketType.CDH, cdh),
+        handshakeEntry(this.#session.clientId, ThingPacket.CDH, cdh),
       ),
     );
     this.#keys = deriveSessionKeys(shared, this.#th1, this.#suite!, this.#host.config);
     shared.fill(0);
     this.#host.install(this.#session, this.#keys, this.#suite!);
     this.#step = "confirm";
-    this.#send({ type: PacketType.CDH, payload: cdh }, false);
+    this.#send({ type: ThingPacket.CDH, payload: cdh }, false);
   }
 
   /** SCC arrived (opened): check the server's confirmation, then answer with CCC. */
@@ -178,7 +179,7 @@ export class ClientHandshake {
     }
     this.#step = "finish";
     const ccc = hmacSha256(keys.clientConfirm, concat(this.#th1, plaintext), this.#host.config);
-    this.#send({ type: PacketType.CCC, payload: ccc }, true);
+    this.#send({ type: ThingPacket.CCC, payload: ccc }, true);
   }
 
   /** SHF (or any later authenticated server packet) arrived: the session is established. */
@@ -192,7 +193,7 @@ export class ClientHandshake {
 
   /** A sealed packet failed authentication during the handshake. */
   onAuthFailure(type: number): void {
-    if (this.#step === "confirm" && type === PacketType.SCC) {
+    if (this.#step === "confirm" && type === ThingPacket.SCC) {
       this.#fail(
         "THING_ERR_AUTH",
         "Cannot authenticate the server's confirmation (SCC): its keys differ from ours, so someone is in the middle or the handshake was tampered with",
@@ -203,8 +204,8 @@ export class ClientHandshake {
   #sendHello(): void {
     const suites = this.#host.config.suites.map((suite) => SUITE_IDS[suite]);
     const payload = encodeClientHello({ suites, random: this.#random, cookie: this.#cookie });
-    this.#chi = handshakeEntry(this.#session.clientId, PacketType.CHI, payload);
-    this.#send({ type: PacketType.CHI, payload }, false);
+    this.#chi = handshakeEntry(this.#session.clientId, ThingPacket.CHI, payload);
+    this.#send({ type: ThingPacket.CHI, payload }, false);
   }
 
   #send(init: PacketInit, sealed: boolean): void {

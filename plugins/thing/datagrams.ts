@@ -8,10 +8,11 @@
  * @module
  */
 import { PluginError } from "../../core/errors.ts";
-import { MAX_PAYLOAD_SIZE, PacketType } from "../../core/packet.ts";
+import { MAX_PAYLOAD_SIZE } from "../../core/packet.ts";
 import type { Plugin } from "../../core/plugin.ts";
 import { AEAD_TAG_LENGTH } from "./crypto/mod.ts";
 import { THING_PLUGIN } from "./plugin.ts";
+import { ThingPacket } from "./packets.ts";
 
 /** The largest message the Thing dialect can seal into one packet. */
 export const MAX_THING_MESSAGE: number = MAX_PAYLOAD_SIZE - AEAD_TAG_LENGTH;
@@ -22,8 +23,8 @@ export function thingDatagrams(): Plugin {
     name: "thing:datagrams",
     dependencies: [THING_PLUGIN],
     setup(api) {
-      api.registerPacketType({ code: PacketType.DATA_NOACK, name: "DATA_NOACK" });
-      api.handle(PacketType.DATA_NOACK, (ctx) => {
+      api.registerPacketType({ code: ThingPacket.DATA_NOACK, name: "DATA_NOACK" });
+      api.handle(ThingPacket.DATA_NOACK, (ctx) => {
         const session = ctx.session;
         if (!session || session.state !== "open") return ctx.drop("thing-not-open");
         api.emit("message", {
@@ -52,7 +53,7 @@ export function thingDatagrams(): Plugin {
           }
           try {
             session.sendPacket({
-              type: PacketType.DATA_NOACK,
+              type: ThingPacket.DATA_NOACK,
               payload: data,
               customId: options.customId ?? 0,
             });

@@ -31,6 +31,7 @@ export {
 } from "./options.ts";
 export { THING_PLUGIN, type ThingLayer, thingSession } from "./plugin.ts";
 export { hybrid, type HybridOptions } from "./hybrid.ts";
+export { ThingPacket } from "./packets.ts";
 export {
   AEAD_TAG_LENGTH,
   decodeIdentity,

@@ -8,7 +8,7 @@
  * @module
  */
 import { HandshakeError } from "../../core/errors.ts";
-import { HEADER_SIZE, type Packet, type PacketInit, PacketType } from "../../core/packet.ts";
+import { HEADER_SIZE, type Packet, type PacketInit } from "../../core/packet.ts";
 import type { Session } from "../../core/session.ts";
 import type { PeerAddress } from "../../core/transport.ts";
 import {
@@ -37,6 +37,7 @@ import {
   handshakeEntry,
   transcriptEntry,
 } from "./packets.ts";
+import { ThingPacket } from "./packets.ts";
 
 /** Accepts CHIs for one server endpoint and tracks its half-open handshakes. */
 export class ServerHandshakes {
@@ -70,7 +71,7 @@ export class ServerHandshakes {
         retry: true,
         cookie: this.#jar.mint(packet.clientId, peer),
       });
-      this.#host.api.sendTo(peer, packet.clientId.slice(), { type: PacketType.SHI, payload });
+      this.#host.api.sendTo(peer, packet.clientId.slice(), { type: ThingPacket.SHI, payload });
       return "retry";
     }
     const session = this.#host.api.sessions.create(packet.clientId.slice(), peer);
@@ -141,14 +142,14 @@ export class ServerHandshake {
     this.#ephemeral = x25519KeyPair(api.random.fill(new Uint8Array(32)), config);
     const identity = config.identity!;
     const unsigned = concat(this.#ephemeral.publicKey, identity.publicKey);
-    const prefix = handshakeEntry(clientId, PacketType.SDH, concat(unsigned, new Uint8Array(64)));
+    const prefix = handshakeEntry(clientId, ThingPacket.SDH, concat(unsigned, new Uint8Array(64)));
     const signed = sha256(
-      concat(this.#chi, handshakeEntry(clientId, PacketType.SHI, shi), prefix.subarray(0, -64)),
+      concat(this.#chi, handshakeEntry(clientId, ThingPacket.SHI, shi), prefix.subarray(0, -64)),
     );
     const signature = ed25519Sign(identity.privateKey!, concat(SIGNATURE_LABEL, signed), config);
-    this.#shi = { type: PacketType.SHI, payload: shi };
+    this.#shi = { type: ThingPacket.SHI, payload: shi };
     this.#sdh = {
-      type: PacketType.SDH,
+      type: ThingPacket.SDH,
       payload: encodeServerKeys({
         ephemeral: this.#ephemeral.publicKey,
         identity: identity.publicKey,
@@ -170,7 +171,7 @@ export class ServerHandshake {
   onKeys(packet: Packet): void {
     this.#budget.receive(HEADER_SIZE + packet.payload.length);
     if (this.#step === "confirm" && constantTimeEqual(packet.payload, this.#cdh)) {
-      return this.#sendSealed({ type: PacketType.SCC, payload: this.#scc });
+      return this.#sendSealed({ type: ThingPacket.SCC, payload: this.#scc });
     }
     if (this.#step !== "keys" || packet.payload.length !== 32) return;
     let shared: Uint8Array;
@@ -184,8 +185,8 @@ export class ServerHandshake {
     this.#th1 = sha256(
       concat(
         this.#chi,
-        handshakeEntry(clientId, PacketType.SHI, this.#shi!.payload!),
-        handshakeEntry(clientId, PacketType.SDH, this.#sdh!.payload!),
+        handshakeEntry(clientId, ThingPacket.SHI, this.#shi!.payload!),
+        handshakeEntry(clientId, ThingPacket.SDH, this.#sdh!.payload!),
         transcriptEntry(packet),
       ),
     );
@@ -195,12 +196,12 @@ export class ServerHandshake {
     this.#host.install(this.#session, this.#keys, this.#suite!);
     this.#scc = hmacSha256(this.#keys.serverConfirm, this.#th1, this.#host.config);
     this.#step = "confirm";
-    this.#sendSealed({ type: PacketType.SCC, payload: this.#scc });
+    this.#sendSealed({ type: ThingPacket.SCC, payload: this.#scc });
   }
 
   /** CCC arrived (opened): check it, open the session and send SHF (again, for a repeat). */
   onConfirm(plaintext: Uint8Array): void {
-    if (this.#step === "done") return this.#session.sendPacket({ type: PacketType.SHF });
+    if (this.#step === "done") return this.#session.sendPacket({ type: ThingPacket.SHF });
     if (this.#step !== "confirm") return;
     const expected = hmacSha256(
       this.#keys!.clientConfirm,
@@ -216,13 +217,13 @@ export class ServerHandshake {
     this.#step = "done";
     this.#budget.validated = true;
     this.#session.clearTimer(Timers.handshake);
-    this.#session.sendPacket({ type: PacketType.SHF });
+    this.#session.sendPacket({ type: ThingPacket.SHF });
     this.#host.established(this.#session, this.#host.config.ttl);
   }
 
   /** A sealed packet failed authentication during the handshake. */
   onAuthFailure(type: number): void {
-    if (this.#step === "confirm" && type === PacketType.CCC) {
+    if (this.#step === "confirm" && type === ThingPacket.CCC) {
       this.#fail(
         "THING_ERR_AUTH",
         "Cannot authenticate the client's confirmation (CCC): its keys differ from ours, so someone is in the middle or the handshake was tampered with",

@@ -1,11 +1,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { HandshakeError, PacketType } from "../../../core/mod.ts";
+import { HandshakeError } from "../../../core/mod.ts";
 import { pair } from "../../../core/testing/mod.ts";
 import { fingerprint } from "../../../plugins/thing/mod.ts";
 import { IDENTITY, Tap, thingPair } from "./_fixtures.ts";
+import { ThingPacket } from "../../../plugins/thing/mod.ts";
 
-const { CHI, SHI, SDH, CDH, SCC, CCC, SHF } = PacketType;
+const { CHI, SHI, SDH, CDH, SCC, CCC, SHF } = ThingPacket;
 
 describe("thing() handshake", () => {
   it("runs CHI → SHI → SDH → CDH → SCC → CCC → SHF and opens both sides", async () => {
