@@ -31,7 +31,14 @@ import {
   receiveDatagram,
   sendPacket,
 } from "./endpoint_pipeline.ts";
-import type { DropReason, Role, ThingEvents } from "./events.ts";
+import {
+  type DropReason,
+  eventKey,
+  type EventName,
+  type EventPayload,
+  type Role,
+  type ThingEvents,
+} from "./events.ts";
 import type { PacketInit } from "./packet.ts";
 import { resolvePlugins } from "./plugin.ts";
 import { PluginHooks, type PluginHost } from "./plugin_hooks.ts";
@@ -191,9 +198,9 @@ export class Endpoint {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
   }
 
-  /** Listens to an event. */
-  on<K extends keyof ThingEvents>(name: K, listener: (event: ThingEvents[K]) => void): Unsubscribe {
-    return this.#emitter.on(name, listener);
+  /** Listens to a core event (by name) or a plugin's (by its key). */
+  on<N extends EventName>(name: N, listener: (event: EventPayload<N>) => void): Unsubscribe {
+    return this.#emitter.on(eventKey(name), listener as never);
   }
 
   /** The sessions of this endpoint. */

@@ -10,7 +10,7 @@ import type { PacketContext } from "./context.ts";
 import type { ChecksumError } from "./codec.ts";
 import type { Unsubscribe } from "./emitter.ts";
 import { PluginError } from "./errors.ts";
-import type { Role, ThingEvents } from "./events.ts";
+import type { EventName, EventPayload, Role } from "./events.ts";
 import type { PacketInit } from "./packet.ts";
 import type { PacketTypeDefinition } from "./registry.ts";
 import type { SendOptions, Session } from "./session.ts";
@@ -104,10 +104,10 @@ export interface PluginApi {
   sendTo(peer: PeerAddress, clientId: Uint8Array, init: PacketInit): void;
   /** Runs `fire` at time `at` on the endpoint's timer table. */
   setTimer(at: number, fire: () => void): Timer;
-  /** Listens to an endpoint event. */
-  on<K extends keyof ThingEvents>(name: K, listener: (event: ThingEvents[K]) => void): Unsubscribe;
-  /** Emits an endpoint event. */
-  emit<K extends keyof ThingEvents>(name: K, event: ThingEvents[K]): void;
+  /** Listens to a core event (by name) or a plugin's (by its key). */
+  on<N extends EventName>(name: N, listener: (event: EventPayload<N>) => void): Unsubscribe;
+  /** Emits a core event (by name) or this plugin's own (by its key). */
+  emit<N extends EventName>(name: N, event: EventPayload<N>): void;
   /** Offers a service to other plugins and to the endpoint. */
   provide<K extends keyof ThingServices>(name: K, service: ThingServices[K]): void;
   /** A service some plugin provided, or `undefined`. */

@@ -9,7 +9,7 @@ import type { Middleware, Terminal } from "./compose.ts";
 import type { PacketContext } from "./context.ts";
 import type { Emitter } from "./emitter.ts";
 import { PluginError } from "./errors.ts";
-import type { Role, ThingEvents } from "./events.ts";
+import { eventKey, type Role, type ThingEvents } from "./events.ts";
 import type { PacketInit } from "./packet.ts";
 import type { MalformedPacket, PluginApi, SessionTable, ThingServices } from "./plugin.ts";
 import type { PacketRegistry, PacketTypeDefinition } from "./registry.ts";
@@ -92,8 +92,8 @@ export class PluginHooks {
       onClose: (hook) => void this.close.push(hook),
       sendTo: (peer, clientId, init) => host.sendTo(peer, clientId, init),
       setTimer: (at, fire) => host.timers.set(at, fire),
-      on: (name, listener) => host.emitter.on(name, listener),
-      emit: (name, event) => host.emitter.emit(name, event),
+      on: (name, listener) => host.emitter.on(eventKey(name), listener as never),
+      emit: (name, event) => host.emitter.emit(eventKey(name), event as never),
       provide: (name, service) => void this.services.set(name, service),
       service: (name) => this.services.get(name) as ThingServices[typeof name] | undefined,
     };

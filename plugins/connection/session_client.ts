@@ -8,10 +8,9 @@
 import { SessionError, TimeoutError } from "../../core/errors.ts";
 import type { PluginApi } from "../../core/plugin.ts";
 import type { Session } from "../../core/session.ts";
-import type {} from "./events.ts";
+import { reconnectingEvent } from "./events.ts";
 import type { ResolvedSessionOptions } from "./options.ts";
-import { timestampCodec } from "./packets.ts";
-import { ConnectionPacket } from "./packets.ts";
+import { ConnectionPacket, timestampCodec } from "./packets.ts";
 
 interface ClientState {
   lastHeard: number;
@@ -34,7 +33,7 @@ export function setupClient(api: PluginApi, opts: ResolvedSessionOptions): void 
 
   const sendHello = (session: Session, st: ClientState): void => {
     st.hellos++;
-    if (st.reconnecting) api.emit("reconnecting", { session, attempt: st.hellos });
+    if (st.reconnecting) api.emit(reconnectingEvent, { session, attempt: st.hellos });
     session.sendPacket({
       type: ConnectionPacket.HELLO,
       payload: timestampCodec.encode(Math.floor(api.clock.wallNow())),

@@ -17,7 +17,6 @@ import type { PacketContext } from "../../core/context.ts";
 import { HEADER_SIZE, packetTypeName } from "../../core/packet.ts";
 import type { Plugin, PluginApi } from "../../core/plugin.ts";
 import type { Session, SessionState } from "../../core/session.ts";
-import type {} from "./events.ts";
 import { metricFamilies, typeSamples } from "./_families.ts";
 import { renderPrometheus } from "./exposition.ts";
 import { Histogram, RTT_BUCKETS } from "./histogram.ts";

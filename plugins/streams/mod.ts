@@ -15,7 +15,7 @@ export {
   streamSession,
 } from "./stream_session.ts";
 export type { BidirectionalStream } from "./web_stream.ts";
-export { codeOf, StreamError } from "./errors.ts";
+export { codeOf, StreamError, type StreamErrorCode } from "./errors.ts";
 export {
   INITIAL_MAX_DATA,
   INITIAL_MAX_STREAM_DATA,

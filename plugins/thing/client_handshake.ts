@@ -22,6 +22,7 @@ import {
   x25519KeyPair,
   x25519Shared,
 } from "./crypto/mod.ts";
+import type { ThingDialectErrorCode } from "./errors.ts";
 import { backoff, SIGNATURE_LABEL, type ThingHost, Timers } from "./host.ts";
 import {
   concat,
@@ -32,6 +33,7 @@ import {
   RANDOM_SIZE,
   transcriptEntry,
 } from "./packets.ts";
+import { serverKeyEvent } from "./events.ts";
 import { ThingPacket } from "./packets.ts";
 
 type Step = "hello" | "keys" | "confirm" | "finish" | "done";
@@ -137,7 +139,7 @@ export class ClientHandshake {
         "Cannot verify the server's signature over the handshake: it was tampered with or someone is in the middle",
       );
     }
-    api.emit("thing:server-key", {
+    api.emit(serverKeyEvent, {
       session: this.#session,
       publicKey: keys.identity,
       fingerprint: fingerprint(keys.identity),
@@ -223,7 +225,7 @@ export class ClientHandshake {
     session.setTimer(Timers.retransmit, this.#host.api.clock.now() + delay, () => this.#transmit());
   }
 
-  #fail(code: "THING_ERR_HANDSHAKE" | "THING_ERR_AUTH", message: string): void {
+  #fail(code: ThingDialectErrorCode, message: string): void {
     this.#step = "done";
     this.#host.fail(this.#session, new HandshakeError(code, message));
   }

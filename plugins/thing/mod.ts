@@ -21,7 +21,8 @@ import type { ThingOptions } from "./options.ts";
 import { thingSession } from "./plugin.ts";
 
 export { MAX_THING_MESSAGE, thingDatagrams } from "./datagrams.ts";
-export type { ServerKeyEvent } from "./events.ts";
+export { type ServerKeyEvent, serverKeyEvent } from "./events.ts";
+export type { ThingDialectErrorCode } from "./errors.ts";
 export { generateIdentity, readIdentityFile, writeIdentityFile } from "./identity_file.ts";
 export {
   parseThingOptions,

@@ -26,6 +26,7 @@ import {
   x25519KeyPair,
   x25519Shared,
 } from "./crypto/mod.ts";
+import type { ThingDialectErrorCode } from "./errors.ts";
 import { AmplificationBudget, CookieJar } from "./cookie.ts";
 import { SIGNATURE_LABEL, type ThingHost, Timers } from "./host.ts";
 import {
@@ -245,7 +246,7 @@ export class ServerHandshake {
     }
   }
 
-  #fail(code: "THING_ERR_HANDSHAKE" | "THING_ERR_AUTH", message: string): void {
+  #fail(code: ThingDialectErrorCode, message: string): void {
     this.#step = "done";
     this.#host.fail(this.#session, new HandshakeError(code, message));
   }

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Session } from "../../../core/session.ts";
 import { build, connectionPair, intruder, settle, stamp, utf8 } from "./_helpers.ts";
-import { ConnectionPacket } from "../../../plugins/connection/mod.ts";
+import { ConnectionPacket, reconnectingEvent } from "../../../plugins/connection/mod.ts";
 
 const EVIL = { hostname: "evil", port: 666 };
 
@@ -166,7 +166,7 @@ describe("connection() continuing", () => {
     const session = await p.connect();
     const events: string[] = [];
     p.client.on("suspend", ({ reason }) => events.push(`suspend ${reason.split(" ")[0]}`));
-    p.client.on("reconnecting", ({ attempt }) => events.push(`reconnecting ${attempt}`));
+    p.client.on(reconnectingEvent, ({ attempt }) => events.push(`reconnecting ${attempt}`));
     p.client.on("resume", () => events.push("resume"));
     const oldId = session.id;
     p.up.open = false;

@@ -11,7 +11,7 @@ import {
 } from "../../../plugins/thing/crypto/mod.ts";
 import { concat, transcriptEntry } from "../../../plugins/thing/packets.ts";
 import { IDENTITY, OTHER_IDENTITY, Tap, thingPair, withPayload } from "./_fixtures.ts";
-import { ThingPacket } from "../../../plugins/thing/mod.ts";
+import { serverKeyEvent, ThingPacket } from "../../../plugins/thing/mod.ts";
 
 const { CHI, SHI, SDH, CDH, CCC } = ThingPacket;
 const LABEL = new TextEncoder().encode("thing v1 server signature");
@@ -69,7 +69,7 @@ describe("thing() handshake under attack", () => {
       return withPayload(packet, concat(unsigned, signature));
     };
     const seen: boolean[] = [];
-    p.client.on("thing:server-key", () => seen.push(true));
+    p.client.on(serverKeyEvent, () => seen.push(true));
     assert.equal(await failure(p), "THING_ERR_AUTH");
     assert.deepEqual(seen, []);
   });

@@ -4,7 +4,7 @@ import { HandshakeError } from "../../../core/mod.ts";
 import { pair } from "../../../core/testing/mod.ts";
 import { fingerprint } from "../../../plugins/thing/mod.ts";
 import { IDENTITY, Tap, thingPair } from "./_fixtures.ts";
-import { ThingPacket } from "../../../plugins/thing/mod.ts";
+import { serverKeyEvent, ThingPacket } from "../../../plugins/thing/mod.ts";
 
 const { CHI, SHI, SDH, CDH, SCC, CCC, SHF } = ThingPacket;
 
@@ -26,7 +26,7 @@ describe("thing() handshake", () => {
     for (const pinned of [true, false]) {
       const p = pair(thingPair(pinned ? {} : { serverKey: undefined }));
       const seen: string[] = [];
-      p.client.on("thing:server-key", (e) => seen.push(`${e.fingerprint}/${e.pinned}`));
+      p.client.on(serverKeyEvent, (e) => seen.push(`${e.fingerprint}/${e.pinned}`));
       await p.connect();
       assert.deepEqual(seen, [`${fingerprint(IDENTITY.publicKey)}/${pinned}`]);
     }
