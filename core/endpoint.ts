@@ -140,11 +140,11 @@ export class Endpoint {
     for (const plugin of resolvePlugins(options.plugins)) {
       plugin.setup(this.#hooks.api(plugin.name, host));
     }
-    const middleware = this.#hooks.middleware;
+    const { inbound, outbound } = this.#hooks;
     const dispatch: Terminal<PacketContext> = (ctx) => dispatchInbound(pipeline, ctx);
-    this.#inbound = middleware.length === 0 ? dispatch : compose(middleware, dispatch);
+    this.#inbound = inbound.length === 0 ? dispatch : compose(inbound, dispatch);
     const encode: Terminal<PacketContext> = (ctx) => encodeOutbound(pipeline, ctx);
-    this.#outbound = middleware.length === 0 ? encode : compose([...middleware].reverse(), encode);
+    this.#outbound = outbound.length === 0 ? encode : compose([...outbound].reverse(), encode);
   }
 
   /** Feeds one received packet. Never throws: bad input is dropped and reported. */

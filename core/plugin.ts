@@ -48,6 +48,14 @@ export interface MalformedPacket {
   reply(init: PacketInit): void;
 }
 
+/** Middleware for each direction: either may be left out. */
+export interface DirectedMiddleware {
+  /** Runs on received packets, in plugin order. */
+  inbound?: Middleware<PacketContext>;
+  /** Runs on packets being sent, in reverse plugin order. */
+  outbound?: Middleware<PacketContext>;
+}
+
 /** Sessions by client ID. */
 export interface SessionTable {
   /** The session with this client ID, if any. */
@@ -76,8 +84,11 @@ export interface PluginApi {
   typeName(code: number): string;
   /** Claims a packet type code (a token from `definePacketType()`, or a plain definition). */
   registerPacketType<Body>(definition: PacketTypeDefinition<Body>): void;
-  /** Adds middleware: inbound in plugin order, outbound in reverse (first plugin is nearest the wire). */
-  use(middleware: Middleware<PacketContext>): void;
+  /**
+   * Adds middleware: inbound in plugin order, outbound in reverse (the first plugin is nearest the
+   * wire). A function sees both directions; `{ inbound, outbound }` gives each its own.
+   */
+  use(middleware: Middleware<PacketContext> | DirectedMiddleware): void;
   /**
    * Handles inbound packets of one type after all middleware; one handler per type. Given a
    * packet type token, the handler's `ctx.body` has the token's payload type.

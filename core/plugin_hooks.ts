@@ -42,8 +42,10 @@ export interface PluginHost {
 
 /** Everything plugins registered, in registration order. */
 export class PluginHooks {
-  /** Middleware, in plugin order. */
-  readonly middleware: Middleware<PacketContext>[] = [];
+  /** Inbound middleware, in plugin order. */
+  readonly inbound: Middleware<PacketContext>[] = [];
+  /** Outbound middleware, in plugin order (run in reverse). */
+  readonly outbound: Middleware<PacketContext>[] = [];
   /** Inbound handlers by packet type. */
   readonly handlers: Map<number, Terminal<PacketContext>> = new Map();
   /** Hooks for packets whose checksum failed. */
@@ -70,7 +72,15 @@ export class PluginHooks {
       typeName: (code) => host.registry.name(code),
       registerPacketType: (definition) =>
         host.registry.register(definition as PacketTypeDefinition<unknown>, owner),
-      use: (middleware) => void this.middleware.push(middleware),
+      use: (middleware) => {
+        if (typeof middleware === "function") {
+          this.inbound.push(middleware);
+          this.outbound.push(middleware);
+          return;
+        }
+        if (middleware.inbound) this.inbound.push(middleware.inbound);
+        if (middleware.outbound) this.outbound.push(middleware.outbound);
+      },
       handle: (
         type: number | PacketTypeDefinition<unknown>,
         handler: Terminal<PacketContext<never>>,

@@ -85,12 +85,13 @@ export function setupClient(api: PluginApi, opts: ResolvedSessionOptions): void 
     sendHello(session, st);
   });
 
-  api.use((ctx, next) => {
-    if (ctx.direction === "out") return next();
-    const st = ctx.session && states.get(ctx.session);
-    if (!st) return ctx.drop(ctx.claimed ? "claimed" : "no-session");
-    st.lastHeard = api.clock.now();
-    return next();
+  api.use({
+    inbound: (ctx, next) => {
+      const st = ctx.session && states.get(ctx.session);
+      if (!st) return ctx.drop(ctx.claimed ? "claimed" : "no-session");
+      st.lastHeard = api.clock.now();
+      return next();
+    },
   });
 
   api.handle(ConnectionPacket.ACCEPT, (ctx) => {

@@ -45,16 +45,18 @@ export function setupServer(api: PluginApi, opts: ResolvedSessionOptions): void 
     sweep = undefined;
   });
 
-  api.use((ctx, next) => {
-    if (ctx.direction === "out" || ctx.packet.type === ConnectionPacket.HELLO) return next();
-    const session = ctx.session;
-    if (!session || session.state === "closed") {
-      if (ctx.packet.type !== ConnectionPacket.REJECT) reject(ctx);
-      return ctx.drop(ctx.claimed ? "claimed" : "no-session");
-    }
-    const heard = lastHeard.get(session);
-    if (heard) heard.at = api.clock.now();
-    return next();
+  api.use({
+    inbound: (ctx, next) => {
+      if (ctx.packet.type === ConnectionPacket.HELLO) return next();
+      const session = ctx.session;
+      if (!session || session.state === "closed") {
+        if (ctx.packet.type !== ConnectionPacket.REJECT) reject(ctx);
+        return ctx.drop(ctx.claimed ? "claimed" : "no-session");
+      }
+      const heard = lastHeard.get(session);
+      if (heard) heard.at = api.clock.now();
+      return next();
+    },
   });
 
   api.handle(HELLO, (ctx) => {

@@ -116,15 +116,17 @@ export class ThingMetrics implements Plugin {
       );
     }
     this.#api = api;
-    api.use((ctx, next) => {
-      if (ctx.direction === "in") {
+    api.use({
+      inbound: (ctx, next) => {
         this.#count(ctx, "in");
         this.#answered(ctx);
         return next();
-      }
-      const result = next();
-      if (result instanceof Promise) return result.then(() => this.#sent(ctx));
-      this.#sent(ctx);
+      },
+      outbound: (ctx, next) => {
+        const result = next();
+        if (result instanceof Promise) return result.then(() => this.#sent(ctx));
+        this.#sent(ctx);
+      },
     });
     api.on("dropped", ({ reason }) => {
       this.#dropped.set(reason, (this.#dropped.get(reason) ?? 0) + 1);

@@ -18,11 +18,9 @@ import { ClientHandshake } from "./client_handshake.ts";
 import type { ThingHost } from "./host.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { parseThingOptions, type ThingConfig, type ThingOptions } from "./options.ts";
-import { PLAINTEXT_TYPES } from "./packets.ts";
+import { PLAINTEXT_TYPES, ThingPacket } from "./packets.ts";
 import { Opener, Sealer } from "./sealer.ts";
 import { type ServerHandshake, ServerHandshakes } from "./server_handshake.ts";
-import "./events.ts";
-import { ThingPacket } from "./packets.ts";
 
 /** The name of the Thing session plugin (data plugins declare it as a dependency). */
 export const THING_PLUGIN = "thing";
@@ -141,23 +139,25 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
     return next();
   };
 
-  api.use((ctx, next) => {
+  const seal = (ctx: PacketContext, next: Next) => {
     const type = ctx.packet.type;
-    if (ctx.direction === "out") {
-      const session = ctx.session;
-      if (!session || PLAINTEXT_TYPES.has(type)) return next();
-      const cipher = ciphers.get(session);
-      if (!cipher) {
-        throw new SessionError(
-          "THING_ERR_NOT_CONNECTED",
-          `Cannot send ${
-            api.typeName(type)
-          } on session ${session.id} before its thing handshake derives keys: wait until it is open`,
-        );
-      }
-      cipher.sealer.seal(ctx.packet);
-      return next();
+    const session = ctx.session;
+    if (!session || PLAINTEXT_TYPES.has(type)) return next();
+    const cipher = ciphers.get(session);
+    if (!cipher) {
+      throw new SessionError(
+        "THING_ERR_NOT_CONNECTED",
+        `Cannot send ${
+          api.typeName(type)
+        } on session ${session.id} before its thing handshake derives keys: wait until it is open`,
+      );
     }
+    cipher.sealer.seal(ctx.packet);
+    return next();
+  };
+
+  const open = (ctx: PacketContext, next: Next) => {
+    const type = ctx.packet.type;
     if (PLAINTEXT_TYPES.has(type)) {
       return (ctx.packet.reserved & AUTHENTICATED_BIT) === 0 ? next() : ctx.drop("thing-auth");
     }
@@ -174,7 +174,8 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
     if (client?.awaitingFinish && type !== ThingPacket.SCC) client.onFinish();
     life.touch(session);
     return next();
-  });
+  };
+  api.use({ inbound: open, outbound: seal });
 
   api.on("close", ({ session }) => handshakes?.settle(session));
   api.onSessionClosing((session, reason) => life.onClosing(session, reason));

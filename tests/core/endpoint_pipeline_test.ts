@@ -44,6 +44,45 @@ describe("Endpoint middleware", () => {
     ]);
   });
 
+  it("Endpoint runs use({ inbound, outbound }) each in its direction, in the same order", async () => {
+    const log: string[] = [];
+    const directed = (name: string): Plugin =>
+      definePlugin({
+        name,
+        setup(api) {
+          api.use({
+            inbound: (ctx, next) => {
+              if (ctx.packet.type === ConnectionPacket.DATA_NOACK) {
+                log.push(`${name}:${ctx.direction}`);
+              }
+              return next();
+            },
+            outbound: (ctx, next) => {
+              if (ctx.packet.type === ConnectionPacket.DATA_NOACK) {
+                log.push(`${name}:${ctx.direction}`);
+              }
+              return next();
+            },
+          });
+        },
+      });
+    const inboundOnly = definePlugin({
+      name: "inbound-only",
+      setup: (api) =>
+        api.use({
+          inbound: (ctx, next) => {
+            if (ctx.packet.type === ConnectionPacket.DATA_NOACK) log.push(`c:${ctx.direction}`);
+            return next();
+          },
+        }),
+    });
+    const p = pair({ plugins: [toy(), directed("a"), directed("b"), inboundOnly] });
+    const session = await p.connect();
+    await session.send(utf8("x"));
+    await p.net.drive();
+    assert.deepEqual(log, ["b:out", "a:out", "a:in", "b:in", "c:in"]);
+  });
+
   for (const kind of ["sync", "async"] as const) {
     it(`Endpoint isolates a ${kind} throwing middleware: error event, "middleware" drop, others go on`, async () => {
       const faulty = definePlugin({
