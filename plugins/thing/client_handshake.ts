@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { HandshakeError } from "../../core/errors.ts";
 import type { Packet, PacketInit } from "../../core/packet.ts";
 import type { Session } from "../../core/session.ts";
 import {
@@ -20,10 +19,17 @@ import {
   SUITE_IDS,
   suiteFromId,
   x25519KeyPair,
-  x25519Shared,
 } from "./crypto/mod.ts";
 import type { ThingDialectErrorCode } from "./errors.ts";
-import { backoff, SIGNATURE_LABEL, type ThingHost, Timers } from "./host.ts";
+import {
+  agreeKey,
+  backoff,
+  confirmationFailure,
+  failHandshake,
+  SIGNATURE_LABEL,
+  type ThingHost,
+  Timers,
+} from "./host.ts";
 import {
   concat,
   decodeServerHello,
@@ -146,12 +152,8 @@ export class ClientHandshake {
       pinned: config.serverKey !== undefined,
     });
     const ephemeral = x25519KeyPair(api.random.fill(new Uint8Array(32)), config);
-    let shared: Uint8Array;
-    try {
-      shared = x25519Shared(ephemeral.privateKey, keys.ephemeral, config);
-    } catch (error) {
-      return this.#host.fail(this.#session, error as HandshakeError);
-    }
+    const shared = agreeKey(this.#host, this.#session, ephemeral.privateKey, keys.ephemeral);
+    if (!shared) return;
     const cdh = ephemeral.publicKey;
     this.#th1 = sha256(
       concat(
@@ -196,10 +198,7 @@ export class ClientHandshake {
   /** A sealed packet failed authentication during the handshake. */
   onAuthFailure(type: number): void {
     if (this.#step === "confirm" && type === ThingPacket.SCC) {
-      this.#fail(
-        "THING_ERR_AUTH",
-        "Cannot authenticate the server's confirmation (SCC): its keys differ from ours, so someone is in the middle or the handshake was tampered with",
-      );
+      this.#fail("THING_ERR_AUTH", confirmationFailure("server", "SCC"));
     }
   }
 
@@ -227,6 +226,6 @@ export class ClientHandshake {
 
   #fail(code: ThingDialectErrorCode, message: string): void {
     this.#step = "done";
-    this.#host.fail(this.#session, new HandshakeError(code, message));
+    failHandshake(this.#host, this.#session, code, message);
   }
 }

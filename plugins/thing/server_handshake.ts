@@ -7,7 +7,6 @@
  *
  * @module
  */
-import { HandshakeError } from "../../core/errors.ts";
 import { HEADER_SIZE, type Packet, type PacketInit } from "../../core/packet.ts";
 import type { Session } from "../../core/session.ts";
 import type { PeerAddress } from "../../core/transport.ts";
@@ -24,11 +23,17 @@ import {
   suiteFromId,
   type X25519KeyPair,
   x25519KeyPair,
-  x25519Shared,
 } from "./crypto/mod.ts";
 import type { ThingDialectErrorCode } from "./errors.ts";
 import { AmplificationBudget, CookieJar } from "./cookie.ts";
-import { SIGNATURE_LABEL, type ThingHost, Timers } from "./host.ts";
+import {
+  agreeKey,
+  confirmationFailure,
+  failHandshake,
+  SIGNATURE_LABEL,
+  type ThingHost,
+  Timers,
+} from "./host.ts";
 import {
   type ClientHello,
   concat,
@@ -175,12 +180,8 @@ export class ServerHandshake {
       return this.#sendSealed({ type: ThingPacket.SCC, payload: this.#scc });
     }
     if (this.#step !== "keys" || packet.payload.length !== 32) return;
-    let shared: Uint8Array;
-    try {
-      shared = x25519Shared(this.#ephemeral!.privateKey, packet.payload, this.#host.config);
-    } catch (error) {
-      return this.#host.fail(this.#session, error as HandshakeError);
-    }
+    const shared = agreeKey(this.#host, this.#session, this.#ephemeral!.privateKey, packet.payload);
+    if (!shared) return;
     this.#cdh = packet.payload.slice();
     const clientId = this.#session.clientId;
     this.#th1 = sha256(
@@ -225,10 +226,7 @@ export class ServerHandshake {
   /** A sealed packet failed authentication during the handshake. */
   onAuthFailure(type: number): void {
     if (this.#step === "confirm" && type === ThingPacket.CCC) {
-      this.#fail(
-        "THING_ERR_AUTH",
-        "Cannot authenticate the client's confirmation (CCC): its keys differ from ours, so someone is in the middle or the handshake was tampered with",
-      );
+      this.#fail("THING_ERR_AUTH", confirmationFailure("client", "CCC"));
     }
   }
 
@@ -248,6 +246,6 @@ export class ServerHandshake {
 
   #fail(code: ThingDialectErrorCode, message: string): void {
     this.#step = "done";
-    this.#host.fail(this.#session, new HandshakeError(code, message));
+    failHandshake(this.#host, this.#session, code, message);
   }
 }
