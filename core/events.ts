@@ -8,8 +8,9 @@
  * ```ts
  * import { defineEvent, type PeerAddress } from "@thing/net";
  *
- * export const rateLimited = defineEvent<{ peer: PeerAddress }>("ratelimit:limited");
- * // in the plugin: api.emit(rateLimited, { peer });  in the app: node.on(rateLimited, ({ peer }) => …)
+ * const rateLimited = defineEvent<{ peer: PeerAddress }>("ratelimit:limited");
+ * // In the plugin: api.emit(rateLimited, { peer }); in the app: node.on(rateLimited, …).
+ * console.log(rateLimited.name); // ratelimit:limited
  * ```
  *
  * @module

@@ -40,7 +40,8 @@ export interface PacketTypeDefinition<Body = unknown> {
  * import { definePacketType, type PayloadCodec } from "@thing/net";
  *
  * const u8: PayloadCodec<number> = { decode: (p) => p[0] ?? 0, encode: (n) => Uint8Array.of(n) };
- * export const LEVEL = definePacketType({ code: 0x90, name: "LEVEL", codec: u8 });
+ * const LEVEL = definePacketType({ code: 0x90, name: "LEVEL", codec: u8 });
+ * console.log(LEVEL.name); // LEVEL
  * ```
  */
 export function definePacketType<Body = undefined>(

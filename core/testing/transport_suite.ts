@@ -4,11 +4,15 @@
  * registers its tests with `node:test` (run them with `deno test`, `bun test` or `node --test`).
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { transportSuite } from "@thing/net/testing";
- * import { myTransport } from "./my_transport.ts";
+ * import { memory, memoryNetwork } from "@thing/net/transports/memory";
  *
- * transportSuite("my transport", () => myTransport(), { hostname: "127.0.0.1" });
+ * // Call it at the top level of a `*_test.ts` file: the suite for your transport (memory here).
+ * function memorySuite(): void {
+ *   transportSuite("memory", () => memory(memoryNetwork()), { hostname: "mem-server" });
+ * }
+ * console.log(typeof memorySuite); // function
  * ```
  *
  * @module
