@@ -6,7 +6,7 @@
  */
 import type { Plugin } from "../core/plugin.ts";
 import { addressKey } from "../core/transport.ts";
-import { failover } from "../plugins/cluster/failover.ts";
+import { failover, reconnectedEvent } from "../plugins/cluster/failover.ts";
 import type { CommandIo } from "./command.ts";
 import { type EndpointChoice, serverAddress } from "./endpoints.ts";
 import { UsageError } from "./flags.ts";
@@ -36,7 +36,7 @@ export function failoverServers(
     name: "thing-cli:reconnected",
     setup(api) {
       api.on(
-        "reconnected",
+        reconnectedEvent,
         ({ peer, previous }) =>
           io.err(`reconnected to ${addressKey(peer)} (lost ${addressKey(previous)})`),
       );

@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { connect as connectNode, listen, type ThingClient, type ThingNode } from "../core/node.ts";
 import type { Plugin, PluginList } from "../core/plugin.ts";
 import { fingerprint, generateIdentity, type Identity } from "../plugins/thing/mod.ts";
-import { readIdentityFile } from "../plugins/thing/mod.ts";
+import { readIdentityFile, serverKeyEvent } from "../plugins/thing/mod.ts";
 import type { Command, CommandIo, FlagValues } from "./command.ts";
 import { TimeoutError, TransportError } from "../core/errors.ts";
 import { addressKey } from "../core/transport.ts";
@@ -260,7 +260,7 @@ function serverKeyReporter(io: CommandIo): Plugin {
   return {
     name: "thing-cli:server-key",
     setup(api) {
-      api.on("thing:server-key", ({ fingerprint, pinned }) =>
+      api.on(serverKeyEvent, ({ fingerprint, pinned }) =>
         io.err(
           pinned
             ? `server key ${fingerprint} matches --server-key`

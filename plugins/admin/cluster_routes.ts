@@ -8,8 +8,8 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Endpoint } from "../../core/endpoint.ts";
-import type { Cluster } from "../cluster/cluster.ts";
-import type { ThingMetrics } from "../metrics/metrics.ts";
+import type { Cluster } from "../cluster/mod.ts";
+import type { ThingMetrics } from "../metrics/mod.ts";
 import { errorResponse } from "./errors.ts";
 import { type SessionJson, sessionJson } from "./session_json.ts";
 

@@ -9,8 +9,8 @@ import type { Endpoint } from "../../core/endpoint.ts";
 import { TransportError } from "../../core/errors.ts";
 import { toHex } from "../../core/hex.ts";
 import { addressKey } from "../../core/transport.ts";
-import type { Cluster } from "../cluster/cluster.ts";
-import type { ThingMetrics } from "../metrics/metrics.ts";
+import type { Cluster } from "../cluster/mod.ts";
+import type { ThingMetrics } from "../metrics/mod.ts";
 import { adminApp } from "./app.ts";
 import { serveNode } from "./node_server.ts";
 

@@ -2,7 +2,7 @@
  * `failover({ endpoints })`: a client plugin that, when its server goes silent, re-establishes
  * the session on the next server of the list instead of the same one. It rides on the
  * Connection dialect's own re-establishment: each HELLO of an attempt (`reconnecting`) goes to the
- * next endpoint in turn, and once one ACCEPTs, a `reconnected` event names the old and new
+ * next endpoint in turn, and once one ACCEPTs, a `reconnectedEvent` names the old and new
  * server. Messages that were never acknowledged are reported, not dropped: the data plugin
  * rejects their `send()` with a `SessionError` (`THING_ERR_NOT_CONNECTED`, "re-established before
  * the ACK came"), so the application can send them again on the new server.
@@ -10,9 +10,24 @@
  * @module
  */
 import { PluginError } from "../../core/errors.ts";
+import { defineEvent, type EventKey } from "../../core/events.ts";
 import type { Plugin } from "../../core/plugin.ts";
 import type { Session } from "../../core/session.ts";
 import { addressKey, type PeerAddress } from "../../core/transport.ts";
+import { reconnectingEvent } from "../connection/mod.ts";
+
+/** Client with `failover()`: the session was re-established on another server. */
+export interface ReconnectedEvent {
+  /** The session, open again (under a new client ID). */
+  session: Session;
+  /** The server it is on now. */
+  peer: PeerAddress;
+  /** The server it lost. */
+  previous: PeerAddress;
+}
+
+/** The key of the `failover:reconnected` event: `client.on(reconnectedEvent, …)`. */
+export const reconnectedEvent: EventKey<ReconnectedEvent> = defineEvent("failover:reconnected");
 
 /** Options of `failover()`. */
 export interface FailoverOptions {
@@ -25,12 +40,21 @@ export interface FailoverOptions {
  *
  * @throws {PluginError} `THING_ERR_PLUGIN_OPTIONS` for fewer than 2 endpoints or a bad one
  * @example
- * ```ts ignore
- * const endpoints = [{ hostname: "10.0.0.11", port: 7777 }, { hostname: "10.0.0.12", port: 7777 }];
- * const client = await connect({
- *   transport: udp(), ...endpoints[0], plugins: [connection(), failover({ endpoints })],
- * });
- * client.on("reconnected", ({ peer }) => console.log(`now on ${peer.hostname}`));
+ * ```ts
+ * import { connect, type PeerAddress } from "@thing/net";
+ * import { failover, reconnectedEvent } from "@thing/net/plugins/cluster";
+ * import { connection } from "@thing/net/plugins/connection";
+ * import { udp } from "@thing/net/transports/udp";
+ *
+ * export async function connectAny(endpoints: PeerAddress[]) {
+ *   const client = await connect({
+ *     transport: udp(),
+ *     ...endpoints[0]!,
+ *     plugins: [...connection(), failover({ endpoints })],
+ *   });
+ *   client.on(reconnectedEvent, ({ peer }) => console.log(`now on ${peer.hostname}`));
+ *   return client;
+ * }
  * ```
  */
 export function failover(options: FailoverOptions): Plugin {
@@ -61,7 +85,7 @@ export function failover(options: FailoverOptions): Plugin {
         throw new PluginError("THING_ERR_PLUGIN_OPTIONS", "Cannot use failover() on a server");
       }
       const lost = new Map<Session, PeerAddress>();
-      api.on("reconnecting", ({ session }) => {
+      api.on(reconnectingEvent, ({ session }) => {
         if (!lost.has(session)) lost.set(session, session.peer);
         const at = list.findIndex((e) => addressKey(e) === addressKey(session.peer));
         session.migrate(list[(at + 1) % list.length]!);
@@ -70,7 +94,7 @@ export function failover(options: FailoverOptions): Plugin {
         const previous = lost.get(session);
         if (previous === undefined) return;
         lost.delete(session);
-        api.emit("reconnected", { session, peer: session.peer, previous });
+        api.emit(reconnectedEvent, { session, peer: session.peer, previous });
       });
       api.on("close", ({ session }) => lost.delete(session));
     },

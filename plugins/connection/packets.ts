@@ -5,10 +5,28 @@
  *
  * @module
  */
-import { CHECKSUM_SIZE, PacketType } from "../../core/packet.ts";
-import type { PacketTypeDefinition, PayloadCodec } from "../../core/registry.ts";
+import { CHECKSUM_SIZE } from "../../core/packet.ts";
+import {
+  definePacketType,
+  type PacketTypeDefinition,
+  type PayloadCodec,
+} from "../../core/registry.ts";
 
 const TWO_32 = 4294967296;
+
+/** The Connection dialect's packet type codes (docs/PROTOCOL.md §2). */
+export const ConnectionPacket = {
+  HELLO: 0x01,
+  ACCEPT: 0x02,
+  REJECT: 0x03,
+  PING: 0x04,
+  PONG: 0x05,
+  DATA_ACK: 0x06,
+  DATA_NOACK: 0x07,
+  ACK: 0x08,
+  BAD_ACK: 0x09,
+  DISCONNECT: 0x0a,
+} as const;
 
 /** HELLO's payload: the sender's wall-clock time in ms, as a u64 big-endian. */
 export const timestampCodec: PayloadCodec<number> = {
@@ -46,20 +64,39 @@ const checksumCodec: PayloadCodec<Uint8Array> = {
   encode: (value) => value,
 };
 
+/** HELLO: its body is the sender's wall-clock time in ms. */
+export const HELLO: PacketTypeDefinition<number> = definePacketType({
+  code: ConnectionPacket.HELLO,
+  name: "HELLO",
+  codec: timestampCodec,
+});
+/** ACK: its body is the checksum field of the DATA_ACK it answers. */
+export const ACK: PacketTypeDefinition<Uint8Array> = definePacketType({
+  code: ConnectionPacket.ACK,
+  name: "ACK",
+  codec: checksumCodec,
+});
+/** BAD_ACK: its body is the checksum field of the corrupted DATA_ACK. */
+export const BAD_ACK: PacketTypeDefinition<Uint8Array> = definePacketType({
+  code: ConnectionPacket.BAD_ACK,
+  name: "BAD_ACK",
+  codec: checksumCodec,
+});
+
 /** Packet types the session plugin owns. */
-export const sessionPacketTypes: readonly PacketTypeDefinition[] = [
-  { code: PacketType.HELLO, name: "HELLO", codec: timestampCodec as PayloadCodec<unknown> },
-  { code: PacketType.ACCEPT, name: "ACCEPT" },
-  { code: PacketType.REJECT, name: "REJECT" },
-  { code: PacketType.PING, name: "PING" },
-  { code: PacketType.PONG, name: "PONG" },
-  { code: PacketType.DISCONNECT, name: "DISCONNECT" },
+export const sessionPacketTypes: readonly PacketTypeDefinition<unknown>[] = [
+  HELLO,
+  { code: ConnectionPacket.ACCEPT, name: "ACCEPT" },
+  { code: ConnectionPacket.REJECT, name: "REJECT" },
+  { code: ConnectionPacket.PING, name: "PING" },
+  { code: ConnectionPacket.PONG, name: "PONG" },
+  { code: ConnectionPacket.DISCONNECT, name: "DISCONNECT" },
 ];
 
 /** Packet types the data plugin owns. */
-export const dataPacketTypes: readonly PacketTypeDefinition[] = [
-  { code: PacketType.DATA_ACK, name: "DATA_ACK" },
-  { code: PacketType.DATA_NOACK, name: "DATA_NOACK" },
-  { code: PacketType.ACK, name: "ACK", codec: checksumCodec as PayloadCodec<unknown> },
-  { code: PacketType.BAD_ACK, name: "BAD_ACK", codec: checksumCodec as PayloadCodec<unknown> },
+export const dataPacketTypes: readonly PacketTypeDefinition<unknown>[] = [
+  { code: ConnectionPacket.DATA_ACK, name: "DATA_ACK" },
+  { code: ConnectionPacket.DATA_NOACK, name: "DATA_NOACK" },
+  ACK,
+  BAD_ACK,
 ];

@@ -6,7 +6,25 @@
  * @module
  */
 import { writeHeaderFields } from "../../core/codec.ts";
-import { HEADER_SIZE, type Packet, PacketType } from "../../core/packet.ts";
+import { HEADER_SIZE, type Packet } from "../../core/packet.ts";
+
+/** The Thing dialect's packet type codes (docs/PROTOCOL.md §3); DATA_NOACK carries datagrams. */
+export const ThingPacket = {
+  DATA_NOACK: 0x07,
+  CHI: 0x20,
+  SHI: 0x21,
+  SDH: 0x22,
+  CDH: 0x23,
+  SCC: 0x24,
+  CCC: 0x25,
+  SHF: 0x26,
+  CHB: 0x27,
+  SUU: 0x28,
+  CGB: 0x29,
+  SGB: 0x2a,
+  CFL: 0x2b,
+  SFL: 0x2c,
+} as const;
 
 /** The protocol version carried in CHI and SHI. */
 export const THING_VERSION = 1;
@@ -26,14 +44,14 @@ export const KEY_PHASE_BIT = 0x01;
  * confirmation corrupted on the way must fail the checksum (and be sent again), not fail
  * authentication, which would end the handshake as a key mismatch.
  */
-export const FULL_CHECKSUM_TYPES: ReadonlySet<number> = new Set([PacketType.SCC, PacketType.CCC]);
+export const FULL_CHECKSUM_TYPES: ReadonlySet<number> = new Set([ThingPacket.SCC, ThingPacket.CCC]);
 
 /** The handshake packets sent in the clear (everything else is sealed). */
 export const PLAINTEXT_TYPES: ReadonlySet<number> = new Set([
-  PacketType.CHI,
-  PacketType.SHI,
-  PacketType.SDH,
-  PacketType.CDH,
+  ThingPacket.CHI,
+  ThingPacket.SHI,
+  ThingPacket.SDH,
+  ThingPacket.CDH,
 ]);
 
 /**

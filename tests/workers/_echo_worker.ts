@@ -11,7 +11,7 @@ import type { Session } from "../../core/session.ts";
 import { connection } from "../../plugins/connection/mod.ts";
 import { streamSession } from "../../plugins/streams/mod.ts";
 import { type Identity, thing } from "../../plugins/thing/mod.ts";
-import { quic } from "../../transports/quic/mod.ts";
+import { quic } from "../../presets/quic/mod.ts";
 import { defineWorker } from "../../workers/mod.ts";
 
 /** A message starting with this byte makes the worker throw an uncaught error. */

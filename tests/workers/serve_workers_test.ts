@@ -2,13 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { encodePacket } from "../../core/codec.ts";
 import { connect, type ThingClient } from "../../core/node.ts";
-import { PacketType } from "../../core/packet.ts";
+import { ConnectionPacket } from "../../plugins/connection/mod.ts";
 import { defaultSha256 } from "../../core/sha256.ts";
 import type { Transport } from "../../core/transport.ts";
 import { connection } from "../../plugins/connection/mod.ts";
 import { streamSession } from "../../plugins/streams/mod.ts";
 import { generateIdentity } from "../../plugins/thing/mod.ts";
-import { quic } from "../../transports/quic/mod.ts";
+import { quic } from "../../presets/quic/mod.ts";
 import { tcp } from "../../transports/tcp/mod.ts";
 import { udp } from "../../transports/udp/mod.ts";
 import { serveWorkers, type WorkerPool } from "../../workers/mod.ts";
@@ -186,7 +186,7 @@ for (const kind of kinds) {
         const timestamp = new Uint8Array(8);
         new DataView(timestamp.buffer).setBigUint64(0, BigInt(Date.now()));
         const hello = encodePacket({
-          type: PacketType.HELLO,
+          type: ConnectionPacket.HELLO,
           clientId: client.session.clientId,
           reserved: 0,
           customId: 0,

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { connect, listen, PluginError, type ReconnectedEvent } from "../../../core/mod.ts";
+import { connect, listen, PluginError } from "../../../core/mod.ts";
+import { type ReconnectedEvent, reconnectedEvent } from "../../../plugins/cluster/mod.ts";
 import type { Plugin } from "../../../core/plugin.ts";
 import { failover } from "../../../plugins/cluster/mod.ts";
 import { connection } from "../../../plugins/connection/mod.ts";
@@ -38,7 +39,7 @@ describe("failover({ endpoints })", () => {
       await client.send(new TextEncoder().encode("one"));
       assert.deepEqual(heard.a, ["one"]);
       const reconnected = new Promise<ReconnectedEvent>((resolve) =>
-        client.on("reconnected", resolve)
+        client.on(reconnectedEvent, resolve)
       );
       const lostAt = Date.now();
       silence.dead = true;

@@ -13,7 +13,7 @@ import {
   LOOPBACK_PACKET_SIZE,
   receiveFiles,
   sendFile,
-} from "../../../transports/quic/mod.ts";
+} from "../../../presets/quic/mod.ts";
 import { streamSession } from "../../../plugins/streams/mod.ts";
 import { within } from "../../_within.ts";
 

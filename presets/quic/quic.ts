@@ -11,16 +11,19 @@ import {
   connect,
   listen,
   type NodeOptions,
+  type PluginList,
   type ThingClient,
   type ThingNode,
-} from "../../core/node.ts";
-import type { PluginList } from "../../core/plugin.ts";
-import type { Transport } from "../../core/transport.ts";
-import { AEAD_TAG_LENGTH } from "../../plugins/thing/crypto/aead.ts";
-import { type ThingOptions, thingSession } from "../../plugins/thing/mod.ts";
-import { streams, type StreamsOptions } from "../../plugins/streams/mod.ts";
-import { type StreamSession, streamSession } from "../../plugins/streams/stream_session.ts";
-import { udp, type UdpOptions } from "../udp/mod.ts";
+  type Transport,
+} from "../../mod.ts";
+import { AEAD_TAG_LENGTH, type ThingOptions, thingSession } from "../../plugins/thing/mod.ts";
+import {
+  streams,
+  type StreamSession,
+  streamSession,
+  type StreamsOptions,
+} from "../../plugins/streams/mod.ts";
+import { udp, type UdpOptions } from "../../transports/udp/mod.ts";
 
 /** UDP payload the preset uses on loopback: the largest Thing packet. */
 export const LOOPBACK_PACKET_SIZE = 65_507;

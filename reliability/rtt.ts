@@ -1,6 +1,7 @@
 /**
- * Round-trip time estimation as in RFC 9002 §5: latest, minimum, smoothed RTT and its variation,
- * with the peer's reported ACK delay subtracted when that does not go below the minimum.
+ * Round-trip time estimation as in RFC 9002 §5 (the same smoothing as RFC 6298): latest, minimum,
+ * smoothed RTT and its variation, with the peer's reported ACK delay subtracted when that does not
+ * go below the minimum. The streams plugin's loss recovery and `RetransmitTimeout` both use it.
  *
  * @module
  */
@@ -33,9 +34,9 @@ export class RttEstimator {
 
   /**
    * Takes a sample: `rtt` measured for the largest newly acknowledged packet, `ackDelay` as the
-   * peer reported it, capped by `maxAckDelay`.
+   * peer reported it (0 for a protocol that reports none), capped by `maxAckDelay`.
    */
-  update(rtt: number, ackDelay: number, maxAckDelay: number): void {
+  update(rtt: number, ackDelay = 0, maxAckDelay = 0): void {
     const sample = Math.max(rtt, 0);
     this.latest = sample;
     if (!this.sampled) {

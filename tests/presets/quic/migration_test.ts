@@ -13,7 +13,7 @@ import type {
 } from "../../../core/transport.ts";
 import { ed25519KeyPair } from "../../../plugins/thing/crypto/mod.ts";
 import { streamSession } from "../../../plugins/streams/mod.ts";
-import { listenQuic, quic } from "../../../transports/quic/mod.ts";
+import { listenQuic, quic } from "../../../presets/quic/mod.ts";
 import { within } from "../../_within.ts";
 
 const IDENTITY = ed25519KeyPair(Uint8Array.from({ length: 32 }, (_, i) => i + 1));

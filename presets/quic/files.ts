@@ -10,10 +10,12 @@
 import { createHash } from "node:crypto";
 import { type FileHandle, open } from "node:fs/promises";
 import { basename, join } from "node:path";
-import type { ThingNode } from "../../core/node.ts";
-import type { Session } from "../../core/session.ts";
-import { type StreamSession, streamSession } from "../../plugins/streams/stream_session.ts";
-import type { BidirectionalStream } from "../../plugins/streams/web_stream.ts";
+import type { Session, ThingNode } from "../../mod.ts";
+import {
+  type BidirectionalStream,
+  type StreamSession,
+  streamSession,
+} from "../../plugins/streams/mod.ts";
 import { StreamReader } from "./stream_reader.ts";
 
 /** Progress of one file. */

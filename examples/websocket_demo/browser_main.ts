@@ -7,9 +7,9 @@
  * @module
  */
 
-import { connect, type ThingClient } from "../../../core/node.ts";
-import { fingerprint, readServerKey, thing } from "../../../plugins/thing/mod.ts";
-import { websocketClient } from "../client.ts";
+import { connect, type ThingClient } from "../../mod.ts";
+import { fingerprint, readServerKey, thing } from "../../plugins/thing/mod.ts";
+import { websocketClient } from "../../transports/websocket/client.ts";
 
 const element = (id: string) => document.getElementById(id)!;
 const show = (id: string, text: string) => (element(id).textContent = text);

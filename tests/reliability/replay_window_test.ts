@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { ReplayWindow } from "../../../../plugins/thing/crypto/replay_window.ts";
+import { ReplayWindow } from "../../reliability/mod.ts";
 
 /** The obvious model: remember everything, accept new counts not `size` or more below the top. */
 class NaiveWindow {

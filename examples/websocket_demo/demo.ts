@@ -5,15 +5,15 @@
  * @module
  */
 
-import { listen, type ThingNode } from "../../../core/node.ts";
+import { listen, type ThingNode } from "../../mod.ts";
 import {
   encodeIdentity,
   fingerprint,
   generateIdentity,
   type Identity,
   thing,
-} from "../../../plugins/thing/mod.ts";
-import { websocket } from "../websocket.ts";
+} from "../../plugins/thing/mod.ts";
+import { websocket } from "../../transports/websocket/mod.ts";
 import { bundleBrowserClient } from "./bundle.ts";
 import { demoRoutes } from "./page.ts";
 

@@ -10,7 +10,7 @@
 import { fileURLToPath } from "node:url";
 
 const ENTRY = fileURLToPath(new URL("./browser_main.ts", import.meta.url));
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 interface BunBuildApi {
   build(options: {

@@ -1,19 +1,33 @@
 /**
- * The conformance suite every `Transport` passes: call `transportSuite()` from a `*_test.ts` file.
+ * The transport conformance suite: the tests every built-in transport passes, for a third party's
+ * transport to pass too. Call `transportSuite()` at the top level of a `*_test.ts` file; it
+ * registers its tests with `node:test` (run them with `deno test`, `bun test` or `node --test`).
+ *
+ * @example
+ * ```ts
+ * import { transportSuite } from "@thing/net/testing";
+ * import { memory, memoryNetwork } from "@thing/net/transports/memory";
+ *
+ * // Call it at the top level of a `*_test.ts` file: the suite for your transport (memory here).
+ * function memorySuite(): void {
+ *   transportSuite("memory", () => memory(memoryNetwork()), { hostname: "mem-server" });
+ * }
+ * console.log(typeof memorySuite); // function
+ * ```
  *
  * @module
  */
 
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
-import { ThingError } from "../../core/errors.ts";
+import { ThingError } from "../errors.ts";
 import {
   addressKey,
   type Link,
   type LinkHandlers,
   type PeerAddress,
   type Transport,
-} from "../../core/transport.ts";
+} from "../transport.ts";
 
 /** Where the suite binds and what it may expect from the transport. */
 export interface TransportSuiteOptions {
@@ -32,25 +46,37 @@ export function makePacket(payloadLength: number, fill = 0xab): Uint8Array {
 
 /** Collects everything a link reports, with waits that time out instead of hanging. */
 export class Recorder implements LinkHandlers {
+  /** Every packet received (copied), with its sender. */
   readonly packets: Array<{ bytes: Uint8Array; peer: PeerAddress }> = [];
+  /** Every error reported. */
   readonly errors: Error[] = [];
+  /** Every stream peer reported gone. */
   readonly closed: PeerAddress[] = [];
+  /** Called after each packet is recorded (e.g. to echo it). */
   onPacket: ((bytes: Uint8Array, peer: PeerAddress) => void) | undefined;
+  /** How long `until()` waits. */
+  readonly timeoutMs: number;
   #changed: Array<() => void> = [];
 
-  constructor(readonly timeoutMs: number) {}
+  /** @param timeoutMs how long `until()` waits before it rejects */
+  constructor(timeoutMs: number) {
+    this.timeoutMs = timeoutMs;
+  }
 
+  /** Records a packet. */
   packet(bytes: Uint8Array, peer: PeerAddress): void {
     this.packets.push({ bytes: new Uint8Array(bytes), peer });
     this.onPacket?.(bytes, peer);
     this.#wake();
   }
 
+  /** Records an error. */
   error(error: Error): void {
     this.errors.push(error);
     this.#wake();
   }
 
+  /** Records a stream peer that went away. */
   peerClosed(peer: PeerAddress): void {
     this.closed.push(peer);
     this.#wake();

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { startWebSocketDemo } from "../../../transports/websocket/demo/demo.ts";
-import { bundleBrowserClient } from "../../../transports/websocket/demo/bundle.ts";
+import { startWebSocketDemo } from "../../examples/websocket_demo/demo.ts";
+import { bundleBrowserClient } from "../../examples/websocket_demo/bundle.ts";
 
 describe("websocket demo", () => {
   it("bundleBrowserClient() builds a script that imports no node: module", async () => {

@@ -1,6 +1,6 @@
 /**
- * Runs the WebSocket demo: `deno run -A transports/websocket/demo/main.ts [--port 8080]
- * [--hostname 127.0.0.1]` (or `bun transports/websocket/demo/main.ts`), then open the printed URL.
+ * Runs the WebSocket demo: `deno run -A examples/websocket_demo/main.ts [--port 8080]
+ * [--hostname 127.0.0.1]` (or `bun examples/websocket_demo/main.ts`), then open the printed URL.
  *
  * @module
  */
