@@ -1,11 +1,12 @@
 /**
  * The Connection dialect's packet types and payload codecs: HELLO carries a u64 big-endian
- * timestamp (milliseconds since the Unix epoch); ACK and BAD_ACK carry the 32-byte checksum field
+ * timestamp (milliseconds since the Unix epoch) and the extension list offered; ACK and BAD_ACK carry the 32-byte checksum field
  * of the packet they answer; the other control packets carry nothing.
  *
  * @module
  */
 import { CHECKSUM_SIZE } from "../../core/packet.ts";
+import { decodeExtensions } from "../../core/extensions.ts";
 import {
   definePacketType,
   type PacketTypeDefinition,
@@ -28,11 +29,18 @@ export const ConnectionPacket = {
   DISCONNECT: 0x0a,
 } as const;
 
-/** HELLO's payload: the sender's wall-clock time in ms, as a u64 big-endian. */
+/**
+ * HELLO's payload: the sender's wall-clock time in ms, as a u64 big-endian, then the extension
+ * list the client offers (docs/PROTOCOL.md §3.13; empty in v1, so a v1 HELLO is 8 bytes). The body
+ * is the time; a HELLO whose list is broken does not decode.
+ */
 export const timestampCodec: PayloadCodec<number> = {
   decode(payload) {
-    if (payload.length !== 8) {
+    if (payload.length < 8) {
       throw new RangeError(`Cannot read a HELLO timestamp of ${payload.length} bytes: it is 8`);
+    }
+    if (payload.length > 8 && !decodeExtensions(payload.subarray(8))) {
+      throw new RangeError("Cannot read a HELLO's extension list: an entry is cut or repeated");
     }
     const view = new DataView(payload.buffer, payload.byteOffset, 8);
     const high = view.getUint32(0);

@@ -11,6 +11,7 @@ import type { Session } from "../../core/session.ts";
 import { reconnectingEvent } from "./events.ts";
 import type { ResolvedSessionOptions } from "./options.ts";
 import { ConnectionPacket, timestampCodec } from "./packets.ts";
+import { decodeExtensions } from "../../core/extensions.ts";
 
 interface ClientState {
   lastHeard: number;
@@ -98,6 +99,19 @@ export function setupClient(api: PluginApi, opts: ResolvedSessionOptions): void 
     const session = ctx.session!;
     const st = states.get(session)!;
     if (session.state !== "connecting") return ctx.drop("duplicate");
+    // ACCEPT's payload lists the extensions the server took; this client offers none (§3.13).
+    const taken = decodeExtensions(ctx.packet.payload) ?? [];
+    if (taken.length > 0) {
+      return session.terminate(
+        "extension not offered",
+        new SessionError(
+          "THING_ERR_HANDSHAKE",
+          `Cannot connect to ${session.peer.hostname}:${session.peer.port}: the server's ACCEPT takes extension ${
+            taken[0]!.type
+          }, which this client did not offer`,
+        ),
+      );
+    }
     session.clearTimer("hello");
     st.reconnecting = false;
     st.hellos = 0;

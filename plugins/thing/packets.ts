@@ -7,6 +7,7 @@
  */
 import { writeHeaderFields } from "../../core/codec.ts";
 import { HEADER_SIZE, type Packet } from "../../core/packet.ts";
+import { decodeExtensions, encodeExtensions, type Extension } from "../../core/extensions.ts";
 
 /** The Thing dialect's packet type codes (docs/PROTOCOL.md §3); DATA_NOACK carries datagrams. */
 export const ThingPacket = {
@@ -53,17 +54,6 @@ export const PLAINTEXT_TYPES: ReadonlySet<number> = new Set([
   ThingPacket.SDH,
   ThingPacket.CDH,
 ]);
-
-/**
- * An entry of the extension list of CHI (what the client offers) or SHI (what the server took):
- * `type` (u16, 1..65,535), then `data.length` (u16) and `data`. See docs/PROTOCOL.md §3.13.
- */
-export interface Extension {
-  /** The extension's type number. */
-  type: number;
-  /** Its data, as that extension defines it (often empty). */
-  data: Uint8Array;
-}
 
 /** CHI: what the client offers. */
 export interface ClientHello {
@@ -132,44 +122,6 @@ export function decodeClientHello(payload: Uint8Array): Required<ClientHello> | 
   const cookie = cookieLength === 0 ? undefined : payload.slice(at + 1, at + 1 + cookieLength);
   const extensions = decodeExtensions(payload.subarray(at + 1 + cookieLength));
   return extensions && { suites, random, cookie, extensions };
-}
-
-/**
- * Encodes an extension list: each entry as type (u16), length (u16), data. The list ends with
- * the payload, or at the zero bytes that pad a CHI.
- */
-export function encodeExtensions(extensions: readonly Extension[] = []): Uint8Array {
-  const out = new Uint8Array(extensions.reduce((sum, e) => sum + 4 + e.data.length, 0));
-  const view = new DataView(out.buffer);
-  let at = 0;
-  for (const { type, data } of extensions) {
-    view.setUint16(at, type);
-    view.setUint16(at + 2, data.length);
-    out.set(data, at + 4);
-    at += 4 + data.length;
-  }
-  return out;
-}
-
-/**
- * Decodes the extension list that fills `bytes`. It ends where fewer than two bytes remain or at
- * an entry type of 0 (the rest is padding, ignored).
- *
- * @returns the entries, or `undefined` when an entry runs past the end or a type repeats
- */
-export function decodeExtensions(bytes: Uint8Array): Extension[] | undefined {
-  const extensions: Extension[] = [];
-  let at = 0;
-  while (bytes.length - at >= 2) {
-    const type = (bytes[at]! << 8) | bytes[at + 1]!;
-    if (type === 0) break;
-    if (bytes.length - at < 4) return undefined;
-    const end = at + 4 + ((bytes[at + 2]! << 8) | bytes[at + 3]!);
-    if (end > bytes.length || extensions.some((e) => e.type === type)) return undefined;
-    extensions.push({ type, data: bytes.slice(at + 4, end) });
-    at = end;
-  }
-  return extensions;
 }
 
 /** Encodes an SHI payload. */

@@ -1,11 +1,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { encodePacket, type ThingError } from "../../../core/mod.ts";
+import { decodeExtensions, encodePacket, type ThingError } from "../../../core/mod.ts";
 import { pair } from "../../../core/testing/mod.ts";
 import {
   CHI_PAYLOAD_SIZE,
   decodeClientHello,
-  decodeExtensions,
   decodeServerHello,
   encodeClientHello,
   encodeServerHello,
