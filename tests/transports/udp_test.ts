@@ -66,6 +66,30 @@ describe("udp()", () => {
       }
     });
 
+    it(`udp({ binding: "${binding}" }) client link turns to a second server and hears its answers (failover)`, async () => {
+      const transport = udp({ binding });
+      const first = new Recorder(3000);
+      const second = new Recorder(3000);
+      const serverA = await transport.listen({ hostname: "127.0.0.1", port: 0 }, first);
+      const serverB = await transport.listen({ hostname: "127.0.0.1", port: 0 }, second);
+      const heard = new Recorder(3000);
+      const client = await transport.connect(serverA.localAddress, heard);
+      try {
+        client.send(makePacket(16, 1), serverA.localAddress);
+        await first.until("a packet at A", () => first.packets.length === 1);
+        client.send(makePacket(16, 2), serverB.localAddress);
+        await second.until("a packet at B", () => second.packets.length === 1);
+        assert.deepEqual(second.packets[0]?.bytes, makePacket(16, 2));
+        serverB.send(makePacket(16, 3), second.packets[0]!.peer);
+        await heard.until("B's answer", () => heard.packets.length === 1);
+        assert.deepEqual(heard.packets[0]?.peer.port, serverB.localAddress.port);
+      } finally {
+        await client.close();
+        await serverA.close();
+        await serverB.close();
+      }
+    });
+
     it(`udp({ binding: "${binding}" }) delivers 5 bursts of 100 packets, each sent in one tick`, async () => {
       const rec = new Recorder(3000);
       const transport = udp({ binding });

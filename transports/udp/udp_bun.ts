@@ -51,27 +51,34 @@ export async function udpBun(options: UdpSocketOptions, handlers: LinkHandlers):
   const onDrain = { drained: () => {} };
   // The last sender, reused while packets keep coming from it (addresses are immutable).
   let from: PeerAddress = { hostname: "", port: -1 };
-  let socket: BunUdpSocket;
-  try {
-    socket = await factory({
-      hostname: bind.hostname,
-      port: bind.port,
-      binaryType: "uint8array",
-      ...(connect ? { connect: { hostname: connect.hostname, port: connect.port } } : {}),
-      socket: {
-        data: (_s, data, port, address) => {
-          if (from.port !== port || from.hostname !== address) from = { hostname: address, port };
-          deliver(handlers, data, from);
-        },
-        drain: () => onDrain.drained(),
-        error: (error) => report(handlers, failed(error, "UDP socket failed")),
-      },
-    });
-  } catch (error) {
-    throw bindError("udp", "bind", bind, error);
-  }
-  await setBunSocketBuffer(socket.fd, options.socketBuffer);
-  const link = new BunUdpLink(socket, options, handlers, failed);
+  const socketHandlers: BunUdpHandlers = {
+    data: (_s, data, port, address) => {
+      if (from.port !== port || from.hostname !== address) from = { hostname: address, port };
+      deliver(handlers, data, from);
+    },
+    drain: () => onDrain.drained(),
+    error: (error) => report(handlers, failed(error, "UDP socket failed")),
+  };
+  const open = async (port: number, peer?: PeerAddress) => {
+    let socket: BunUdpSocket;
+    try {
+      socket = await factory({
+        hostname: bind.hostname,
+        port,
+        binaryType: "uint8array",
+        ...(peer ? { connect: { hostname: peer.hostname, port: peer.port } } : {}),
+        socket: socketHandlers,
+      });
+    } catch (error) {
+      throw bindError("udp", "bind", { hostname: bind.hostname, port }, error);
+    }
+    await setBunSocketBuffer(socket.fd, options.socketBuffer);
+    return socket;
+  };
+  const socket = await open(bind.port, connect);
+  // A client that turns to another server (failover) gets an unconnected socket on the same port.
+  const unconnected = () => open(socket.port);
+  const link = new BunUdpLink(socket, options, handlers, failed, unconnected);
   onDrain.drained = () => link.drained();
   return link;
 }
@@ -90,6 +97,9 @@ class BunUdpLink implements Link {
   #failed: (error: unknown, context: string) => Error;
   // A connected socket's sendMany takes payloads alone; an unconnected one, payload-port-address.
   #perPacket: 1 | 3;
+  #connected: PeerAddress | undefined;
+  #unconnected: () => Promise<BunUdpSocket>;
+  #switching = false;
   #flush = () => this.#sendBatch();
 
   constructor(
@@ -97,10 +107,13 @@ class BunUdpLink implements Link {
     options: UdpSocketOptions,
     handlers: LinkHandlers,
     failed: (error: unknown, context: string) => Error,
+    unconnected: () => Promise<BunUdpSocket>,
   ) {
     this.#socket = socket;
     this.#handlers = handlers;
     this.#failed = failed;
+    this.#connected = options.connect;
+    this.#unconnected = unconnected;
     this.#perPacket = options.connect ? 1 : 3;
     this.maxPacketSize = options.maxPacketSize;
     this.#maxBatch = options.maxInFlight * this.#perPacket;
@@ -115,7 +128,7 @@ class BunUdpLink implements Link {
 
   #sendBatch(): void {
     const batch = this.#batch;
-    if (batch.length === 0 || this.#closed) return;
+    if (batch.length === 0 || this.#closed || this.#switching) return;
     this.#batch = [];
     // sendMany returns how many packets the kernel took; the rest are dropped, like a full queue.
     // It can also throw (e.g. ECONNREFUSED after a peer vanished): this runs in a microtask, where
@@ -131,9 +144,36 @@ class BunUdpLink implements Link {
     checkSend("udp", this.#closed, bytes, this.maxPacketSize);
     if (this.#batch.length >= this.#maxBatch) return; // local pressure: dropped, as the kernel would
     if (this.#batch.length === 0) queueMicrotask(this.#flush);
+    const connected = this.#connected;
+    if (connected && (peer.port !== connected.port || peer.hostname !== connected.hostname)) {
+      this.#disconnect(connected);
+    }
     // A connected (client) socket sends only to its server, the one peer a client has.
     if (this.#perPacket === 1) this.#batch.push(bytes);
     else this.#batch.push(bytes, peer.port, peer.hostname);
+  }
+
+  /**
+   * Turns the connected client socket into an unconnected one on the same port, for a client that
+   * moves to another server. Packets sent meanwhile wait; packets arriving meanwhile are lost (the
+   * dialect resends).
+   */
+  #disconnect(connected: PeerAddress): void {
+    this.#connected = undefined;
+    this.#perPacket = 3;
+    this.#maxBatch *= 3;
+    this.#batch = this.#batch.flatMap((bytes) => [bytes, connected.port, connected.hostname]);
+    this.#switching = true;
+    this.#socket.close();
+    this.#unconnected().then((socket) => {
+      this.#switching = false;
+      if (this.#closed) return socket.close();
+      this.#socket = socket;
+      this.#sendBatch();
+    }, (error: unknown) => {
+      this.#switching = false;
+      report(this.#handlers, this.#failed(error, "UDP socket could not be reopened"));
+    });
   }
 
   ready(_peer: PeerAddress): Promise<void> {

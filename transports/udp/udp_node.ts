@@ -73,7 +73,7 @@ class NodeUdpLink implements Link {
   #handlers: LinkHandlers;
   #onSent: (error: Error | null) => void;
 
-  #connected: boolean;
+  #connected: PeerAddress | undefined;
 
   constructor(
     socket: Socket,
@@ -82,7 +82,7 @@ class NodeUdpLink implements Link {
     maxInFlight: number,
     connect: PeerAddress | undefined,
   ) {
-    this.#connected = connect !== undefined;
+    this.#connected = connect;
     this.#socket = socket;
     this.#handlers = handlers;
     this.maxPacketSize = maxPacketSize;
@@ -109,6 +109,12 @@ class NodeUdpLink implements Link {
     checkSend("udp", this.#closed, bytes, this.maxPacketSize);
     if (this.#inFlight >= this.#maxInFlight) return; // local pressure: dropped, as the kernel would
     this.#inFlight++;
+    const connected = this.#connected;
+    if (connected && (peer.port !== connected.port || peer.hostname !== connected.hostname)) {
+      // A client turning to another server (failover): the socket stops filtering by peer.
+      this.#socket.disconnect();
+      this.#connected = undefined;
+    }
     // A connected (client) socket sends only to its server, the one peer a client has.
     if (this.#connected) this.#socket.send(bytes, this.#onSent);
     else this.#socket.send(bytes, peer.port, peer.hostname, this.#onSent);
