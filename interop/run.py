@@ -1,0 +1,85 @@
+"""Runs the interop matrix against the `thing` CLI: one line per scenario, exit 1 on any failure.
+
+    python3 interop/run.py [--cli "deno run -A cli/main.ts"] [--only NAME,...] [--seed N] [-v]
+"""
+
+import argparse
+import pathlib
+import shlex
+import shutil
+import signal
+import sys
+import time
+import traceback
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+
+import cli_process  # noqa: E402
+import scenarios  # noqa: E402
+
+SCENARIO_LIMIT_S = 25
+
+
+class Overtime(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise Overtime(f"took more than {SCENARIO_LIMIT_S} s")
+
+
+def default_cli(root: pathlib.Path) -> str:
+    if shutil.which("deno"):
+        return f"deno run -A {root / 'cli/main.ts'}"
+    return f"bun {root / 'cli/main.ts'}"
+
+
+def main() -> int:
+    root = pathlib.Path(__file__).resolve().parent.parent
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cli", default=None, help="command that runs the thing CLI")
+    parser.add_argument("--only", default="", help="comma-separated scenario names")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the relays' impairments")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print traces of failures")
+    args = parser.parse_args()
+    cli = shlex.split(args.cli or default_cli(root))
+    wanted = [n for n in args.only.split(",") if n]
+    unknown = set(wanted) - {name for name, _ in scenarios.MATRIX}
+    if unknown:
+        print(f"unknown scenario(s): {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGALRM, _alarm)
+    failures, started = 0, time.monotonic()
+    try:
+        for name, scenario in scenarios.MATRIX:
+            if wanted and name not in wanted:
+                continue
+            ctx = scenarios.Context(cli, args.seed)
+            t0 = time.monotonic()
+            signal.alarm(SCENARIO_LIMIT_S)
+            try:
+                note = scenario(ctx)
+                verdict = f"PASS {name} ({time.monotonic() - t0:.1f} s): {note}"
+            except Exception as error:  # every failure is reported, then the next scenario runs
+                failures += 1
+                verdict = f"FAIL {name} ({time.monotonic() - t0:.1f} s): {type(error).__name__}: {error}"
+                if args.verbose:
+                    traceback.print_exc()
+                    for peer in ctx.peers:
+                        print(f"--- trace of {peer.name}", file=sys.stderr)
+                        print("\n".join(peer.trace[-60:]), file=sys.stderr)
+                    for p in ctx.processes:
+                        print(f"--- {' '.join(p.args)}\n" + "\n".join(p.stdout[-20:] + p.stderr[-20:]),
+                              file=sys.stderr)
+            finally:
+                signal.alarm(0)
+                ctx.close()
+            print(verdict, flush=True)
+    finally:
+        cli_process.stop_all()
+    print(f"{failures} failed, {time.monotonic() - started:.1f} s", flush=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,405 @@
+"""The interop matrix: each scenario drives the CLI as a black box with a Python peer and
+returns a short note, or raises with the reason it failed."""
+
+import json
+import os
+import tempfile
+import time
+
+import identity
+import wire
+from cli_process import CliProcess
+from connection_peer import ConnectionClient, ConnectionServer
+from links import TcpClientLink, UdpLink
+from peer import ScenarioError
+from primitives import ed25519
+from thing_peer import ThingClient, ThingServer
+
+LOCAL = "127.0.0.1"
+
+
+def check(condition: bool, why: str) -> None:
+    if not condition:
+        raise ScenarioError(why)
+
+
+class Context:
+    """The CLI command and the processes and links a scenario opened (closed by the runner)."""
+
+    def __init__(self, cli: list[str], seed: int):
+        self.cli, self.seed = cli, seed
+        self.processes: list[CliProcess] = []
+        self.links = []
+        self.peers = []
+        self.tmp = tempfile.mkdtemp(prefix="thing-interop-")
+
+    def start(self, args: list[str], stdin: bool = False) -> CliProcess:
+        process = CliProcess(self.cli, args, stdin)
+        self.processes.append(process)
+        return process
+
+    def serve(self, dialect: str, transport: str = "udp", extra: tuple = ()) -> tuple:
+        s = self.start(["serve", "--dialect", dialect, "--transport", transport, "--port", "0",
+                        "--json", *extra])
+        port = int(s.wait_line(r'"event":"listening".*"address":"127\.0\.0\.1:(\d+)"', 15).group(1))
+        return s, (LOCAL, port)
+
+    def relay(self, target: tuple, loss: float) -> tuple:
+        r = self.start(["relay", "0", f"{target[0]}:{target[1]}", "--loss", str(loss), "--seed",
+                        str(self.seed), "--json"])
+        port = int(r.wait_line(r'"listen":"127\.0\.0\.1:(\d+)"', 15).group(1))
+        return r, (LOCAL, port)
+
+    def keygen(self) -> tuple[str, str, str]:
+        """A fresh key file: its path, the public key and the fingerprint, as keygen prints them."""
+        path = os.path.join(self.tmp, f"server{len(self.processes)}.key")
+        k = self.start(["keygen", "--out", path, "--json"])
+        check(k.wait(15) == 0, f"keygen failed: {k.stderr}")
+        out = json.loads(k.stdout[-1])
+        return path, out["publicKey"], out["fingerprint"]
+
+    def udp(self) -> UdpLink:
+        link = UdpLink()
+        self.links.append(link)
+        return link
+
+    def tcp(self, server: tuple) -> TcpClientLink:
+        link = TcpClientLink(server)
+        self.links.append(link)
+        return link
+
+    def peer(self, p):
+        self.peers.append(p)
+        return p
+
+    def close(self) -> None:
+        for process in self.processes:
+            process.stop()
+        for link in self.links:
+            link.close()
+
+
+def messages(n: int, prefix: str) -> list[tuple[int, bytes]]:
+    return [(i % 5, f"{prefix} {i}".encode()) for i in range(n)]
+
+
+# Connection dialect, Python client -----------------------------------------------------------
+def _connection_client(ctx: Context, transport: str) -> str:
+    _, server = ctx.serve("connection", transport)
+    link = ctx.udp() if transport == "udp" else ctx.tcp(server)
+    c = ctx.peer(ConnectionClient(link, server))
+    c.connect()
+    c.ping()
+    sent = messages(5, "ack")
+    for custom_id, data in sent:
+        c.send_reliable(data, custom_id)
+    c.send_unreliable(b"noack", 9)
+    c.run_until(lambda: len(c.inbox.messages) >= 6 and not c.reliable.pending, 5, "echoes and ACKs")
+    check(sorted(c.inbox.messages) == sorted(sent + [(9, b"noack")]),
+          f"echoes differ: {c.inbox.messages}")
+    # A packet under a client ID the server does not know is answered with REJECT, order 0.
+    stranger = ctx.peer(ConnectionClient(link, server))
+    stranger.state = "open"
+    stranger._send(wire.PING)
+    stranger.run_until(lambda: stranger.rejects > 0, 3, "REJECT for an unknown client ID")
+    c.disconnect()
+    check(c.state == "closed", f"DISCONNECT drew no REJECT (state {c.state})")
+    return "HELLO/ACCEPT, PING/PONG, 5 DATA_ACK + 1 DATA_NOACK echoed, REJECT, DISCONNECT/REJECT"
+
+
+def connection_client_udp(ctx: Context) -> str:
+    return _connection_client(ctx, "udp")
+
+
+def connection_client_tcp(ctx: Context) -> str:
+    return _connection_client(ctx, "tcp")
+
+
+def connection_client_relay_loss(ctx: Context) -> str:
+    _, server = ctx.serve("connection")
+    relay, via = ctx.relay(server, 0.2)
+    c = ctx.peer(ConnectionClient(ctx.udp(), via))
+    c.connect(8)
+    c.ping(5)
+    sent = messages(20, "lossy")
+    for custom_id, data in sent:
+        c.send_reliable(data, custom_id)
+    c.run_until(lambda: len(c.inbox.messages) >= 20 and not c.reliable.pending, 15,
+                "20 echoes through 20 % loss")
+    check(not c.reliable.failed, "a DATA_ACK ran out of resends")
+    check(sorted(c.inbox.messages) == sorted(sent), "echoes differ from what was sent")
+    c.disconnect(5)
+    return (f"20 DATA_ACK each way exactly once through 20 % loss: {c.reliable.resends} resends, "
+            f"{c.inbox.duplicates} duplicate deliveries suppressed, {c.hellos} HELLO(s); "
+            f"disconnect {'got REJECT' if c.state == 'closed' else 'gave up after 5 tries'}")
+
+
+# Thing dialect, Python client ----------------------------------------------------------------
+def _thing_client(ctx: Context, transport: str, pin_kind: str) -> str:
+    path, public, fp = ctx.keygen()
+    _, server = ctx.serve("thing", transport, ("--key", path))
+    link = ctx.udp() if transport == "udp" else ctx.tcp(server)
+    c = ctx.peer(ThingClient(link, server, pin=public if pin_kind == "key" else fp))
+    c.connect()
+    check(identity.b64url(c.server_key) == public, "SDH carried another identity key")
+    sent = messages(6, f"thing {transport}")
+    for custom_id, data in sent:
+        c.send(data, custom_id)
+    c.run_until(lambda: len(c.messages) >= 6, 5, "6 sealed echoes")
+    check(sorted(c.messages) == sorted(sent), f"echoes differ: {c.messages}")
+    c.heartbeat()
+    c.goodbye()
+    check(c.state == "closed", f"goodbye ended in state {c.state}")
+    return f"handshake pinned by {pin_kind}, 6 sealed echoes, CHB/SUU, CGB/SGB/CFL"
+
+
+def thing_client_udp(ctx: Context) -> str:
+    return _thing_client(ctx, "udp", "key")
+
+
+def thing_client_tcp(ctx: Context) -> str:
+    return _thing_client(ctx, "tcp", "fingerprint")
+
+
+def thing_client_wrong_pin(ctx: Context) -> str:
+    _, server = ctx.serve("thing")
+    wrong = identity.b64url(ed25519.public_key(os.urandom(32)))
+    c = ctx.peer(ThingClient(ctx.udp(), server, pin=wrong))
+    try:
+        c.connect(3)
+    except ScenarioError as error:
+        check("THING_ERR_AUTH" in str(error), f"wrong failure: {error}")
+        return "a server whose key differs from the pin is refused before CDH"
+    raise ScenarioError("connected to a server with another key than the pin")
+
+
+def _exchange(c: ThingClient, data: bytes, n: int, what: str) -> list[bytes]:
+    """Sends data and returns the next n packets as received, without acting on them."""
+    got: list[bytes] = []
+    c.on_datagram = lambda raw, source: got.append(raw)
+    try:
+        c.transmit(data, c.server)
+        c.run_until(lambda: len(got) >= n, 3, what)
+    finally:
+        del c.on_datagram
+    return got
+
+
+def thing_client_repeats(ctx: Context) -> str:
+    """The 3.8 answers: identical CHI -> SHI + SDH again, identical CDH -> SCC again, CCC after
+    completion -> SHF again (the losses a relay would cause, made on purpose)."""
+    _, server = ctx.serve("thing")
+    c = ctx.peer(ThingClient(ctx.udp(), server))
+    c.chi = c._chi()
+    first = _exchange(c, c.chi, 2, "SHI and SDH")
+    again = _exchange(c, c.chi, 2, "SHI and SDH for a repeated CHI")
+    check(sorted(again) == sorted(first), "a repeated CHI drew other SHI/SDH bytes")
+    c.state = "chi"
+    for raw in first:
+        c.on_datagram(raw, server)  # verifies SDH, sends CDH
+    check(c.state == "cdh", f"SDH not accepted ({c.error})")
+    c.cancel("flight")
+    scc = _exchange(c, c.cdh, 2, "an SCC for each of two identical CDHs")
+    scc_orders = sorted(wire.decode(raw).order for raw in scc)
+    check({raw[48] for raw in scc} == {wire.SCC}, "a repeated CDH drew something else than SCC")
+    for raw in scc:
+        c.on_datagram(raw, server)  # the first opens and sends CCC; the second is ignored
+    c.run_until(lambda: c.state == "open", 3, "SHF")
+    c.cancel("flight")
+    shf = c.counts.get(wire.SHF, 0)
+    c.transmit(c.ccc, server)  # the same CCC again, after completion
+    c.run_for(0.5)
+    same_bytes = c.counts.get(wire.SHF, 0) - shf
+    resealed = c.session.seal(wire.CCC, c.keys.ccc_value())  # a CCC under the next order count
+    c.transmit(resealed, server)
+    c.run_for(0.5)
+    new_order = c.counts.get(wire.SHF, 0) - shf - same_bytes
+    c.log(f"SHF for identical CCC: {same_bytes}, for re-sealed CCC: {new_order}")
+    check(same_bytes + new_order >= 1, "no SHF for a repeated CCC, byte-identical or re-sealed")
+    return ("repeated CHI: byte-identical SHI+SDH; repeated CDH: SCC again, sealed anew "
+            f"(order counts {scc_orders}); CCC after completion: SHF again "
+            f"{same_bytes}x for the identical bytes, {new_order}x for a re-sealed one")
+
+
+def thing_client_relay_loss(ctx: Context) -> str:
+    path, public, _ = ctx.keygen()
+    _, server = ctx.serve("thing", "udp", ("--key", path))
+    _, via = ctx.relay(server, 0.2)
+    notes = []
+    for round_ in range(3):
+        c = ctx.peer(ThingClient(ctx.udp(), via, pin=public))
+        c.connect(10)
+        sent = messages(20, f"lossy {round_}")
+        for custom_id, data in sent:
+            c.send(data, custom_id)
+        c.run_for(1.0)  # DATA_NOACK is never resent: about 64 % of the echoes survive both ways
+        check(c.messages and set(c.messages) <= set(sent) and len(set(c.messages)) == len(c.messages),
+              f"echoes wrong: {len(c.messages)} of 20, duplicates or foreign")
+        c.heartbeat(5)
+        c.goodbye(8)
+        notes.append(f"{c.flight_sends} flights/{len(c.messages)} echoes/{c.state}")
+    return "3 handshakes through 20 % loss (" + ", ".join(notes) + ")"
+
+
+def thing_client_rekey(ctx: Context) -> str:
+    _, server = ctx.serve("thing")
+    c = ctx.peer(ThingClient(ctx.udp(), server, rekey_after=3))
+    c.connect()
+    sent = messages(20, "rekey")
+    for custom_id, data in sent:
+        c.send(data, custom_id)
+    c.run_until(lambda: len(c.messages) >= 20, 5, "20 echoes across key updates")
+    check(sorted(c.messages) == sorted(sent), "echoes differ")
+    c.heartbeat()
+    c.goodbye()
+    updates = (c.session.order - 1) // 3
+    return (f"the client moved to a new key every 3 packets ({updates} updates); the server opened "
+            f"all of them (its own sends stayed in phase 0: the CLI has no rekeyAfter flag)")
+
+
+def thing_client_new_port(ctx: Context) -> str:
+    """3.1: a sealed packet from a new address does not move a thing() session."""
+    _, server = ctx.serve("thing")
+    link = ctx.udp()
+    c = ctx.peer(ThingClient(link, server))
+    c.connect()
+    c.send(b"before", 1)
+    c.run_until(lambda: len(c.messages) >= 1, 3, "echo before the port change")
+    old = link.local
+    new = link.rebind()
+    c.server = server
+    suu = c.counts.get(wire.SUU, 0)
+    c.transmit(c.session.seal(wire.CHB), server)
+    c.send(b"after", 2)
+    c.run_for(0.6)
+    check(c.counts.get(wire.SUU, 0) == suu, "a CHB from the new port was answered")
+    echoed_after = [m for m in c.messages if m == (2, b"after")]
+    link.sock = link.sockets[0]  # back to the old port
+    c.heartbeat()
+    c.goodbye()
+    return (f"port {old[1]} -> {new[1]}: CHB from the new port dropped; DATA_NOACK from it "
+            f"{'echoed to the old port' if echoed_after else 'not echoed'}; the session went on "
+            f"from the old port")
+
+
+# Python servers, CLI clients -----------------------------------------------------------------
+def _cli_connect(ctx: Context, server_peer, address: tuple, dialect: str, lines: list[str],
+                 extra: tuple = (), stay_s: float = 0.0, timeout_s: float = 10.0,
+                 reliable: bool = True) -> CliProcess:
+    """Runs `thing connect` against our server with lines on its stdin. reliable: every line
+    must come back (Connection, DATA_ACK); otherwise (Thing, DATA_NOACK on a lossy path) at
+    least one, and none twice or invented."""
+    cli = ctx.start(["connect", f"{address[0]}:{address[1]}", "--dialect", dialect, "--json",
+                     *extra], stdin=True)
+    cli.write("".join(line + "\n" for line in lines))
+    started = time.monotonic()
+    want = len(lines) if reliable else 1
+    server_peer.run_until(lambda: len(cli.json_lines()) >= want, timeout_s,
+                          f"{want} echo(es) printed by thing connect")
+    if not reliable:
+        server_peer.run_for(1.0)
+    if stay_s:
+        server_peer.run_for(stay_s)
+    cli.close_stdin()
+    deadline = started + timeout_s
+    server_peer.run_until(lambda: cli.proc.poll() is not None, max(0.5, deadline - time.monotonic()),
+                          "thing connect to exit")
+    got = [line["data"] for line in cli.json_lines()]
+    if reliable:
+        check(sorted(got) == sorted(lines), f"thing connect printed {got}")
+    else:
+        check(len(set(got)) == len(got) and set(got) <= set(lines), f"thing connect printed {got}")
+    check(cli.proc.returncode == 0, f"thing connect exited {cli.proc.returncode}: {cli.stderr}")
+    return cli
+
+
+def connection_server_udp(ctx: Context) -> str:
+    link = ctx.udp()
+    s = ctx.peer(ConnectionServer(link))
+    lines = [f"line {i}" for i in range(5)]
+    _cli_connect(ctx, s, link.local, "connection", lines, stay_s=1.2)
+    check(len(s.ended) == 1, "the CLI did not DISCONNECT")
+    check(s.pings >= 1, "the CLI sent no PING within 1.2 s (pingInterval 1,000 ms)")
+    return (f"CLI HELLO orders {s.hello_orders}, {s.pings} PING(s), 5 DATA_ACK echoed as DATA_ACK, "
+            "DISCONNECT answered with REJECT, exit 0")
+
+
+def connection_server_relay_loss(ctx: Context) -> str:
+    link = ctx.udp()
+    s = ctx.peer(ConnectionServer(link))
+    _, via = ctx.relay(link.local, 0.2)
+    lines = [f"lossy {i}" for i in range(10)]
+    _cli_connect(ctx, s, via, "connection", lines, timeout_s=20)
+    return (f"10 lines each way through 20 % loss; CLI HELLO order counts {s.hello_orders}, "
+            f"{s.resends} resends of ours; CLI exit 0")
+
+
+def _thing_server(ctx: Context, via_relay: bool, cookies: bool, rekey_after: int,
+                  withhold: tuple = ()) -> ThingServer:
+    link = ctx.udp()
+    # A short TTL makes the CLI send CHB every TTL/3; on a lossy path it must be long enough that
+    # 20 % loss does not silence us for a whole TTL.
+    ttl_ms = 2400 if via_relay else 900
+    s = ctx.peer(ThingServer(link, ttl_ms=ttl_ms, cookies=cookies, rekey_after=rekey_after,
+                             withhold=withhold))
+    address = link.local
+    if via_relay:
+        _, address = ctx.relay(link.local, 0.2)
+    lines = [f"sealed {i}" for i in range(8)]
+    _cli_connect(ctx, s, address, "thing", lines, ("--server-key", identity.b64url(s.public)),
+                 stay_s=ttl_ms / 3000 + 0.4, timeout_s=15 if via_relay else 10,
+                 reliable=not via_relay)
+    check(s.counts.get(wire.CHB, 0) >= 1, f"no CHB with a {ttl_ms} ms TTL")
+    check(s.closed, "the CLI did not say goodbye (CGB ... CFL)")
+    return s
+
+
+def thing_server_udp(ctx: Context) -> str:
+    s = _thing_server(ctx, False, False, 2**22)
+    return f"CLI pinned our key, 8 sealed echoes, {s.counts.get(wire.CHB)} CHB, CGB/SGB/CFL, exit 0"
+
+
+def thing_server_cookie(ctx: Context) -> str:
+    s = _thing_server(ctx, False, True, 2**22)
+    check(s.retries_sent >= 1, "no retry SHI was sent")
+    return f"retry SHI with a cookie ({s.retries_sent}), CHI again with it, then as thing-server-udp"
+
+
+def thing_server_rekey(ctx: Context) -> str:
+    _thing_server(ctx, False, False, 3)
+    return "our sends changed key every 3 packets; the CLI opened every echo"
+
+
+def thing_server_relay_loss(ctx: Context) -> str:
+    s = _thing_server(ctx, True, False, 2**22)
+    return (f"through 20 % loss; {len(s.messages)} of 8 lines arrived; repeated handshake packets "
+            f"answered: {s.repeats or 'none'}; CLI exit 0")
+
+
+def thing_server_lost_flights(ctx: Context) -> str:
+    """Our first SCC and first SHF are "lost": the CLI must resend CDH, then CCC."""
+    s = _thing_server(ctx, False, False, 2**22, withhold=(wire.SCC, wire.SHF))
+    cdh, ccc = s.orders.get(wire.CDH, []), s.orders.get(wire.CCC, [])
+    check(len(cdh) >= 2 and len(ccc) >= 2, f"no retransmission seen: CDH {cdh}, CCC {ccc}")
+    return f"the CLI resent CDH (order counts {cdh}) and CCC (order counts {ccc})"
+
+
+MATRIX = [
+    ("thing-client-udp", thing_client_udp),
+    ("thing-client-tcp", thing_client_tcp),
+    ("thing-client-wrong-pin", thing_client_wrong_pin),
+    ("thing-client-repeats", thing_client_repeats),
+    ("connection-client-udp", connection_client_udp),
+    ("connection-client-tcp", connection_client_tcp),
+    ("connection-client-relay-loss", connection_client_relay_loss),
+    ("thing-client-relay-loss", thing_client_relay_loss),
+    ("connection-server-udp", connection_server_udp),
+    ("connection-server-relay-loss", connection_server_relay_loss),
+    ("thing-server-udp", thing_server_udp),
+    ("thing-server-cookie", thing_server_cookie),
+    ("thing-server-lost-flights", thing_server_lost_flights),
+    ("thing-server-relay-loss", thing_server_relay_loss),
+    ("thing-client-rekey", thing_client_rekey),
+    ("thing-server-rekey", thing_server_rekey),
+    ("thing-client-new-port", thing_client_new_port),
+]

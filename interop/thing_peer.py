@@ -1,0 +1,359 @@
+"""The Thing dialect (PROTOCOL.md section 3): a client and an echo server, suite
+ChaCha20-Poly1305, with heartbeats, both terminations and key update."""
+
+import hmac
+import hashlib
+import os
+import struct
+import time
+
+import identity
+import thing_crypto as tc
+import wire
+from links import Address, Link
+from peer import Peer, ScenarioError
+from primitives import ed25519, x25519
+
+VERSION = 1
+CHI_PAYLOAD = 256
+RETRANSMIT_S = 0.25
+
+# Types sealed with the authenticated bit (3.6: all sealed types but SCC and CCC).
+AUTHENTICATED_TYPES = {wire.SHF, wire.CHB, wire.SUU, wire.CGB, wire.SGB, wire.CFL, wire.SFL,
+                       wire.DATA_NOACK}
+
+
+def backoff(k: int) -> float:
+    """retransmitTimeout x 2^min(k, 3) (3.8)."""
+    return RETRANSMIT_S * 2 ** min(k, 3)
+
+
+class Sealer:
+    """A session's two directions: seal what we send, open what we receive."""
+
+    def __init__(self, client_id: bytes, send: tc.SendKeys, receive: tc.ReceiveKeys):
+        self.client_id, self.tx, self.rx = client_id, send, receive
+        self.order = 0
+
+    def seal(self, type_: int, plaintext: bytes = b"", custom_id: int = 0) -> bytes:
+        data = self.tx.seal(type_, self.client_id, plaintext, custom_id, self.order,
+                            type_ in AUTHENTICATED_TYPES)
+        self.order += 1
+        return data
+
+    def open(self, p: wire.Packet, raw: bytes) -> bytes | None:
+        return self.rx.open(p, raw[32:64])
+
+
+class ThingClient(Peer):
+    """A client of `thing serve --dialect thing`. pin is a public key or a fingerprint."""
+
+    def __init__(self, link: Link, server: Address, pin: str | None = None, rekey_after: int = 2**22,
+                 ttl_ms: int = 30000):
+        super().__init__(link, "thing client")
+        self.server, self.pin, self.rekey_after, self.ttl_ms = server, pin, rekey_after, ttl_ms
+        self.client_id = os.urandom(16)
+        self.random = os.urandom(32)
+        self.cookie = b""
+        self.state = "idle"
+        self.error = ""
+        self.chi = self.shi = self.sdh = self.cdh = self.ccc = b""
+        self.ephemeral = x25519.generate_private()
+        self.server_key = b""
+        self.session: Sealer | None = None
+        self.keys: tc.SessionKeys | None = None
+        self.flight_sends = 0
+        self.retries_seen = 0
+        self.messages: list[tuple[int, bytes]] = []
+        self.counts: dict[int, int] = {}
+        self.sfl_reason = None
+        self.server_ttl = 0
+
+    # Handshake ------------------------------------------------------------------------------
+    def _chi(self) -> bytes:
+        body = bytes([VERSION, 0, 1, tc.SUITE_CHACHA20_POLY1305]) + self.random
+        body += bytes([len(self.cookie)]) + self.cookie
+        return wire.encode(wire.CHI, self.client_id, body.ljust(CHI_PAYLOAD, b"\x00"))
+
+    def _flight(self, make, k: int = 0) -> None:
+        """Sends the last flight now, and again on the 3.8 schedule until the state moves on.
+        make() builds each copy: CHI and CDH are byte-identical, a CCC is sealed anew under the
+        next order count (the server's replay window drops an identical one)."""
+        state = self.state
+        self.flight_sends += 1
+        self.transmit(make(), self.server)
+
+        def again():
+            if self.state == state:
+                self._flight(make, k + 1)
+
+        self.schedule("flight", backoff(k), again)
+
+    def connect(self, timeout_s: float = 8.0) -> None:
+        self.state = "chi"
+        self.chi = self._chi()
+        self._flight(lambda: self.chi)
+        self.run_until(lambda: self.state in ("open", "failed"), timeout_s, "open session")
+        if self.state == "failed":
+            raise ScenarioError(f"handshake failed: {self.error}")
+
+    def _fail(self, code: str, why: str) -> None:
+        self.state, self.error = "failed", f"{code}: {why}"
+        self.cancel("flight")
+
+    def _after_hello(self) -> None:
+        if self.state != "chi" or not self.shi or not self.sdh:
+            return
+        payload = self.sdh[64:]
+        server_eph, self.server_key, signature = payload[:32], payload[32:64], payload[64:]
+        if self.pin is not None and not identity.matches_pin(self.server_key, self.pin):
+            return self._fail("THING_ERR_AUTH", "server key differs from the pin")
+        digest = tc.signed_digest(self.chi, self.shi, self.sdh)
+        if not tc.verify_transcript(self.server_key, digest, signature):
+            return self._fail("THING_ERR_AUTH", "SDH signature does not verify")
+        self.cdh = wire.encode(wire.CDH, self.client_id, x25519.public_key(self.ephemeral))
+        shared = tc.shared_secret(self.ephemeral, server_eph)
+        self.keys = tc.derive_keys(shared, self.chi, self.shi, self.sdh, self.cdh)
+        self.session = Sealer(self.client_id,
+                              tc.SendKeys(self.keys.c2s_key, self.keys.c2s_iv, self.rekey_after),
+                              tc.ReceiveKeys(self.keys.s2c_key, self.keys.s2c_iv))
+        self.state = "cdh"
+        self._flight(lambda: self.cdh)
+
+    def on_datagram(self, data: bytes, source: Address) -> None:
+        p = self.decode(data)
+        if p is None or p.client_id != self.client_id:
+            return
+        if source != self.server:
+            self.log(f"from unexpected address {source}")
+            self.counts[-1] = self.counts.get(-1, 0) + 1
+            return
+        if p.type == wire.SHI and self.state == "chi" and len(p.payload) >= 2:
+            self._shi(p, data)
+        elif p.type == wire.SDH and self.state == "chi" and len(p.payload) == 128:
+            self.sdh = data
+            self._after_hello()
+        elif p.type in (wire.CHI, wire.CDH, wire.SHI, wire.SDH):
+            return
+        elif self.session is not None:
+            self._sealed(p, data)
+
+    def _shi(self, p: wire.Packet, data: bytes) -> None:
+        b = p.payload
+        if b[0] != VERSION:
+            return
+        if b[1] == 0 and len(b) == 7:
+            if b[2] != tc.SUITE_CHACHA20_POLY1305:
+                return self._fail("THING_ERR_HANDSHAKE", f"server chose suite {b[2]}")
+            self.server_ttl = struct.unpack(">I", b[3:7])[0]
+            self.shi = data
+            self._after_hello()
+        elif b[1] == 1 and len(b) == 23 and b[2] == 20:
+            self.retries_seen += 1
+            self.cookie = b[3:23]
+            self.chi = self._chi()
+            self.sdh = b""
+            self._flight(lambda: self.chi)
+
+    def _sealed(self, p: wire.Packet, data: bytes) -> None:
+        if p.type == wire.SCC and p.reserved & wire.AUTHENTICATED_BIT:
+            return
+        plaintext = self.session.open(p, data)
+        if plaintext is None:
+            self.log("  (dropped: replay or does not authenticate)")
+            return
+        self.counts[p.type] = self.counts.get(p.type, 0) + 1
+        if p.type == wire.SCC:
+            if self.state != "cdh":
+                return
+            if not hmac.compare_digest(plaintext, self.keys.scc_value()):
+                return self._fail("THING_ERR_AUTH", "SCC does not match")
+            self.state = "ccc"
+            self._flight(self._seal_ccc)
+            return
+        if self.state == "ccc":
+            self.state = "open"  # SHF, or any other authenticated packet (3.2)
+            self.cancel("flight")
+        if p.type == wire.DATA_NOACK:
+            self.messages.append((p.custom_id, plaintext))
+        elif p.type == wire.SGB and self.state == "closing":
+            self.transmit(self.session.seal(wire.CFL), self.server)
+            self.state = "closed"
+            self.cancel("goodbye")
+        elif p.type == wire.SFL:
+            self.sfl_reason = plaintext[0] if plaintext else None
+            self.state = "ended by server"
+
+    def _seal_ccc(self) -> bytes:
+        self.ccc = self.session.seal(wire.CCC, self.keys.ccc_value())
+        return self.ccc
+
+    # Session --------------------------------------------------------------------------------
+    def send(self, data: bytes, custom_id: int) -> None:
+        self.transmit(self.session.seal(wire.DATA_NOACK, data, custom_id), self.server)
+
+    def heartbeat(self, timeout_s: float = 3.0) -> None:
+        """CHB (again every 250 ms on a lossy path) until a SUU arrives."""
+        before = self.counts.get(wire.SUU, 0)
+
+        def again():
+            if self.counts.get(wire.SUU, 0) == before:
+                self.transmit(self.session.seal(wire.CHB), self.server)
+                self.schedule("chb", RETRANSMIT_S, again)
+
+        again()
+        self.run_until(lambda: self.counts.get(wire.SUU, 0) > before, timeout_s, "SUU")
+        self.cancel("chb")
+
+    def goodbye(self, timeout_s: float = 5.0) -> None:
+        """CGB on the 3.8 schedule, 4 times at most, until SGB; then CFL."""
+        self.state = "closing"
+
+        def again(k: int):
+            if self.state == "closing" and k < 4:
+                self.transmit(self.session.seal(wire.CGB), self.server)
+                self.schedule("goodbye", backoff(k), lambda: again(k + 1))
+
+        again(0)
+        self.run_until(lambda: self.state != "closing", timeout_s, "SGB")
+
+
+class ThingServer(Peer):
+    """An echo server for `thing connect --dialect thing`: every sealed DATA_NOACK comes back."""
+
+    def __init__(self, link: Link, seed: bytes | None = None, ttl_ms: int = 30000,
+                 cookies: bool = False, rekey_after: int = 2**22, withhold: tuple = ()):
+        super().__init__(link, "thing server")
+        self.seed = seed or os.urandom(32)
+        self.public = ed25519.public_key(self.seed)
+        self.ttl_ms, self.cookies, self.rekey_after = ttl_ms, cookies, rekey_after
+        self.cookie_secret = os.urandom(32)
+        self.half_open: dict[bytes, dict] = {}
+        self.sessions: dict[bytes, dict] = {}
+        self.closed: list[bytes] = []
+        self.messages: list[tuple[int, bytes]] = []
+        self.counts: dict[int, int] = {}
+        self.retries_sent = 0
+        self.repeats: dict[str, int] = {}
+        self.withhold = set(withhold)  # types whose first transmission is "lost" on purpose
+        self.orders: dict[int, list[int]] = {}
+
+    def transmit(self, data: bytes, to: Address) -> None:
+        type_ = data[48]
+        if type_ in self.withhold:
+            self.withhold.discard(type_)
+            self.log(f"withheld {wire.TYPE_NAMES[type_]}")
+            return
+        super().transmit(data, to)
+
+    def _cookie(self, t: int, client_id: bytes, source: Address) -> bytes:
+        address = f"{source[0]}|{source[1]}".encode()
+        mac = hmac.new(self.cookie_secret, b"thing v1 cookie" + struct.pack(">I", t) + client_id
+                       + address, hashlib.sha256).digest()
+        return struct.pack(">I", t) + mac[:16]
+
+    def _cookie_ok(self, cookie: bytes, client_id: bytes, source: Address) -> bool:
+        if len(cookie) != 20:
+            return False
+        t = struct.unpack(">I", cookie[:4])[0]
+        return abs(int(time.time()) - t) <= 30 and hmac.compare_digest(
+            cookie, self._cookie(t, client_id, source))
+
+    def on_datagram(self, data: bytes, source: Address) -> None:
+        p = self.decode(data)
+        if p is None:
+            return
+        self.counts[p.type] = self.counts.get(p.type, 0) + 1
+        self.orders.setdefault(p.type, []).append(p.order)
+        if p.type == wire.CHI:
+            self._chi(p, data, source)
+        elif p.type == wire.CDH:
+            self._cdh(p, data, source)
+        elif p.client_id in self.sessions or p.client_id in self.half_open:
+            self._sealed(p, data, source)
+
+    def _chi(self, p: wire.Packet, data: bytes, source: Address) -> None:
+        if len(p.payload) < CHI_PAYLOAD or p.payload[0] != VERSION or p.client_id in self.sessions:
+            return
+        state = self.half_open.get(p.client_id)
+        if state is not None:
+            if state["chi"] == data:
+                self.repeats["CHI"] = self.repeats.get("CHI", 0) + 1
+                self.transmit(state["shi"], source)
+                self.transmit(state["sdh"], source)
+            return
+        n = p.payload[2]
+        suites = p.payload[3:3 + n]
+        cookie_len = p.payload[35 + n]
+        cookie = p.payload[36 + n:36 + n + cookie_len]
+        if self.cookies and not self._cookie_ok(cookie, p.client_id, source):
+            self.retries_sent += 1
+            retry = bytes([VERSION, 1, 20]) + self._cookie(int(time.time()), p.client_id, source)
+            self.transmit(wire.encode(wire.SHI, p.client_id, retry), source)
+            return
+        if tc.SUITE_CHACHA20_POLY1305 not in suites:
+            return
+        ephemeral = x25519.generate_private()
+        shi = wire.encode(wire.SHI, p.client_id, bytes([VERSION, 0, tc.SUITE_CHACHA20_POLY1305])
+                          + struct.pack(">I", self.ttl_ms))
+        unsigned = wire.encode(wire.SDH, p.client_id, x25519.public_key(ephemeral) + self.public
+                               + bytes(64))
+        signature = tc.sign_transcript(self.seed, tc.signed_digest(data, shi, unsigned))
+        sdh = wire.encode(wire.SDH, p.client_id, unsigned[64:128] + signature)
+        self.half_open[p.client_id] = {"chi": data, "shi": shi, "sdh": sdh, "eph": ephemeral,
+                                       "address": source, "cdh": b"", "scc": b""}
+        self.transmit(shi, source)
+        self.transmit(sdh, source)
+
+    def _cdh(self, p: wire.Packet, data: bytes, source: Address) -> None:
+        state = self.half_open.get(p.client_id)
+        if state is None or len(p.payload) != 32 or source != state["address"]:
+            return
+        if state["cdh"]:
+            if state["cdh"] == data:
+                self.repeats["CDH"] = self.repeats.get("CDH", 0) + 1
+                self.transmit(state["scc"], source)
+            return
+        shared = tc.shared_secret(state["eph"], p.payload)
+        keys = tc.derive_keys(shared, state["chi"], state["shi"], state["sdh"], data)
+        sealer = Sealer(p.client_id, tc.SendKeys(keys.s2c_key, keys.s2c_iv, self.rekey_after),
+                        tc.ReceiveKeys(keys.c2s_key, keys.c2s_iv))
+        state.update(cdh=data, keys=keys, sealer=sealer, scc=sealer.seal(wire.SCC, keys.scc_value()))
+        self.transmit(state["scc"], source)
+
+    def _sealed(self, p: wire.Packet, data: bytes, source: Address) -> None:
+        session = self.sessions.get(p.client_id)
+        if session is None:
+            state = self.half_open[p.client_id]
+            if p.type != wire.CCC or "sealer" not in state or source != state["address"]:
+                return
+            plaintext = state["sealer"].open(p, data)
+            if plaintext is None or not hmac.compare_digest(plaintext, state["keys"].ccc_value()):
+                return
+            state["ccc"] = data
+            self.sessions[p.client_id] = session = state
+            del self.half_open[p.client_id]
+            self.transmit(session["sealer"].seal(wire.SHF), source)
+            return
+        if source != session["address"]:
+            return
+        sealer: Sealer = session["sealer"]
+        plaintext = sealer.open(p, data)
+        if plaintext is None:
+            return
+        if p.type == wire.CCC:
+            self.repeats["CCC"] = self.repeats.get("CCC", 0) + 1
+            self.transmit(sealer.seal(wire.SHF), source)
+        elif p.type == wire.DATA_NOACK:
+            self.messages.append((p.custom_id, plaintext))
+            self.transmit(sealer.seal(wire.DATA_NOACK, plaintext, p.custom_id), source)
+        elif p.type == wire.CHB:
+            self.transmit(sealer.seal(wire.SUU), source)
+        elif p.type == wire.CGB:
+            self.transmit(sealer.seal(wire.SGB), source)
+        elif p.type == wire.CFL:
+            del self.sessions[p.client_id]
+            self.closed.append(p.client_id)
+
+    def receive_updates(self) -> int:
+        return sum(s["sealer"].rx.updates for s in self.sessions.values())
