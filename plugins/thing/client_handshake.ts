@@ -90,6 +90,14 @@ export class ClientHandshake {
       this.#attempt = 0;
       return this.#sendHello();
     }
+    const chosen = hello.extensions?.[0];
+    if (chosen) {
+      // This client offers no extension, so a server may choose none (docs/PROTOCOL.md §3.13).
+      return this.#fail(
+        "THING_ERR_HANDSHAKE",
+        `Cannot use extension ${chosen.type} chosen by the server: it was not offered`,
+      );
+    }
     const suite = suiteFromId(hello.suite);
     if (!suite || !this.#host.config.suites.includes(suite)) {
       return this.#fail(

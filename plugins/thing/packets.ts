@@ -10,7 +10,7 @@ import { HEADER_SIZE, type Packet, PacketType } from "../../core/packet.ts";
 
 /** The protocol version carried in CHI and SHI. */
 export const THING_VERSION = 1;
-/** Every CHI payload is padded to exactly this size, so the server's first flight fits 3x it. */
+/** Every CHI payload is padded to at least this size, so the server's first flight fits 3x it. */
 export const CHI_PAYLOAD_SIZE = 256;
 /** Size of a stateless cookie: 4-byte timestamp and a 16-byte truncated HMAC. */
 export const COOKIE_SIZE = 20;
@@ -36,6 +36,17 @@ export const PLAINTEXT_TYPES: ReadonlySet<number> = new Set([
   PacketType.CDH,
 ]);
 
+/**
+ * An entry of the extension list of CHI (what the client offers) or SHI (what the server took):
+ * `type` (u16, 1..65,535), then `data.length` (u16) and `data`. See docs/PROTOCOL.md §3.13.
+ */
+export interface Extension {
+  /** The extension's type number. */
+  type: number;
+  /** Its data, as that extension defines it (often empty). */
+  data: Uint8Array;
+}
+
 /** CHI: what the client offers. */
 export interface ClientHello {
   /** Cipher suite ids, most preferred first. */
@@ -44,12 +55,14 @@ export interface ClientHello {
   random: Uint8Array;
   /** The cookie echoed from a retry SHI, if any. */
   cookie: Uint8Array | undefined;
+  /** Extensions offered (none when absent). */
+  extensions?: Extension[];
 }
 
-/** SHI: a retry with a cookie, or the server's choice. */
+/** SHI: a retry with a cookie, or the server's choice (with the extensions it took). */
 export type ServerHello =
   | { retry: true; cookie: Uint8Array }
-  | { retry: false; suite: number; ttl: number };
+  | { retry: false; suite: number; ttl: number; extensions?: Extension[] };
 
 /** SDH: the server's ephemeral key, identity key and signature. */
 export interface ServerKeys {
@@ -64,9 +77,12 @@ export interface ServerKeys {
 /** Size of an SDH payload. */
 export const SDH_PAYLOAD_SIZE = 128;
 
-/** Encodes a CHI payload, padded with zeros to `CHI_PAYLOAD_SIZE`. */
+/** Encodes a CHI payload, its extensions after the cookie, zero-padded to `CHI_PAYLOAD_SIZE`. */
 export function encodeClientHello(hello: ClientHello): Uint8Array {
-  const out = new Uint8Array(CHI_PAYLOAD_SIZE);
+  const cookie = hello.cookie ?? new Uint8Array(0);
+  const extensions = encodeExtensions(hello.extensions);
+  const used = 3 + hello.suites.length + RANDOM_SIZE + 1 + cookie.length;
+  const out = new Uint8Array(Math.max(CHI_PAYLOAD_SIZE, used + extensions.length));
   out[0] = THING_VERSION;
   out[1] = 0;
   out[2] = hello.suites.length;
@@ -74,14 +90,17 @@ export function encodeClientHello(hello: ClientHello): Uint8Array {
   let at = 3 + hello.suites.length;
   out.set(hello.random, at);
   at += RANDOM_SIZE;
-  const cookie = hello.cookie ?? new Uint8Array(0);
   out[at] = cookie.length;
   out.set(cookie, at + 1);
+  out.set(extensions, used);
   return out;
 }
 
-/** Decodes a CHI payload; `undefined` when malformed, short, or of another version. */
-export function decodeClientHello(payload: Uint8Array): ClientHello | undefined {
+/**
+ * Decodes a CHI payload; `undefined` when short, of another version, or malformed (no suite, a
+ * cookie that is not 0 or 20 bytes, or a broken extension list).
+ */
+export function decodeClientHello(payload: Uint8Array): Required<ClientHello> | undefined {
   if (payload.length < CHI_PAYLOAD_SIZE || payload[0] !== THING_VERSION) return undefined;
   const count = payload[2]!;
   if (count === 0) return undefined;
@@ -93,7 +112,46 @@ export function decodeClientHello(payload: Uint8Array): ClientHello | undefined 
   if (cookieLength !== 0 && cookieLength !== COOKIE_SIZE) return undefined;
   if (at + 1 + cookieLength > payload.length) return undefined;
   const cookie = cookieLength === 0 ? undefined : payload.slice(at + 1, at + 1 + cookieLength);
-  return { suites, random, cookie };
+  const extensions = decodeExtensions(payload.subarray(at + 1 + cookieLength));
+  return extensions && { suites, random, cookie, extensions };
+}
+
+/**
+ * Encodes an extension list: each entry as type (u16), length (u16), data. The list ends with
+ * the payload, or at the zero bytes that pad a CHI.
+ */
+export function encodeExtensions(extensions: readonly Extension[] = []): Uint8Array {
+  const out = new Uint8Array(extensions.reduce((sum, e) => sum + 4 + e.data.length, 0));
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (const { type, data } of extensions) {
+    view.setUint16(at, type);
+    view.setUint16(at + 2, data.length);
+    out.set(data, at + 4);
+    at += 4 + data.length;
+  }
+  return out;
+}
+
+/**
+ * Decodes the extension list that fills `bytes`. It ends where fewer than two bytes remain or at
+ * an entry type of 0 (the rest is padding, ignored).
+ *
+ * @returns the entries, or `undefined` when an entry runs past the end or a type repeats
+ */
+export function decodeExtensions(bytes: Uint8Array): Extension[] | undefined {
+  const extensions: Extension[] = [];
+  let at = 0;
+  while (bytes.length - at >= 2) {
+    const type = (bytes[at]! << 8) | bytes[at + 1]!;
+    if (type === 0) break;
+    if (bytes.length - at < 4) return undefined;
+    const end = at + 4 + ((bytes[at + 2]! << 8) | bytes[at + 3]!);
+    if (end > bytes.length || extensions.some((e) => e.type === type)) return undefined;
+    extensions.push({ type, data: bytes.slice(at + 4, end) });
+    at = end;
+  }
+  return extensions;
 }
 
 /** Encodes an SHI payload. */
@@ -106,10 +164,12 @@ export function encodeServerHello(hello: ServerHello): Uint8Array {
     out.set(hello.cookie, 3);
     return out;
   }
-  const out = new Uint8Array(7);
+  const extensions = encodeExtensions(hello.extensions);
+  const out = new Uint8Array(7 + extensions.length);
   out[0] = THING_VERSION;
   out[2] = hello.suite;
   new DataView(out.buffer).setUint32(3, hello.ttl);
+  out.set(extensions, 7);
   return out;
 }
 
@@ -120,9 +180,10 @@ export function decodeServerHello(payload: Uint8Array): ServerHello | undefined 
     if (payload[2] !== COOKIE_SIZE || payload.length !== 3 + COOKIE_SIZE) return undefined;
     return { retry: true, cookie: payload.slice(3) };
   }
-  if (payload[1] !== 0 || payload.length !== 7) return undefined;
+  if (payload[1] !== 0 || payload.length < 7) return undefined;
   const ttl = new DataView(payload.buffer, payload.byteOffset).getUint32(3);
-  return { retry: false, suite: payload[2]!, ttl };
+  const extensions = decodeExtensions(payload.subarray(7));
+  return extensions && { retry: false, suite: payload[2]!, ttl, extensions };
 }
 
 /** Encodes an SDH payload. */

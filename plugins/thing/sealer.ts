@@ -3,7 +3,8 @@
  * (bytes 32..63, length = sealed length) as associated data, a nonce from the order count, a
  * replay window, and key updates every `rekeyAfter` packets signalled by the key phase bit.
  * Sealed packets carry the core's `AUTHENTICATED_BIT` (their checksum covers header and tag only)
- * except the key confirmations in `FULL_CHECKSUM_TYPES`.
+ * except the key confirmations in `FULL_CHECKSUM_TYPES`; a packet whose bit is wrong for its type
+ * fails authentication, however well it is sealed.
  *
  * @module
  */
@@ -31,6 +32,11 @@ const EMPTY = new Uint8Array(0);
 /** The next key of a direction: HKDF-SHA256(ikm = key, salt = empty, info = "thing v1 key update"). */
 export function nextKey(key: Uint8Array, options: ImplementationOptions = {}): Uint8Array {
   return hkdfSha256(key, EMPTY, UPDATE_INFO, 32, options);
+}
+
+/** The authenticated bit a sealed packet of `type` carries: set, except on SCC and CCC. */
+export function authenticatedBitOf(type: number): number {
+  return FULL_CHECKSUM_TYPES.has(type) ? 0 : AUTHENTICATED_BIT;
 }
 
 /** How a direction's cipher is built. */
@@ -73,7 +79,7 @@ export class Sealer {
       this.#used = 0;
     }
     this.#used++;
-    const authenticated = FULL_CHECKSUM_TYPES.has(packet.type) ? 0 : AUTHENTICATED_BIT;
+    const authenticated = authenticatedBitOf(packet.type);
     packet.reserved = (packet.reserved & ~SEALING_BITS) | this.#phase | authenticated;
     writeHeaderFields(packet, packet.payload.length + AEAD_TAG_LENGTH, this.#ad, 0);
     buildNonce(this.#options.iv, packet.order, this.#nonce);
@@ -107,9 +113,11 @@ export class Opener {
    *
    * @param duplicates whether a repeat of an order count still inside the window is let through
    *   (for packet types whose plugin retransmits under the same order count and deduplicates)
-   * @returns `"ok"`, `"replay"` (duplicate or too old) or `"auth"` (failed authentication)
+   * @returns `"ok"`, `"replay"` (duplicate or too old) or `"auth"` (failed authentication, or
+   *   an authenticated bit that is wrong for the packet's type)
    */
   open(packet: Packet, duplicates = false): "ok" | "replay" | "auth" {
+    if ((packet.reserved & AUTHENTICATED_BIT) !== authenticatedBitOf(packet.type)) return "auth";
     const fresh = this.#window.check(packet.order);
     const inWindow = packet.order > this.#window.highest - this.#window.size;
     if (!fresh && !(duplicates && inWindow)) return "replay";

@@ -1,0 +1,63 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { writeHeaderFields } from "../../../core/codec.ts";
+import { AUTHENTICATED_BIT, type Packet, PacketType } from "../../../core/mod.ts";
+import { buildNonce, createAead } from "../../../plugins/thing/crypto/mod.ts";
+import { type DirectionOptions, Opener, Sealer } from "../../../plugins/thing/sealer.ts";
+
+const DIRECTION: DirectionOptions = {
+  suite: "chacha20-poly1305",
+  key: Uint8Array.from({ length: 32 }, (_, i) => i),
+  iv: Uint8Array.from({ length: 12 }, (_, i) => 0xa0 + i),
+  rekeyAfter: 1000,
+  implementation: "auto",
+};
+
+function plain(type: number, order: number, reserved = 0): Packet {
+  return {
+    type,
+    clientId: new Uint8Array(16).fill(7),
+    reserved,
+    customId: 0,
+    order,
+    payload: new TextEncoder().encode("x"),
+    checksum: new Uint8Array(32),
+  };
+}
+
+/** Seals `packet` as docs/PROTOCOL.md §3.6 says, with whatever reserved bits it already has. */
+function sealAsIs(packet: Packet): Packet {
+  const ad = new Uint8Array(32);
+  writeHeaderFields(packet, packet.payload.length + 16, ad, 0);
+  const aead = createAead(DIRECTION.suite, DIRECTION.key);
+  return {
+    ...packet,
+    payload: aead.seal(buildNonce(DIRECTION.iv, packet.order), packet.payload, ad),
+  };
+}
+
+describe("Sealer and Opener: the authenticated bit (docs/PROTOCOL.md §3.6)", () => {
+  it("sets the bit on every sealed type but SCC and CCC, and opens what it sealed", () => {
+    const sealer = new Sealer(DIRECTION);
+    const opener = new Opener(DIRECTION, 64);
+    for (const [order, type] of [PacketType.SCC, PacketType.CHB, PacketType.DATA_NOACK].entries()) {
+      const packet = plain(type, order);
+      sealer.seal(packet);
+      const expected = type === PacketType.SCC ? 0 : AUTHENTICATED_BIT;
+      assert.equal(packet.reserved & AUTHENTICATED_BIT, expected);
+      assert.equal(opener.open(packet), "ok");
+      assert.equal(packet.reserved, 0, "the opener clears the sealing bits");
+    }
+  });
+
+  it("fails a packet sealed with the wrong bit for its type, and records nothing", () => {
+    const opener = new Opener(DIRECTION, 64);
+    // Well sealed (the bit is in the associated data), but a CHB without the bit ...
+    assert.equal(opener.open(sealAsIs(plain(PacketType.CHB, 0))), "auth");
+    // ... or a CCC with it.
+    assert.equal(opener.open(sealAsIs(plain(PacketType.CCC, 1, AUTHENTICATED_BIT))), "auth");
+    // The same order counts, sealed with the right bits, still open: nothing was recorded.
+    assert.equal(opener.open(sealAsIs(plain(PacketType.CHB, 0, AUTHENTICATED_BIT))), "ok");
+    assert.equal(opener.open(sealAsIs(plain(PacketType.CCC, 1))), "ok");
+  });
+});
