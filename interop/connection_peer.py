@@ -87,6 +87,8 @@ class ConnectionClient(Peer):
         self.hellos = 0
         self.pongs = 0
         self.rejects = 0
+        self.bad_acks_sent = 0
+        self.bad_acks_received = 0
         self.reliable = Reliable(self, server)
         self.inbox = Delivery()
 
@@ -155,7 +157,10 @@ class ConnectionClient(Peer):
 
     def on_datagram(self, data: bytes, source: Address) -> None:
         p = self.decode(data)
-        if p is None or source != self.server or p.client_id != self.client_id:
+        if p is None:
+            self._maybe_bad_ack(data, source)
+            return
+        if source != self.server or p.client_id != self.client_id:
             return
         if p.type == wire.ACCEPT and self.state == "connecting":
             self.state = "open"
@@ -168,12 +173,24 @@ class ConnectionClient(Peer):
         elif p.type == wire.ACK and len(p.payload) == 32:
             self.reliable.acked(p.payload)
         elif p.type == wire.BAD_ACK and len(p.payload) == 32:
+            self.bad_acks_received += 1
             self.reliable.bad_ack(p.payload)
         elif p.type == wire.DATA_ACK:
             self._send(wire.ACK, p.checksum)
             self.inbox.deliver(p)
         elif p.type == wire.DATA_NOACK:
             self.inbox.deliver(p)
+
+
+    def _maybe_bad_ack(self, data: bytes, source: Address) -> None:
+        """2.5: a DATA_ACK of our session whose checksum fails draws BAD_ACK with that field."""
+        try:
+            wire.decode(data)
+        except wire.DecodeError as error:
+            if (error.code == "THING_ERR_CHECKSUM" and source == self.server
+                    and data[48] == wire.DATA_ACK and data[32:48] == self.client_id):
+                self.bad_acks_sent += 1
+                self._send(wire.BAD_ACK, bytes(data[:32]))
 
 
 class ConnectionServer(Peer):

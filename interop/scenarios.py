@@ -44,9 +44,9 @@ class Context:
         port = int(s.wait_line(r'"event":"listening".*"address":"127\.0\.0\.1:(\d+)"', 15).group(1))
         return s, (LOCAL, port)
 
-    def relay(self, target: tuple, loss: float) -> tuple:
-        r = self.start(["relay", "0", f"{target[0]}:{target[1]}", "--loss", str(loss), "--seed",
-                        str(self.seed), "--json"])
+    def relay(self, target: tuple, loss: float, corrupt: float = 0.0) -> tuple:
+        r = self.start(["relay", "0", f"{target[0]}:{target[1]}", "--loss", str(loss), "--corrupt",
+                        str(corrupt), "--seed", str(self.seed), "--json"])
         port = int(r.wait_line(r'"listen":"127\.0\.0\.1:(\d+)"', 15).group(1))
         return r, (LOCAL, port)
 
@@ -132,6 +132,23 @@ def connection_client_relay_loss(ctx: Context) -> str:
     return (f"20 DATA_ACK each way exactly once through 20 % loss: {c.reliable.resends} resends, "
             f"{c.inbox.duplicates} duplicate deliveries suppressed, {c.hellos} HELLO(s); "
             f"disconnect {'got REJECT' if c.state == 'closed' else 'gave up after 5 tries'}")
+
+
+def connection_client_relay_corrupt(ctx: Context) -> str:
+    _, server = ctx.serve("connection")
+    _, via = ctx.relay(server, 0.0, corrupt=0.2)
+    c = ctx.peer(ConnectionClient(ctx.udp(), via))
+    c.connect(8)
+    sent = messages(20, "flipped")
+    for custom_id, data in sent:
+        c.send_reliable(data, custom_id)
+    c.run_until(lambda: len(c.inbox.messages) >= 20 and not c.reliable.pending, 15,
+                "20 echoes through 20 % corruption")
+    check(sorted(c.inbox.messages) == sorted(sent), "echoes differ from what was sent")
+    check(c.bad_acks_sent + c.bad_acks_received > 0, "no BAD_ACK either way")
+    c.disconnect(5)
+    return (f"20 DATA_ACK each way exactly once through 20 % bit flips: BAD_ACK sent "
+            f"{c.bad_acks_sent}, received {c.bad_acks_received}, {c.reliable.resends} resends")
 
 
 # Thing dialect, Python client ----------------------------------------------------------------
@@ -270,16 +287,21 @@ def thing_client_new_port(ctx: Context) -> str:
     c.server = server
     suu = c.counts.get(wire.SUU, 0)
     c.transmit(c.session.seal(wire.CHB), server)
-    c.send(b"after", 2)
+    after = c.session.seal(wire.DATA_NOACK, b"after", 2)
+    c.transmit(after, server)
     c.run_for(0.6)
     check(c.counts.get(wire.SUU, 0) == suu, "a CHB from the new port was answered")
-    echoed_after = [m for m in c.messages if m == (2, b"after")]
+    echoed_after = (2, b"after") in c.messages
     link.sock = link.sockets[0]  # back to the old port
+    c.transmit(after, server)  # the same bytes from the bound address: was its count used up?
+    c.run_for(0.4)
+    echoed_again = (2, b"after") in c.messages
     c.heartbeat()
     c.goodbye()
     return (f"port {old[1]} -> {new[1]}: CHB from the new port dropped; DATA_NOACK from it "
-            f"{'echoed to the old port' if echoed_after else 'not echoed'}; the session went on "
-            f"from the old port")
+            f"{'echoed' if echoed_after else 'not delivered'}; the same packet then sent from the "
+            f"old port {'was delivered (its count was not used up)' if echoed_again else 'was a replay'}"
+            "; the session went on from the old port")
 
 
 # Python servers, CLI clients -----------------------------------------------------------------
@@ -392,6 +414,7 @@ MATRIX = [
     ("connection-client-udp", connection_client_udp),
     ("connection-client-tcp", connection_client_tcp),
     ("connection-client-relay-loss", connection_client_relay_loss),
+    ("connection-client-relay-corrupt", connection_client_relay_corrupt),
     ("thing-client-relay-loss", thing_client_relay_loss),
     ("connection-server-udp", connection_server_udp),
     ("connection-server-relay-loss", connection_server_relay_loss),
