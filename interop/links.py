@@ -30,6 +30,7 @@ class UdpLink(Link):
     def __init__(self, port: int = 0):
         self.sockets: list[socket.socket] = []
         self.sock = self._open(port)
+        self.received_on: Address = self.local  # the local address the last packet came in on
 
     def _open(self, port: int) -> socket.socket:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -54,6 +55,7 @@ class UdpLink(Link):
         if not ready:
             return None
         data, source = ready[0].recvfrom(70000)
+        self.received_on = ready[0].getsockname()
         return data, source
 
     def close(self) -> None:

@@ -304,6 +304,46 @@ def thing_client_new_port(ctx: Context) -> str:
             "; the session went on from the old port")
 
 
+STREAM_ACK, PATH_CHALLENGE, PATH_RESPONSE, STREAM_PING = 0x31, 0x37, 0x38, 0x39
+
+
+def thing_client_quic_migration(ctx: Context) -> str:
+    """5.6 over `serve --transport quic`: a PING frame from a new port draws a PATH_CHALLENGE
+    there; ACKs keep going to the old port until our PATH_RESPONSE, then to the new one."""
+    s = ctx.start(["serve", "--transport", "quic", "--port", "0", "--json", "--out", ctx.tmp])
+    port = int(s.wait_line(r'"event":"listening".*"address":"127\.0\.0\.1:(\d+)"', 15).group(1))
+    server = (LOCAL, port)
+    link = ctx.udp()
+    c = ctx.peer(ThingClient(link, server))
+    c.connect()
+    old = link.local[1]
+
+    def frames(type_: int, on_port: int) -> list[bytes]:
+        return [f[2] for f in c.frames if f[0] == type_ and f[3] == on_port]
+
+    c.send_sealed(STREAM_PING)
+    c.run_until(lambda: frames(STREAM_ACK, old), 3, "ACK of a PING frame")
+    acks_old = len(frames(STREAM_ACK, old))
+    new = link.rebind()[1]
+    c.send_sealed(STREAM_PING)
+    c.run_until(lambda: frames(PATH_CHALLENGE, new), 3, "PATH_CHALLENGE at the new port")
+    c.run_for(0.1)
+    check(not frames(STREAM_ACK, new), "an ACK went to the new port before it was validated")
+    challenge = frames(PATH_CHALLENGE, new)[-1]
+    check(len(challenge) == 8, f"PATH_CHALLENGE of {len(challenge)} bytes")
+    c.send_sealed(PATH_RESPONSE, challenge)
+    c.run_for(0.1)
+    c.send_sealed(STREAM_PING)
+    c.run_until(lambda: frames(STREAM_ACK, new), 3, "ACK at the new port after PATH_RESPONSE")
+    acks_between = len(frames(STREAM_ACK, old)) - acks_old
+    link.sockets[0].close()  # the old port is gone: the goodbye must use the new one
+    link.sockets = link.sockets[1:]
+    c.goodbye()
+    check(c.state == "closed", f"goodbye from the new port ended in state {c.state}")
+    return (f"port {old} -> {new}: PATH_CHALLENGE to the new port, {acks_between} ACK(s) still to "
+            "the old one meanwhile; after PATH_RESPONSE, ACKs and SGB came to the new port")
+
+
 # Python servers, CLI clients -----------------------------------------------------------------
 def _cli_connect(ctx: Context, server_peer, address: tuple, dialect: str, lines: list[str],
                  extra: tuple = (), stay_s: float = 0.0, timeout_s: float = 10.0,
@@ -425,4 +465,5 @@ MATRIX = [
     ("thing-client-rekey", thing_client_rekey),
     ("thing-server-rekey", thing_server_rekey),
     ("thing-client-new-port", thing_client_new_port),
+    ("thing-client-quic-migration", thing_client_quic_migration),
 ]

@@ -18,9 +18,8 @@ VERSION = 1
 CHI_PAYLOAD = 256
 RETRANSMIT_S = 0.25
 
-# Types sealed with the authenticated bit (3.6: all sealed types but SCC and CCC).
-AUTHENTICATED_TYPES = {wire.SHF, wire.CHB, wire.SUU, wire.CGB, wire.SGB, wire.CFL, wire.SFL,
-                       wire.DATA_NOACK}
+# Sealed types without the authenticated bit (3.6); every other sealed packet carries it.
+CONFIRMATIONS = {wire.SCC, wire.CCC}
 
 
 def backoff(k: int) -> float:
@@ -37,7 +36,7 @@ class Sealer:
 
     def seal(self, type_: int, plaintext: bytes = b"", custom_id: int = 0) -> bytes:
         data = self.tx.seal(type_, self.client_id, plaintext, custom_id, self.order,
-                            type_ in AUTHENTICATED_TYPES)
+                            type_ not in CONFIRMATIONS)
         self.order += 1
         return data
 
@@ -68,6 +67,9 @@ class ThingClient(Peer):
         self.counts: dict[int, int] = {}
         self.sfl_reason = None
         self.server_ttl = 0
+        # Sealed packets of other plugins' types (e.g. the streams plugin's frames, 0x30-0x39):
+        # (type, custom ID, plaintext, local port it arrived on).
+        self.frames: list[tuple[int, int, bytes, int]] = []
 
     # Handshake ------------------------------------------------------------------------------
     def _chi(self) -> bytes:
@@ -176,6 +178,9 @@ class ThingClient(Peer):
             self.cancel("flight")
         if p.type == wire.DATA_NOACK:
             self.messages.append((p.custom_id, plaintext))
+        elif p.type >= 0x30:
+            port = getattr(self.link, "received_on", ("", 0))[1]
+            self.frames.append((p.type, p.custom_id, plaintext, port))
         elif p.type == wire.SGB and self.state == "closing":
             self.transmit(self.session.seal(wire.CFL), self.server)
             self.state = "closed"
@@ -191,6 +196,10 @@ class ThingClient(Peer):
     # Session --------------------------------------------------------------------------------
     def send(self, data: bytes, custom_id: int) -> None:
         self.transmit(self.session.seal(wire.DATA_NOACK, data, custom_id), self.server)
+
+    def send_sealed(self, type_: int, payload: bytes = b"", custom_id: int = 0) -> None:
+        """Any other plugin's packet, sealed by the session (e.g. a streams PING frame)."""
+        self.transmit(self.session.seal(type_, payload, custom_id), self.server)
 
     def heartbeat(self, timeout_s: float = 3.0) -> None:
         """CHB (again every 250 ms on a lossy path) until a SUU arrives."""
