@@ -103,3 +103,57 @@ class TcpClientLink(Link):
 
     def close(self) -> None:
         self.sock.close()
+
+
+class TcpServerLink(Link):
+    """A listening TCP socket on 127.0.0.1; each connection is a peer named by its address."""
+
+    def __init__(self, port: int = 0):
+        self.listener = socket.create_server(("127.0.0.1", port))
+        self.local: Address = self.listener.getsockname()
+        self.conns: dict[Address, socket.socket] = {}
+        self.buffers: dict[Address, bytes] = {}
+        self.ready: list[tuple[bytes, Address]] = []
+
+    def send(self, data: bytes, to: Address) -> None:
+        conn = self.conns.get(to)
+        if conn is not None:
+            conn.sendall(data)
+
+    def _split(self, peer: Address) -> None:
+        buffer = self.buffers[peer]
+        while len(buffer) >= wire.HEADER_SIZE:
+            size = wire.frame_length(buffer[: wire.HEADER_SIZE])
+            if len(buffer) < size:
+                break
+            self.ready.append((buffer[:size], peer))
+            buffer = buffer[size:]
+        self.buffers[peer] = buffer
+
+    def recv(self, timeout: float):
+        deadline = time.monotonic() + timeout
+        while not self.ready:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            readable, _, _ = select.select([self.listener, *self.conns.values()], [], [], left)
+            for sock in readable:
+                if sock is self.listener:
+                    conn, peer = self.listener.accept()
+                    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    self.conns[peer], self.buffers[peer] = conn, b""
+                    continue
+                peer = next(a for a, c in self.conns.items() if c is sock)
+                chunk = sock.recv(65536)
+                if not chunk:
+                    sock.close()
+                    del self.conns[peer]
+                    continue
+                self.buffers[peer] += chunk
+                self._split(peer)
+        return self.ready.pop(0)
+
+    def close(self) -> None:
+        for conn in self.conns.values():
+            conn.close()
+        self.listener.close()

@@ -7,10 +7,12 @@ import tempfile
 import time
 
 import identity
+import thing_crypto as tc
 import wire
 from cli_process import CliProcess
 from connection_peer import ConnectionClient, ConnectionServer
-from links import TcpClientLink, UdpLink
+from hybrid_peer import HybridClient
+from links import TcpClientLink, TcpServerLink, UdpLink
 from peer import ScenarioError
 from primitives import ed25519
 from thing_peer import ThingClient, ThingServer
@@ -60,6 +62,11 @@ class Context:
 
     def udp(self) -> UdpLink:
         link = UdpLink()
+        self.links.append(link)
+        return link
+
+    def tcp_server(self) -> TcpServerLink:
+        link = TcpServerLink()
         self.links.append(link)
         return link
 
@@ -176,6 +183,29 @@ def thing_client_udp(ctx: Context) -> str:
 
 def thing_client_tcp(ctx: Context) -> str:
     return _thing_client(ctx, "tcp", "fingerprint")
+
+
+def thing_client_aes(ctx: Context) -> str:
+    _, server = ctx.serve("thing")
+    c = ctx.peer(ThingClient(ctx.udp(), server, suites=(tc.SUITE_AES_256_GCM,
+                                                          tc.SUITE_CHACHA20_POLY1305)))
+    c.connect()
+    check(c.suite == tc.SUITE_AES_256_GCM, f"server chose suite {c.suite}, not our first")
+    sent = messages(4, "gcm")
+    for custom_id, data in sent:
+        c.send(data, custom_id)
+    c.run_until(lambda: len(c.messages) >= 4, 5, "4 sealed echoes")
+    check(sorted(c.messages) == sorted(sent), "echoes differ")
+    c.goodbye()
+    return "offered AES-256-GCM first: the server chose it; 4 echoes, goodbye"
+
+
+def thing_server_aes(ctx: Context) -> str:
+    link = ctx.udp()
+    s = ctx.peer(ThingServer(link, suites=(tc.SUITE_AES_256_GCM,)))
+    _cli_connect(ctx, s, link.local, "thing", ["gcm 1", "gcm 2"],
+                 ("--server-key", identity.b64url(s.public)))
+    return f"the CLI offered suites {list(s.offers[0])}; we accept only AES-256-GCM: 2 echoes, exit 0"
 
 
 def thing_client_wrong_pin(ctx: Context) -> str:
@@ -304,6 +334,46 @@ def thing_client_new_port(ctx: Context) -> str:
             "; the session went on from the old port")
 
 
+def _hybrid_client(ctx: Context, loss: float) -> str:
+    _, server = ctx.serve("hybrid")
+    if loss:
+        _, server = ctx.relay(server, loss)
+    c = ctx.peer(HybridClient(ctx.udp(), server))
+    c.connect(10)
+    sent = messages(10, "hybrid")
+    first = c.send_reliable(*sent[0][::-1])
+    for custom_id, data in sent[1:]:
+        c.send_reliable(data, custom_id)
+    c.run_until(lambda: len(c.inbox.messages) >= 10 and not c.reliable.pending, 15,
+                "10 sealed echoes and ACKs")
+    check(sorted(c.inbox.messages) == sorted(sent), "echoes differ")
+    acks = c.acks_received
+    repeats = [0]
+
+    def repeat():  # the first DATA_ACK again, byte for byte (every 250 ms on a lossy path)
+        if c.acks_received == acks:
+            repeats[0] += 1
+            c.transmit(first, server)
+            c.schedule("repeat", 0.25, repeat)
+
+    repeat()
+    c.run_until(lambda: c.acks_received > acks, 4, "an ACK for a repeated DATA_ACK")
+    c.cancel("repeat")
+    c.run_for(0.3)
+    check(len(c.inbox.messages) == 10, "a repeated DATA_ACK was delivered twice")
+    c.goodbye(8)
+    return (f"10 sealed DATA_ACK each way, ACKs naming the sealed checksum; a byte-identical repeat"
+            f" is ACKed again and not redelivered; {c.reliable.resends} resends")
+
+
+def hybrid_client_udp(ctx: Context) -> str:
+    return _hybrid_client(ctx, 0.0)
+
+
+def hybrid_client_relay_loss(ctx: Context) -> str:
+    return _hybrid_client(ctx, 0.2)
+
+
 STREAM_ACK, PATH_CHALLENGE, PATH_RESPONSE, STREAM_PING = 0x31, 0x37, 0x38, 0x39
 
 
@@ -375,15 +445,23 @@ def _cli_connect(ctx: Context, server_peer, address: tuple, dialect: str, lines:
     return cli
 
 
-def connection_server_udp(ctx: Context) -> str:
-    link = ctx.udp()
+def _connection_server(ctx: Context, transport: str) -> str:
+    link = ctx.udp() if transport == "udp" else ctx.tcp_server()
     s = ctx.peer(ConnectionServer(link))
     lines = [f"line {i}" for i in range(5)]
-    _cli_connect(ctx, s, link.local, "connection", lines, stay_s=1.2)
+    _cli_connect(ctx, s, link.local, "connection", lines, ("--transport", transport), stay_s=1.2)
     check(len(s.ended) == 1, "the CLI did not DISCONNECT")
     check(s.pings >= 1, "the CLI sent no PING within 1.2 s (pingInterval 1,000 ms)")
     return (f"CLI HELLO orders {s.hello_orders}, {s.pings} PING(s), 5 DATA_ACK echoed as DATA_ACK, "
             "DISCONNECT answered with REJECT, exit 0")
+
+
+def connection_server_udp(ctx: Context) -> str:
+    return _connection_server(ctx, "udp")
+
+
+def connection_server_tcp(ctx: Context) -> str:
+    return _connection_server(ctx, "tcp")
 
 
 def connection_server_relay_loss(ctx: Context) -> str:
@@ -397,8 +475,8 @@ def connection_server_relay_loss(ctx: Context) -> str:
 
 
 def _thing_server(ctx: Context, via_relay: bool, cookies: bool, rekey_after: int,
-                  withhold: tuple = ()) -> ThingServer:
-    link = ctx.udp()
+                  withhold: tuple = (), transport: str = "udp") -> ThingServer:
+    link = ctx.udp() if transport == "udp" else ctx.tcp_server()
     # A short TTL makes the CLI send CHB every TTL/3; on a lossy path it must be long enough that
     # 20 % loss does not silence us for a whole TTL.
     ttl_ms = 2400 if via_relay else 900
@@ -408,7 +486,8 @@ def _thing_server(ctx: Context, via_relay: bool, cookies: bool, rekey_after: int
     if via_relay:
         _, address = ctx.relay(link.local, 0.2)
     lines = [f"sealed {i}" for i in range(8)]
-    _cli_connect(ctx, s, address, "thing", lines, ("--server-key", identity.b64url(s.public)),
+    _cli_connect(ctx, s, address, "thing", lines,
+                 ("--server-key", identity.b64url(s.public), "--transport", transport),
                  stay_s=ttl_ms / 3000 + 0.4, timeout_s=15 if via_relay else 10,
                  reliable=not via_relay)
     check(s.counts.get(wire.CHB, 0) >= 1, f"no CHB with a {ttl_ms} ms TTL")
@@ -419,6 +498,11 @@ def _thing_server(ctx: Context, via_relay: bool, cookies: bool, rekey_after: int
 def thing_server_udp(ctx: Context) -> str:
     s = _thing_server(ctx, False, False, 2**22)
     return f"CLI pinned our key, 8 sealed echoes, {s.counts.get(wire.CHB)} CHB, CGB/SGB/CFL, exit 0"
+
+
+def thing_server_tcp(ctx: Context) -> str:
+    s = _thing_server(ctx, False, False, 2**22, transport="tcp")
+    return f"as thing-server-udp over TCP: 8 sealed echoes, {s.counts.get(wire.CHB)} CHB, exit 0"
 
 
 def thing_server_cookie(ctx: Context) -> str:
@@ -450,6 +534,7 @@ MATRIX = [
     ("thing-client-udp", thing_client_udp),
     ("thing-client-tcp", thing_client_tcp),
     ("thing-client-wrong-pin", thing_client_wrong_pin),
+    ("thing-client-aes", thing_client_aes),
     ("thing-client-repeats", thing_client_repeats),
     ("connection-client-udp", connection_client_udp),
     ("connection-client-tcp", connection_client_tcp),
@@ -457,13 +542,18 @@ MATRIX = [
     ("connection-client-relay-corrupt", connection_client_relay_corrupt),
     ("thing-client-relay-loss", thing_client_relay_loss),
     ("connection-server-udp", connection_server_udp),
+    ("connection-server-tcp", connection_server_tcp),
     ("connection-server-relay-loss", connection_server_relay_loss),
     ("thing-server-udp", thing_server_udp),
+    ("thing-server-tcp", thing_server_tcp),
     ("thing-server-cookie", thing_server_cookie),
+    ("thing-server-aes", thing_server_aes),
     ("thing-server-lost-flights", thing_server_lost_flights),
     ("thing-server-relay-loss", thing_server_relay_loss),
     ("thing-client-rekey", thing_client_rekey),
     ("thing-server-rekey", thing_server_rekey),
+    ("hybrid-client-udp", hybrid_client_udp),
+    ("hybrid-client-relay-loss", hybrid_client_relay_loss),
     ("thing-client-new-port", thing_client_new_port),
     ("thing-client-quic-migration", thing_client_quic_migration),
 ]

@@ -4,6 +4,7 @@ import json
 import pathlib
 import unittest
 
+from primitives import aes_gcm
 from primitives import chacha20poly1305 as aead
 from primitives import ed25519, hkdf, x25519
 
@@ -38,6 +39,30 @@ class ChaCha20Poly1305Test(unittest.TestCase):
             broken = sealed[:-1] + bytes([sealed[-1] ^ 1])
             with self.assertRaises(aead.AuthenticationError):
                 aead.open_sealed(h(v["key"]), h(v["nonce"]), broken, h(v["ad"]))
+
+
+class AesGcmTest(unittest.TestCase):
+    def test_fips197_c3_aes256_block(self):
+        round_keys = aes_gcm.expand_key(bytes(range(32)))
+        block = aes_gcm.encrypt_block(round_keys, h("00112233445566778899aabbccddeeff"))
+        self.assertEqual(block.hex(), "8ea2b7ca516745bfeafc49904b496089")
+
+    def test_gcm_test_case_14_empty_plaintext(self):
+        # McGrew-Viega test case 14: AES-256, zero key and IV, one zero block.
+        sealed = aes_gcm.seal(bytes(32), bytes(12), bytes(16), b"")
+        self.assertEqual(sealed.hex(), "cea7403d4d606b6e074ec5d3baf39d18"
+                                       "d0d1c8a799996bf0265b98b5d48ab919")
+
+    def test_vector_file(self):
+        for v in VECTORS["aead"]:
+            if v["suite"] != "aes-256-gcm":
+                continue
+            sealed = aes_gcm.seal(h(v["key"]), h(v["nonce"]), h(v["plaintext"]), h(v["ad"]))
+            self.assertEqual(sealed.hex(), v["ciphertext"] + v["tag"])
+            self.assertEqual(aes_gcm.open_sealed(h(v["key"]), h(v["nonce"]), sealed, h(v["ad"])),
+                             h(v["plaintext"]))
+            with self.assertRaises(aes_gcm.AuthenticationError):
+                aes_gcm.open_sealed(h(v["key"]), h(v["nonce"]), sealed, h(v["ad"]) + b"x")
 
 
 class X25519Test(unittest.TestCase):

@@ -1,5 +1,5 @@
-"""The Thing dialect (PROTOCOL.md section 3): a client and an echo server, suite
-ChaCha20-Poly1305, with heartbeats, both terminations and key update."""
+"""The Thing dialect (PROTOCOL.md section 3): a client and an echo server, both suites
+(ChaCha20-Poly1305, AES-256-GCM), with heartbeats, both terminations and key update."""
 
 import hmac
 import hashlib
@@ -40,17 +40,18 @@ class Sealer:
         self.order += 1
         return data
 
-    def open(self, p: wire.Packet, raw: bytes) -> bytes | None:
-        return self.rx.open(p, raw[32:64])
+    def open(self, p: wire.Packet, raw: bytes, repeatable: bool = False) -> bytes | None:
+        return self.rx.open(p, raw[32:64], repeatable)
 
 
 class ThingClient(Peer):
     """A client of `thing serve --dialect thing`. pin is a public key or a fingerprint."""
 
     def __init__(self, link: Link, server: Address, pin: str | None = None, rekey_after: int = 2**22,
-                 ttl_ms: int = 30000):
+                 suites: tuple = (tc.SUITE_CHACHA20_POLY1305,)):
         super().__init__(link, "thing client")
-        self.server, self.pin, self.rekey_after, self.ttl_ms = server, pin, rekey_after, ttl_ms
+        self.server, self.pin, self.rekey_after, self.suites = server, pin, rekey_after, suites
+        self.suite = 0
         self.client_id = os.urandom(16)
         self.random = os.urandom(32)
         self.cookie = b""
@@ -73,7 +74,7 @@ class ThingClient(Peer):
 
     # Handshake ------------------------------------------------------------------------------
     def _chi(self) -> bytes:
-        body = bytes([VERSION, 0, 1, tc.SUITE_CHACHA20_POLY1305]) + self.random
+        body = bytes([VERSION, 0, len(self.suites), *self.suites]) + self.random
         body += bytes([len(self.cookie)]) + self.cookie
         return wire.encode(wire.CHI, self.client_id, body.ljust(CHI_PAYLOAD, b"\x00"))
 
@@ -115,10 +116,11 @@ class ThingClient(Peer):
             return self._fail("THING_ERR_AUTH", "SDH signature does not verify")
         self.cdh = wire.encode(wire.CDH, self.client_id, x25519.public_key(self.ephemeral))
         shared = tc.shared_secret(self.ephemeral, server_eph)
-        self.keys = tc.derive_keys(shared, self.chi, self.shi, self.sdh, self.cdh)
-        self.session = Sealer(self.client_id,
-                              tc.SendKeys(self.keys.c2s_key, self.keys.c2s_iv, self.rekey_after),
-                              tc.ReceiveKeys(self.keys.s2c_key, self.keys.s2c_iv))
+        self.keys = tc.derive_keys(shared, self.chi, self.shi, self.sdh, self.cdh, self.suite)
+        self.session = Sealer(
+            self.client_id,
+            tc.SendKeys(self.keys.c2s_key, self.keys.c2s_iv, self.rekey_after, self.suite),
+            tc.ReceiveKeys(self.keys.s2c_key, self.keys.s2c_iv, self.suite))
         self.state = "cdh"
         self._flight(lambda: self.cdh)
 
@@ -145,8 +147,9 @@ class ThingClient(Peer):
         if b[0] != VERSION:
             return
         if b[1] == 0 and len(b) == 7:
-            if b[2] != tc.SUITE_CHACHA20_POLY1305:
-                return self._fail("THING_ERR_HANDSHAKE", f"server chose suite {b[2]}")
+            if b[2] not in self.suites:
+                return self._fail("THING_ERR_HANDSHAKE", f"server chose suite {b[2]}, not offered")
+            self.suite = b[2]
             self.server_ttl = struct.unpack(">I", b[3:7])[0]
             self.shi = data
             self._after_hello()
@@ -160,7 +163,7 @@ class ThingClient(Peer):
     def _sealed(self, p: wire.Packet, data: bytes) -> None:
         if p.type == wire.SCC and p.reserved & wire.AUTHENTICATED_BIT:
             return
-        plaintext = self.session.open(p, data)
+        plaintext = self.session.open(p, data, p.type in self.repeatable)
         if plaintext is None:
             self.log("  (dropped: replay or does not authenticate)")
             return
@@ -178,6 +181,8 @@ class ThingClient(Peer):
             self.cancel("flight")
         if p.type == wire.DATA_NOACK:
             self.messages.append((p.custom_id, plaintext))
+        elif self.on_data(p, plaintext):
+            pass
         elif p.type >= 0x30:
             port = getattr(self.link, "received_on", ("", 0))[1]
             self.frames.append((p.type, p.custom_id, plaintext, port))
@@ -188,6 +193,12 @@ class ThingClient(Peer):
         elif p.type == wire.SFL:
             self.sfl_reason = plaintext[0] if plaintext else None
             self.state = "ended by server"
+
+    repeatable: frozenset = frozenset()  # types whose repeated order counts pass the window
+
+    def on_data(self, p: wire.Packet, plaintext: bytes) -> bool:
+        """A data plugin's hook: True when it took the packet."""
+        return False
 
     def _seal_ccc(self) -> bytes:
         self.ccc = self.session.seal(wire.CCC, self.keys.ccc_value())
@@ -231,7 +242,8 @@ class ThingServer(Peer):
     """An echo server for `thing connect --dialect thing`: every sealed DATA_NOACK comes back."""
 
     def __init__(self, link: Link, seed: bytes | None = None, ttl_ms: int = 30000,
-                 cookies: bool = False, rekey_after: int = 2**22, withhold: tuple = ()):
+                 cookies: bool = False, rekey_after: int = 2**22, withhold: tuple = (),
+                 suites: tuple = (tc.SUITE_CHACHA20_POLY1305, tc.SUITE_AES_256_GCM)):
         super().__init__(link, "thing server")
         self.seed = seed or os.urandom(32)
         self.public = ed25519.public_key(self.seed)
@@ -245,6 +257,8 @@ class ThingServer(Peer):
         self.retries_sent = 0
         self.repeats: dict[str, int] = {}
         self.withhold = set(withhold)  # types whose first transmission is "lost" on purpose
+        self.suites = suites  # the suites we accept
+        self.offers: list[bytes] = []  # each CHI's suite list, as offered
         self.orders: dict[int, list[int]] = {}
 
     def transmit(self, data: bytes, to: Address) -> None:
@@ -300,10 +314,12 @@ class ThingServer(Peer):
             retry = bytes([VERSION, 1, 20]) + self._cookie(int(time.time()), p.client_id, source)
             self.transmit(wire.encode(wire.SHI, p.client_id, retry), source)
             return
-        if tc.SUITE_CHACHA20_POLY1305 not in suites:
-            return
+        self.offers.append(bytes(suites))
+        suite = next((x for x in suites if x in self.suites), None)
+        if suite is None:
+            return  # no common suite: the handshake ends unanswered
         ephemeral = x25519.generate_private()
-        shi = wire.encode(wire.SHI, p.client_id, bytes([VERSION, 0, tc.SUITE_CHACHA20_POLY1305])
+        shi = wire.encode(wire.SHI, p.client_id, bytes([VERSION, 0, suite])
                           + struct.pack(">I", self.ttl_ms))
         unsigned = wire.encode(wire.SDH, p.client_id, x25519.public_key(ephemeral) + self.public
                                + bytes(64))
@@ -324,9 +340,10 @@ class ThingServer(Peer):
                 self.transmit(state["scc"], source)
             return
         shared = tc.shared_secret(state["eph"], p.payload)
-        keys = tc.derive_keys(shared, state["chi"], state["shi"], state["sdh"], data)
-        sealer = Sealer(p.client_id, tc.SendKeys(keys.s2c_key, keys.s2c_iv, self.rekey_after),
-                        tc.ReceiveKeys(keys.c2s_key, keys.c2s_iv))
+        suite = state["shi"][64 + 2]
+        keys = tc.derive_keys(shared, state["chi"], state["shi"], state["sdh"], data, suite)
+        sealer = Sealer(p.client_id, tc.SendKeys(keys.s2c_key, keys.s2c_iv, self.rekey_after, suite),
+                        tc.ReceiveKeys(keys.c2s_key, keys.c2s_iv, suite))
         state.update(cdh=data, keys=keys, sealer=sealer, scc=sealer.seal(wire.SCC, keys.scc_value()))
         self.transmit(state["scc"], source)
 
