@@ -75,17 +75,19 @@ describe("CHI and SHI extension lists (docs/PROTOCOL.md §3.13)", () => {
     assert.equal(p.server.sessions.size, 1);
   });
 
-  it("the server drops a CHI whose extension list is broken", () => {
+  it("the server drops, unanswered, a CHI of another version or with a broken extension list", () => {
     const p = pair(thingPair());
-    const payload = encodeClientHello({
-      suites: [1],
-      random: new Uint8Array(32),
-      cookie: undefined,
-    });
-    payload.set([0x70, 0x00, 0xff, 0xff], 3 + 1 + 32 + 1);
-    p.server.handleDatagram(chiBytes(payload), peer);
+    const hello = () =>
+      encodeClientHello({ suites: [1], random: new Uint8Array(32), cookie: undefined });
+    const broken = hello();
+    broken.set([0x70, 0x00, 0xff, 0xff], 3 + 1 + 32 + 1);
+    const version2 = hello();
+    version2[0] = 2;
+    p.server.handleDatagram(chiBytes(broken), peer);
+    p.server.handleDatagram(chiBytes(version2), peer);
     assert.equal(p.server.pollTransmit(), undefined);
-    assert.equal(p.server.stats.dropped["thing-bad-chi"], 1);
+    assert.equal(p.server.stats.dropped["thing-bad-chi"], 2);
+    assert.equal(p.server.sessions.size, 0);
   });
 
   it("a client ends the handshake when SHI chooses an extension it did not offer", async () => {

@@ -4,7 +4,7 @@ import { Buffer } from "node:buffer";
 import { PacketType, type ThingError } from "../../../core/mod.ts";
 import { pair } from "../../../core/testing/mod.ts";
 import { decodeClientHello } from "../../../plugins/thing/packets.ts";
-import { Tap, thingPair } from "./_fixtures.ts";
+import { Tap, thingPair, withPayload } from "./_fixtures.ts";
 
 const { CHI, SHI, SHF, DATA_NOACK } = PacketType;
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -46,6 +46,20 @@ describe("thing() handshake choices (docs/PROTOCOL.md §3.2, §3.7)", () => {
     assert.ok(serverErrors.every((code) => code === "THING_ERR_HANDSHAKE"));
     assert.ok(serverErrors.length >= 1);
     assert.deepEqual(toClient.sent, [], "the server sends nothing");
+  });
+
+  it("a client ends the handshake when SHI chooses a suite it did not offer", async () => {
+    const toClient = new Tap();
+    const p = pair({ ...thingPair({ suites: ["chacha20-poly1305"] }), toClient });
+    toClient.rewrite = (packet) => {
+      if (packet.type !== SHI) return undefined;
+      const payload = packet.payload.slice();
+      payload[2] = 2;
+      return withPayload(packet, payload);
+    };
+    const error = await p.connect().then(() => undefined, (e: ThingError) => e);
+    assert.equal(error?.code, "THING_ERR_HANDSHAKE");
+    assert.match(error?.message ?? "", /suite id 2/);
   });
 
   it("a CHI retried with a cookie keeps the client ID and the client random", async () => {
