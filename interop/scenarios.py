@@ -232,6 +232,49 @@ def _exchange(c: ThingClient, data: bytes, n: int, what: str) -> list[bytes]:
     return got
 
 
+def thing_client_chi_checks(ctx: Context) -> str:
+    """3.3 and 3.13 from the wire: bad CHIs are dropped unanswered, an unknown extension is
+    ignored (SHI takes none), and each CHB draws exactly one SUU (3.8)."""
+    _, server = ctx.serve("thing")
+    link = ctx.udp()
+    silent = []
+    bad = {
+        "255 bytes": lambda c: c._chi()[64:-1],
+        "version 2": lambda c: bytes([2]) + c._chi()[65:],
+        "no suite": lambda c: bytes([1, 0, 0]) + c.random + bytes(221),
+        "cookie length 7": lambda c: bytes([1, 0, 1, 1]) + c.random + bytes([7]) + bytes(219),
+        "broken extension list": lambda c: (bytes([1, 0, 1, 1]) + c.random + bytes([0])
+                                            + bytes([0x70, 0x01, 0x01, 0x2C])).ljust(256, b"\0"),
+    }
+    for what, payload in bad.items():
+        c = ctx.peer(ThingClient(link, server))
+        c.transmit(wire.encode(wire.CHI, c.client_id, payload(c)), server)
+        got = _exchange_quiet(c, 0.3)
+        check(not got, f"a CHI with {what} was answered ({len(got)} packets)")
+        silent.append(what)
+    c = ctx.peer(ThingClient(link, server, offer={0x7001: b"abc"}))
+    c.connect()
+    check(len(c.shi) == 64 + 7, f"SHI of {len(c.shi) - 64} bytes: it took an extension")
+    suu = c.counts.get(wire.SUU, 0)
+    for _ in range(3):
+        c.transmit(c.session.seal(wire.CHB), server)
+    c.run_for(0.3)
+    check(c.counts.get(wire.SUU, 0) - suu == 3, f"{c.counts.get(wire.SUU, 0) - suu} SUU for 3 CHB")
+    c.goodbye()
+    return (f"unanswered: CHI with {', '.join(silent)}; an unknown extension offered was ignored "
+            "(7-byte SHI); 3 CHB drew exactly 3 SUU")
+
+
+def _exchange_quiet(c: ThingClient, seconds: float) -> list[bytes]:
+    got: list[bytes] = []
+    c.on_datagram = lambda raw, source: got.append(raw)
+    try:
+        c.run_for(seconds)
+    finally:
+        del c.on_datagram
+    return got
+
+
 def thing_client_repeats(ctx: Context) -> str:
     """The 3.8 answers: identical CHI -> SHI + SDH again, identical CDH -> SCC again, CCC after
     completion -> SHF again (the losses a relay would cause, made on purpose)."""
@@ -299,7 +342,7 @@ def thing_client_rekey(ctx: Context) -> str:
     check(sorted(c.messages) == sorted(sent), "echoes differ")
     c.heartbeat()
     c.goodbye()
-    updates = (c.session.order - 1) // 3
+    updates = c.session.tx.updates
     return (f"the client moved to a new key every 3 packets ({updates} updates); the server opened "
             f"all of them (its own sends stayed in phase 0: the CLI has no rekeyAfter flag)")
 
@@ -536,6 +579,7 @@ MATRIX = [
     ("thing-client-wrong-pin", thing_client_wrong_pin),
     ("thing-client-aes", thing_client_aes),
     ("thing-client-repeats", thing_client_repeats),
+    ("thing-client-chi-checks", thing_client_chi_checks),
     ("connection-client-udp", connection_client_udp),
     ("connection-client-tcp", connection_client_tcp),
     ("connection-client-relay-loss", connection_client_relay_loss),

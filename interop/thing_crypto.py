@@ -101,12 +101,14 @@ class SendKeys:
     suite: int = SUITE_CHACHA20_POLY1305
     phase: int = 0
     sent_in_phase: int = 0
+    updates: int = 0
 
     def seal(self, type_: int, client_id: bytes, plaintext: bytes, custom_id: int, order: int,
              authenticated: bool) -> bytes:
         """The whole sealed packet; moves to the next key after rekey_after packets under one."""
         if self.sent_in_phase >= self.rekey_after:
             self.key, self.phase, self.sent_in_phase = next_key(self.key), self.phase ^ 1, 0
+            self.updates += 1
         self.sent_in_phase += 1
         reserved = (wire.AUTHENTICATED_BIT if authenticated else 0) | self.phase
         ad = wire.header_fields(type_, client_id, len(plaintext) + 16, reserved, custom_id, order)

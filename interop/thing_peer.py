@@ -7,6 +7,7 @@ import os
 import struct
 import time
 
+import extensions
 import identity
 import thing_crypto as tc
 import wire
@@ -48,9 +49,12 @@ class ThingClient(Peer):
     """A client of `thing serve --dialect thing`. pin is a public key or a fingerprint."""
 
     def __init__(self, link: Link, server: Address, pin: str | None = None, rekey_after: int = 2**22,
-                 suites: tuple = (tc.SUITE_CHACHA20_POLY1305,)):
+                 suites: tuple = (tc.SUITE_CHACHA20_POLY1305,), ttl_ms: int = 30000,
+                 offer: dict[int, bytes] | None = None):
         super().__init__(link, "thing client")
         self.server, self.pin, self.rekey_after, self.suites = server, pin, rekey_after, suites
+        self.ttl_ms = ttl_ms
+        self.offer = offer or {}  # extensions to put in CHI (3.13); v1 knows none
         self.suite = 0
         self.client_id = os.urandom(16)
         self.random = os.urandom(32)
@@ -75,7 +79,7 @@ class ThingClient(Peer):
     # Handshake ------------------------------------------------------------------------------
     def _chi(self) -> bytes:
         body = bytes([VERSION, 0, len(self.suites), *self.suites]) + self.random
-        body += bytes([len(self.cookie)]) + self.cookie
+        body += bytes([len(self.cookie)]) + self.cookie + extensions.encode(self.offer)
         return wire.encode(wire.CHI, self.client_id, body.ljust(CHI_PAYLOAD, b"\x00"))
 
     def _flight(self, make, k: int = 0) -> None:
@@ -146,9 +150,15 @@ class ThingClient(Peer):
         b = p.payload
         if b[0] != VERSION:
             return
-        if b[1] == 0 and len(b) == 7:
+        if b[1] == 0 and len(b) >= 7:
+            try:
+                taken = extensions.decode(b[7:])
+            except extensions.BrokenList:
+                return  # a client ignores an SHI with a broken extension list
             if b[2] not in self.suites:
                 return self._fail("THING_ERR_HANDSHAKE", f"server chose suite {b[2]}, not offered")
+            if set(taken) - set(self.offer):
+                return self._fail("THING_ERR_HANDSHAKE", f"SHI took extensions {sorted(taken)}")
             self.suite = b[2]
             self.server_ttl = struct.unpack(">I", b[3:7])[0]
             self.shi = data
@@ -179,6 +189,7 @@ class ThingClient(Peer):
         if self.state == "ccc":
             self.state = "open"  # SHF, or any other authenticated packet (3.2)
             self.cancel("flight")
+            self._heartbeats()
         if p.type == wire.DATA_NOACK:
             self.messages.append((p.custom_id, plaintext))
         elif self.on_data(p, plaintext):
@@ -193,6 +204,17 @@ class ThingClient(Peer):
         elif p.type == wire.SFL:
             self.sfl_reason = plaintext[0] if plaintext else None
             self.state = "ended by server"
+
+    def _heartbeats(self) -> None:
+        """CHB every floor(TTL / 3) ms of the smaller TTL, never below 30 ms (3.8)."""
+        interval = max(min(self.ttl_ms, self.server_ttl or self.ttl_ms) // 3, 30) / 1000
+
+        def beat():
+            if self.state == "open":
+                self.transmit(self.session.seal(wire.CHB), self.server)
+                self.schedule("heartbeat", interval, beat)
+
+        self.schedule("heartbeat", interval, beat)
 
     repeatable: frozenset = frozenset()  # types whose repeated order counts pass the window
 
@@ -302,13 +324,21 @@ class ThingServer(Peer):
         if state is not None:
             if state["chi"] == data:
                 self.repeats["CHI"] = self.repeats.get("CHI", 0) + 1
-                self.transmit(state["shi"], source)
-                self.transmit(state["sdh"], source)
+                state["received"] += len(data)
+                self._answer(state, state["shi"], state["sdh"])
             return
         n = p.payload[2]
         suites = p.payload[3:3 + n]
-        cookie_len = p.payload[35 + n]
+        cookie_len = p.payload[35 + n] if 35 + n < len(p.payload) else -1
+        if n == 0 or cookie_len not in (0, 20):
+            self.log("CHI dropped: no suite or a bad cookie length")
+            return
         cookie = p.payload[36 + n:36 + n + cookie_len]
+        try:
+            extensions.decode(p.payload[36 + n + cookie_len:])  # v1 takes none of them
+        except extensions.BrokenList:
+            self.log("CHI dropped: broken extension list")
+            return
         if self.cookies and not self._cookie_ok(cookie, p.client_id, source):
             self.retries_sent += 1
             retry = bytes([VERSION, 1, 20]) + self._cookie(int(time.time()), p.client_id, source)
@@ -325,19 +355,21 @@ class ThingServer(Peer):
                                + bytes(64))
         signature = tc.sign_transcript(self.seed, tc.signed_digest(data, shi, unsigned))
         sdh = wire.encode(wire.SDH, p.client_id, unsigned[64:128] + signature)
-        self.half_open[p.client_id] = {"chi": data, "shi": shi, "sdh": sdh, "eph": ephemeral,
-                                       "address": source, "cdh": b"", "scc": b""}
-        self.transmit(shi, source)
-        self.transmit(sdh, source)
+        state = {"chi": data, "shi": shi, "sdh": sdh, "eph": ephemeral, "address": source,
+                 "cdh": b"", "scc": b"", "received": len(data), "sent": 0,
+                 "validated": self.cookies}  # a valid cookie validates the address (3.7)
+        self.half_open[p.client_id] = state
+        self._answer(state, shi, sdh)
 
     def _cdh(self, p: wire.Packet, data: bytes, source: Address) -> None:
         state = self.half_open.get(p.client_id)
         if state is None or len(p.payload) != 32 or source != state["address"]:
             return
+        state["received"] += len(data)
         if state["cdh"]:
             if state["cdh"] == data:
                 self.repeats["CDH"] = self.repeats.get("CDH", 0) + 1
-                self.transmit(state["scc"], source)
+                self._answer(state, state["scc"])
             return
         shared = tc.shared_secret(state["eph"], p.payload)
         suite = state["shi"][64 + 2]
@@ -345,7 +377,17 @@ class ThingServer(Peer):
         sealer = Sealer(p.client_id, tc.SendKeys(keys.s2c_key, keys.s2c_iv, self.rekey_after, suite),
                         tc.ReceiveKeys(keys.c2s_key, keys.c2s_iv, suite))
         state.update(cdh=data, keys=keys, sealer=sealer, scc=sealer.seal(wire.SCC, keys.scc_value()))
-        self.transmit(state["scc"], source)
+        self._answer(state, state["scc"])
+
+    def _answer(self, state: dict, *packets: bytes) -> None:
+        """Sends a handshake answer within 3x the bytes received until validated (3.7)."""
+        size = sum(len(p) for p in packets)
+        if not state["validated"] and state["sent"] + size > 3 * state["received"]:
+            self.log(f"answer of {size} bytes withheld by the 3x limit")
+            return
+        state["sent"] += size
+        for packet in packets:
+            self.transmit(packet, state["address"])
 
     def _sealed(self, p: wire.Packet, data: bytes, source: Address) -> None:
         session = self.sessions.get(p.client_id)
