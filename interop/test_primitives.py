@@ -110,6 +110,20 @@ class Ed25519Test(unittest.TestCase):
         self.assertEqual(ed25519.sign(seed, msg).hex(), sig)
 
 
+class IdentityTest(unittest.TestCase):
+    def test_protocol_3_5_example(self):
+        # PROTOCOL.md 3.5: the key file and fingerprint of the vectors' identity (seed 01..20).
+        import identity
+        seed = bytes(range(1, 33))
+        public = ed25519.public_key(seed)
+        self.assertEqual(identity.key_file(seed, public),
+                         "thing-private-key: AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA\n"
+                         "thing-public-key: ebVWLo_mVPlAeLES6KmLp5AfhTrmlb7X4OORC60ElmQ\n")
+        self.assertEqual(identity.fingerprint(public),
+                         "SHA256:ZbYGc9btiEvwHCwiLYKtoHQPKawzVdapJcgfF/R6J7g")
+        self.assertTrue(identity.matches_pin(public, "ebVWLo_mVPlAeLES6KmLp5AfhTrmlb7X4OORC60ElmQ"))
+
+
 class HkdfTest(unittest.TestCase):
     def test_vector_file(self):
         for v in VECTORS["hkdf"]:

@@ -37,6 +37,16 @@ class ThingVectorTest(unittest.TestCase):
         shared = tc.shared_secret(c_priv, x25519.public_key(s_priv))
         self.assertEqual(shared, tc.shared_secret(s_priv, x25519.public_key(c_priv)))
         keys = tc.derive_keys(shared, chi, shi, sdh, cdh)
+        # The intermediate values PROTOCOL.md 3.12 prints, and its first key update.
+        self.assertEqual(keys.th.hex(),
+                         "0982c8f70c12478d4c219b5b51186df7f66d60e0546f331c0ea35cdc0634876f")
+        self.assertEqual(keys.c2s_key.hex(),
+                         "477691d456a07543f13a19f4c9f5e30f07147ef08a4fe5d19e5690746479d6d2")
+        self.assertEqual(keys.s2c_iv.hex(), "3436883c2022216ba7c32cc9")
+        self.assertEqual(tc.next_key(keys.c2s_key).hex(),
+                         "8e72dcaf39d9b6ce27abbb655866a9fa0a2680e89e598c6b2dfbef016b23e67f")
+        self.assertEqual(tc.next_key(keys.s2c_key).hex(),
+                         "bd8155b1250838e19df850b3c2ee793d4108380fff80bbfea6ac24dbb4e30408")
         s2c = tc.SendKeys(keys.s2c_key, keys.s2c_iv)
         c2s = tc.SendKeys(keys.c2s_key, keys.c2s_iv)
         self.assertEqual(s2c.seal(wire.SCC, cid, keys.scc_value(), 0, 0, False), expected["SCC"])
