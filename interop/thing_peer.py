@@ -274,6 +274,7 @@ class ThingServer(Peer):
         self.half_open: dict[bytes, dict] = {}
         self.sessions: dict[bytes, dict] = {}
         self.closed: list[bytes] = []
+        self.ended_by: list[str] = []  # "CFL" or "linger", per closed session
         self.messages: list[tuple[int, bytes]] = []
         self.counts: dict[int, int] = {}
         self.retries_sent = 0
@@ -402,6 +403,7 @@ class ThingServer(Peer):
             self.sessions[p.client_id] = session = state
             del self.half_open[p.client_id]
             self.transmit(session["sealer"].seal(wire.SHF), source)
+            self._renew(p.client_id)
             return
         if source != session["address"]:
             return
@@ -409,6 +411,7 @@ class ThingServer(Peer):
         plaintext = sealer.open(p, data)
         if plaintext is None:
             return
+        self._renew(p.client_id)
         if p.type == wire.CCC:
             self.repeats["CCC"] = self.repeats.get("CCC", 0) + 1
             self.transmit(sealer.seal(wire.SHF), source)
@@ -419,9 +422,29 @@ class ThingServer(Peer):
             self.transmit(sealer.seal(wire.SUU), source)
         elif p.type == wire.CGB:
             self.transmit(sealer.seal(wire.SGB), source)
+            # Without CFL the session ends after retransmitTimeout x 8 (3.8, goodbye linger).
+            self.schedule(f"linger-{p.client_id.hex()}", RETRANSMIT_S * 8,
+                          lambda: self._end(p.client_id, "linger"))
         elif p.type == wire.CFL:
-            del self.sessions[p.client_id]
-            self.closed.append(p.client_id)
+            self._end(p.client_id, "CFL")
+
+    def _renew(self, client_id: bytes) -> None:
+        """Any authenticated packet renews the TTL; silence for a TTL sends SFL 1 and ends (3.8)."""
+
+        def expire():
+            session = self.sessions.get(client_id)
+            if session is not None:
+                self.transmit(session["sealer"].seal(wire.SFL, bytes([1])), session["address"])
+                self._end(client_id, "TTL")
+
+        self.schedule(f"ttl-{client_id.hex()}", self.ttl_ms / 1000, expire)
+
+    def _end(self, client_id: bytes, why: str) -> None:
+        if self.sessions.pop(client_id, None) is not None:
+            self.cancel(f"linger-{client_id.hex()}")
+            self.cancel(f"ttl-{client_id.hex()}")
+            self.closed.append(client_id)
+            self.ended_by.append(why)
 
     def receive_updates(self) -> int:
         return sum(s["sealer"].rx.updates for s in self.sessions.values())
