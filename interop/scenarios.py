@@ -15,7 +15,7 @@ from hybrid_peer import HybridClient
 from links import TcpClientLink, TcpServerLink, UdpLink
 from peer import ScenarioError
 from primitives import ed25519
-from thing_peer import ThingClient, ThingServer
+from thing_peer import RETRANSMIT_S, ThingClient, ThingServer
 
 LOCAL = "127.0.0.1"
 
@@ -538,7 +538,8 @@ def _thing_server(ctx: Context, via_relay: bool, cookies: bool, rekey_after: int
         # Under loss the goodbye may fail as documented (a lost CFL is never resent; four lost
         # CGBs end the client anyway): the session then ends by the linger, or by the TTL.
         s.run_until(lambda: s.closed, ttl_ms / 1000 + 1.5, "the end of the session")
-    else:
+    else:  # the CFL may still be in flight (or in our socket buffer) when the CLI exits
+        s.run_until(lambda: s.closed, RETRANSMIT_S * 8 + 0.5, "the end of the session")
         check(s.ended_by == ["CFL"], f"session ended by {s.ended_by}, not CGB/SGB/CFL")
     return s
 
