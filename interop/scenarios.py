@@ -208,6 +208,31 @@ def thing_server_aes(ctx: Context) -> str:
     return f"the CLI offered suites {list(s.offers[0])}; we accept only AES-256-GCM: 2 echoes, exit 0"
 
 
+def thing_client_server_ttl(ctx: Context) -> str:
+    """3.9 SICT: a client that sends no CHB gets SFL with reason 1 once the server's TTL passes."""
+    _, server = ctx.serve("thing", "udp", ("--timeout", "600"))
+    c = ctx.peer(ThingClient(ctx.udp(), server, heartbeats=False))
+    c.connect()
+    check(c.server_ttl == 600, f"SHI carried TTL {c.server_ttl}, not --timeout 600")
+    c.run_until(lambda: c.state == "ended by server", 3, "SFL after the TTL")
+    check(c.sfl_reason == 1, f"SFL reason {c.sfl_reason}, not 1 (no heartbeat)")
+    return "SHI carried TTL 600; silence drew SFL with reason 1 after the TTL"
+
+
+def connection_client_server_timeout(ctx: Context) -> str:
+    """2.4: a silent session ends after --timeout; the server then REJECTs that client."""
+    _, server = ctx.serve("connection", "udp", ("--timeout", "500"))
+    c = ctx.peer(ConnectionClient(ctx.udp(), server))
+    c.connect()
+    c.ping()
+    c.run_for(0.9)
+    c.state = "open"
+    c._send(wire.PING)
+    c.run_until(lambda: c.rejects > 0, 3, "REJECT after the idle timeout")
+    check(c.pongs == 1, "a PONG came after the timeout")
+    return "silent for 0.9 s with --timeout 500: the next PING drew REJECT"
+
+
 def thing_client_wrong_pin(ctx: Context) -> str:
     _, server = ctx.serve("thing")
     wrong = identity.b64url(ed25519.public_key(os.urandom(32)))
@@ -584,6 +609,8 @@ MATRIX = [
     ("thing-client-tcp", thing_client_tcp),
     ("thing-client-wrong-pin", thing_client_wrong_pin),
     ("thing-client-aes", thing_client_aes),
+    ("thing-client-server-ttl", thing_client_server_ttl),
+    ("connection-client-server-timeout", connection_client_server_timeout),
     ("thing-client-repeats", thing_client_repeats),
     ("thing-client-chi-checks", thing_client_chi_checks),
     ("connection-client-udp", connection_client_udp),

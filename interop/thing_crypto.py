@@ -23,11 +23,6 @@ class HandshakeFailure(Exception):
         self.code = code
 
 
-def transcript_part(packet_bytes: bytes) -> bytes:
-    """T(X): bytes 32..end of a packet as sent."""
-    return packet_bytes[32:]
-
-
 def signed_digest(chi: bytes, shi: bytes, sdh: bytes) -> bytes:
     """SHA-256(T(CHI) || T(SHI) || T(SDH) without its last 64 bytes)."""
     return hashlib.sha256(chi[32:] + shi[32:] + sdh[32:-64]).digest()

@@ -53,6 +53,6 @@ test("interop: the Python peer and the thing CLI pass every scenario", {
   const verdicts = lines.filter((line) => /^(PASS|FAIL) /.test(line));
   const failed = verdicts.filter((line) => line.startsWith("FAIL"));
   assert.deepEqual(failed, [], `${failed.join("\n")}\n${run.stderr}`);
-  assert.ok(verdicts.length >= 26, `only ${verdicts.length} scenarios ran:\n${run.stdout}`);
+  assert.ok(verdicts.length >= 28, `only ${verdicts.length} scenarios ran:\n${run.stdout}`);
   assert.equal(run.status, 0, `run.py exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
 });
