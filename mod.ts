@@ -5,15 +5,18 @@
  * for the dialects and transports.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { connect, listen } from "@thing/net";
  * import { connection } from "@thing/net/plugins/connection";
  * import { udp } from "@thing/net/transports/udp";
  *
- * const server = await listen({ transport: udp(), port: 7777, plugins: connection() });
+ * const server = await listen({ transport: udp(), port: 0, plugins: connection() });
  * server.on("message", ({ session, data }) => session.send(data));
- * const client = await connect({ transport: udp(), port: 7777, plugins: connection() });
+ * const { port } = server.address;
+ * const client = await connect({ transport: udp(), port, plugins: connection() });
  * await client.send(new TextEncoder().encode("hello"));
+ * await client.close();
+ * await server.close();
  * ```
  *
  * @module

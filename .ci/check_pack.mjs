@@ -2,12 +2,14 @@
 // first), install the tarball into a scratch project, then import every deno.json sub-path under
 // Node, Bun and Deno and assert each exposes exactly the runtime exports of its TypeScript source
 // (read with Deno from the repo). Also type-checks a consumer against the shipped .d.ts files
-// with tsc and runs the `thing` bin with `--help` under Node.
+// with tsc, runs the `thing` bin with `--help` under Node, and runs the README's quick start, as
+// written, against the installed package under Node (transpiled by tsc), Bun and Deno.
 
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createRequire } from "node:module";
 import { cli, denoExports, packageFields, root } from "./_package.mjs";
 
 const bin = join(root, "node_modules", ".bin");
@@ -143,8 +145,46 @@ try {
   attempt(`'${cli.command} --help' runs under Node from the installed bin`, () => {
     sh(join(scratch, "node_modules", ".bin", cli.command), ["--help"], scratch, 30_000);
   });
+  attempt(
+    `'bunx --bun ${cli.command} --help' and 'deno task ${cli.command} --help' (README)`,
+    () => {
+      sh("bunx", ["--bun", cli.command, "--help"], scratch, 30_000);
+      sh("deno", ["task", cli.command, "--help"], root, 30_000);
+    },
+  );
+  const quickStart = readmeQuickStart();
+  writeFileSync(join(scratch, "quick_start.ts"), quickStart);
+  const ts = createRequire(import.meta.url)(join(root, "node_modules", "typescript"));
+  writeFileSync(
+    join(scratch, "quick_start.mjs"),
+    ts.transpileModule(quickStart, { compilerOptions: { module: "ESNext", target: "ES2022" } })
+      .outputText,
+  );
+  const quickStartRuns = {
+    "Node": ["node", ["quick_start.mjs"]],
+    "Bun": ["bun", ["quick_start.ts"]],
+    "Deno": ["deno", ["run", "-A", "quick_start.ts"]],
+  };
+  for (const [name, [cmd, args]] of Object.entries(quickStartRuns)) {
+    attempt(`the README quick start runs as written under ${name} and exits 0`, () => {
+      const result = spawnSync(cmd, args, { cwd: scratch, env, timeout: 30_000, encoding: "utf8" });
+      if (result.status !== 0 || result.stdout !== "hello, thing\n" || result.stderr !== "") {
+        throw new Error(
+          `exit ${result.status}, stdout ${JSON.stringify(result.stdout)}, stderr ${result.stderr}`,
+        );
+      }
+    });
+  }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
+}
+
+/** The first ```ts block under README.md's "Quick start" heading. */
+function readmeQuickStart() {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const block = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf("## Quick start")));
+  if (!block) throw new Error("README.md has no ```ts block under '## Quick start'");
+  return block[1];
 }
 
 if (failures.length > 0) {

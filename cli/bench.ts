@@ -23,8 +23,8 @@ import {
   startServer,
 } from "./endpoints.ts";
 import { CountFlag, flag, SizeFlag, UsageError } from "./flags.ts";
-import { formatBytes, formatCount, formatMs, paint, table } from "./output.ts";
-import { Progress } from "./progress.ts";
+import { formatBytes, formatCount, formatMs, jsonLine, paint, table } from "./output.ts";
+import { type BenchBars, Progress } from "./progress.ts";
 import { summarize } from "./stats.ts";
 
 /** The `bench` command. */
@@ -80,7 +80,15 @@ stream, both confirmed by the server's SHA-256 (the server stores them under its
             : `${formatCount(count)} messages of ${formatBytes(size)}`
         }, then ${formatCount(rounds)} round trips; Ctrl-C stops`,
       );
-      return new Progress(io, { label: "bench", total: count + rounds, unit: "items" });
+      const messages = new Progress(io, { label: "messages", total: count, unit: "items" });
+      const bars: BenchBars = {
+        messages,
+        roundTrips() {
+          messages.finish();
+          return new Progress(io, { label: "round trips", total: rounds, unit: "items" });
+        },
+      };
+      return bars;
     };
     const { target, run, rtts } = choice.streams
       ? await measureStreams(plan, values, io, begin)
@@ -111,7 +119,7 @@ stream, both confirmed by the server's SHA-256 (the server stores them under its
         max: latency.max,
       },
     };
-    if (json) io.out(JSON.stringify(result));
+    if (json) io.out(jsonLine(result));
     else report(io.out, result, paint(io.tty.out));
     return 0;
   },
@@ -123,7 +131,7 @@ async function measureMessages(
   plan: BenchPlan,
   values: FlagValues,
   io: CommandIo,
-  begin: (target: PeerAddress) => Progress,
+  begin: (target: PeerAddress) => BenchBars,
 ): Promise<Measured> {
   let server: ThingNode | undefined;
   let target = plan.local ? undefined : serverAddress(plan.positionals);
@@ -146,22 +154,23 @@ async function measureMessages(
   try {
     const client = await startClient(choice, target!, { ...values, ...serverKey }, io);
     try {
-      const bar = begin(target!);
+      const bars = begin(target!);
       const reliable = choice.entry.reliable;
       const run = await throughput(client, {
         count: plan.count,
         size: plan.size,
         window: plan.window,
         reliable,
-        progress: (done) => bar.update(done),
+        progress: (done) => bars.messages.update(done),
         signal: io.signal,
       });
+      const bar = bars.roundTrips();
       const rtts = await roundTrips(
         client,
         plan.rounds,
         plan.size,
         reliable,
-        (done) => bar.update(plan.count + done),
+        (done) => bar.update(done),
         io.signal,
       );
       bar.finish();

@@ -25,14 +25,14 @@ import type { BenchPlan, Measured } from "./bench_run.ts";
 import type { CommandIo, FlagValues } from "./command.ts";
 import { serverAddress, serverKeyFlag } from "./endpoints.ts";
 import { flag, MillisecondsFlag } from "./flags.ts";
-import type { Progress } from "./progress.ts";
+import type { BenchBars } from "./progress.ts";
 
 /** Runs the stream benchmark; temporary files (and a local server's store) are removed after. */
 export async function measureStreams(
   plan: BenchPlan,
   values: FlagValues,
   io: CommandIo,
-  begin: (target: PeerAddress) => Progress,
+  begin: (target: PeerAddress) => BenchBars,
 ): Promise<Measured> {
   const connectTimeout = flag("connect-timeout", MillisecondsFlag, values["connect-timeout"]);
   let serverKey = await serverKeyFlag(values["server-key"]);
@@ -67,7 +67,7 @@ export async function measureStreams(
       });
     });
     try {
-      const bar = begin(target!);
+      const bars = begin(target!);
       const bulk = join(scratch, "thing-bench.bin");
       const small = join(scratch, "thing-bench-rtt.bin");
       await fill(bulk, plan.count * plan.size);
@@ -75,7 +75,8 @@ export async function measureStreams(
       const started = performance.now();
       const sent = await Promise.race([
         sendFile(client.streams, bulk, {
-          onProgress: ({ bytes }) => bar.update(Math.floor(bytes / Math.max(plan.size, 1))),
+          onProgress: ({ bytes }) =>
+            bars.messages.update(Math.floor(bytes / Math.max(plan.size, 1))),
         }),
         new Promise<undefined>((resolve) =>
           io.signal.addEventListener("abort", () => resolve(undefined), { once: true })
@@ -83,12 +84,13 @@ export async function measureStreams(
       ]);
       const seconds = (performance.now() - started) / 1000;
       const confirmed = sent !== undefined && sent.sha256 === sent.peer ? plan.count : 0;
+      const bar = bars.roundTrips();
       const rtts: number[] = [];
       for (let i = 0; i < plan.rounds && !io.signal.aborted; i++) {
         const at = performance.now();
         const result = await sendFile(client.streams, small);
         if (result.sha256 === result.peer) rtts.push(performance.now() - at);
-        bar.update(plan.count + i + 1);
+        bar.update(i + 1);
       }
       bar.finish();
       return { target: target!, run: { sent: plan.count, confirmed, seconds }, rtts };

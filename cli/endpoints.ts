@@ -10,7 +10,7 @@ import type { Plugin, PluginList } from "../core/plugin.ts";
 import { fingerprint, generateIdentity, type Identity } from "../plugins/thing/mod.ts";
 import { readIdentityFile } from "../plugins/thing/mod.ts";
 import type { Command, CommandIo, FlagValues } from "./command.ts";
-import { TimeoutError } from "../core/errors.ts";
+import { TimeoutError, TransportError } from "../core/errors.ts";
 import { addressKey } from "../core/transport.ts";
 import {
   DialectFlag,
@@ -120,7 +120,7 @@ export async function serverIdentity(
     return identity;
   }
   const identity = await readIdentityFile(keyFile).catch((error: Error) => {
-    throw new Error(`Cannot read key file "${keyFile}": ${error.message}`);
+    throw new UsageError(`Invalid --key ${JSON.stringify(keyFile)}: ${whyUnreadable(error)}`);
   });
   if (identity.privateKey === undefined) {
     throw new Error(
@@ -128,6 +128,21 @@ export async function serverIdentity(
     );
   }
   return identity;
+}
+
+/** Why a key file could not be used, in words (not `ENOENT: …`). */
+function whyUnreadable(error: Error): string {
+  switch ((error as { code?: unknown }).code) {
+    case "ENOENT":
+      return "no such file; make one with 'thing keygen --out FILE'";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EISDIR":
+      return "it is a directory, not a key file";
+    default:
+      return error instanceof SyntaxError ? `not a key file (${error.message})` : error.message;
+  }
 }
 
 /**
@@ -216,11 +231,27 @@ export async function startClient(
       ],
     });
   } catch (error) {
-    const reason = error instanceof TimeoutError
-      ? `no answer within ${connectTimeout} ms; is 'thing serve --dialect ${choice.dialect} --transport ${choice.transport}' running there?`
-      : (error as Error).message;
-    throw new Error(`Cannot connect to ${where}: ${reason}`, { cause: error });
+    const serve = `thing serve --dialect ${choice.dialect} --transport ${choice.transport}`;
+    throw new Error(
+      `Cannot connect to ${where}: ${whyNoConnection(error, connectTimeout, serve)}`,
+      {
+        cause: error,
+      },
+    );
   }
+}
+
+/**
+ * Why a client could not connect, in words, with the `serve` command that would answer it when
+ * the cause is that nothing answered (a timeout) or nothing listens (port unreachable).
+ */
+export function whyNoConnection(error: unknown, connectTimeout: number, serve: string): string {
+  const hint = `is '${serve}' running there?`;
+  if (error instanceof TimeoutError) return `no answer within ${connectTimeout} ms; ${hint}`;
+  if (error instanceof TransportError && error.code === "THING_ERR_UNREACHABLE") {
+    return `nothing listens on that port (port unreachable); ${hint}`;
+  }
+  return (error as Error).message;
 }
 
 function serverKeyReporter(io: CommandIo): Plugin {

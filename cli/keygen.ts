@@ -11,6 +11,7 @@ import { basename, dirname, join } from "node:path";
 import { encodeIdentity, fingerprint, generateIdentity } from "../plugins/thing/mod.ts";
 import { type Command, commonOptions } from "./command.ts";
 import { UsageError } from "./flags.ts";
+import { jsonLine } from "./output.ts";
 
 /** The `keygen` command. */
 export const keygen: Command = {
@@ -43,7 +44,7 @@ Serve with 'thing serve --dialect thing --key FILE'; clients pin the public key 
       io.out(text.trimEnd());
     }
     if (values.json === true) {
-      io.out(JSON.stringify({
+      io.out(jsonLine({
         file: typeof out === "string" ? out : null,
         publicKey,
         fingerprint: print,

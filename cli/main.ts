@@ -87,8 +87,10 @@ function standardIo(stopper: AbortController): CommandIo {
  * Runs the CLI with `argv` (without the runtime and script) and resolves to the exit code.
  *
  * @example
- * ```ts ignore
- * process.exitCode = await main(["demo"]);
+ * ```ts
+ * import { main } from "./main.ts";
+ *
+ * process.exitCode = await main(["version"]);
  * ```
  */
 export async function main(argv: string[]): Promise<number> {
@@ -119,7 +121,7 @@ export async function main(argv: string[]): Promise<number> {
   process.on("SIGTERM", stop);
   try {
     const { values, positionals } = parseArgs({
-      args: rest,
+      args: attachValues(rest, command.options),
       options: command.options,
       allowPositionals: command.positionals ?? false,
       strict: true,
@@ -146,6 +148,31 @@ export async function main(argv: string[]): Promise<number> {
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
   }
+}
+
+/**
+ * Writes `--flag VALUE` as `--flag=VALUE` for flags that take a value, so a value that starts
+ * with `-` (`--port -1`) reaches the flag's own check instead of parseArgs' "ambiguous" error.
+ */
+function attachValues(args: string[], options: Command["options"]): string[] {
+  const takesValue = new Set<string>();
+  for (const [long, option] of Object.entries(options)) {
+    if (option.type !== "string") continue;
+    takesValue.add(`--${long}`);
+    if (option.short) takesValue.add(`-${option.short}`);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    if (takesValue.has(arg) && next !== undefined && /^-\d/.test(next)) {
+      out.push(arg.startsWith("--") ? `${arg}=${next}` : `${arg}${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }
 
 function unknown(name: string, io: CommandIo): number {

@@ -83,3 +83,14 @@ export function formatBytes(bytes: number): string {
 export function formatCount(value: number): string {
   return Math.round(value).toLocaleString("en-US");
 }
+
+/**
+ * One JSON line for `--json` output, with every fractional number rounded to 3 decimals
+ * (milliseconds to the microsecond, seconds to the millisecond): `0.09465556199999997` → `0.095`.
+ */
+export function jsonLine(value: unknown): string {
+  return JSON.stringify(
+    value,
+    (_, v) => typeof v === "number" && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v,
+  );
+}

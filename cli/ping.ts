@@ -26,7 +26,7 @@ import {
   startClient,
 } from "./endpoints.ts";
 import { CountFlag, flag, MillisecondsFlag, optionalFlag, SizeFlag, UsageError } from "./flags.ts";
-import { formatMs, paint } from "./output.ts";
+import { formatMs, jsonLine, paint } from "./output.ts";
 import { summarize } from "./stats.ts";
 
 /** Custom ID pings travel on, so an echoing server's copies are told apart from app traffic. */
@@ -119,7 +119,7 @@ acknowledgements (connection or hybrid). Exits 1 when no ping was answered.`,
     const summary = summarize(answered);
     const loss = sent === 0 ? 0 : (sent - answered.length) / sent;
     if (json) {
-      io.out(JSON.stringify({
+      io.out(jsonLine({
         target,
         dialect: choice.dialect,
         transport: choice.transport,

@@ -91,3 +91,11 @@ function formatEta(seconds: number): string {
   if (seconds < 60) return `${Math.ceil(seconds)}s`;
   return `${Math.floor(seconds / 60)}m${String(Math.ceil(seconds % 60)).padStart(2, "0")}s`;
 }
+
+/** The bars of a benchmark: the messages (or stream items) first, then the timed round trips. */
+export interface BenchBars {
+  /** Counts messages confirmed, up to the requested count. */
+  readonly messages: Progress;
+  /** Ends the messages bar and starts one counting round trips. */
+  roundTrips(): Progress;
+}

@@ -19,7 +19,7 @@ import {
   ProbabilityFlag,
   SeedFlag,
 } from "./flags.ts";
-import { table } from "./output.ts";
+import { jsonLine, table } from "./output.ts";
 import type { RelayCounts } from "./relay_model.ts";
 import { startRelay } from "./relay_proxy.ts";
 
@@ -82,7 +82,7 @@ Ctrl-C stops and prints what the relay did.`,
       .join(", ");
     const json = values.json === true;
     if (json) {
-      io.out(JSON.stringify({
+      io.out(jsonLine({
         event: "relaying",
         listen: addressKey(relayed.address),
         target: addressKey(target),
@@ -99,7 +99,7 @@ Ctrl-C stops and prints what the relay did.`,
     await relayed.close();
     const { upstream, downstream } = relayed;
     if (json) {
-      io.out(JSON.stringify({ event: "stopped", clients: relayed.clients, upstream, downstream }));
+      io.out(jsonLine({ event: "stopped", clients: relayed.clients, upstream, downstream }));
     } else {
       io.out(counts(upstream, downstream, relayed.clients));
     }

@@ -5,7 +5,6 @@
  * @module
  */
 import { stat } from "node:fs/promises";
-import { TimeoutError } from "../core/errors.ts";
 import { addressKey } from "../core/transport.ts";
 import { isLoopback } from "../plugins/admin/mod.ts";
 import { connectQuic, LOOPBACK_PACKET_SIZE, sendFile } from "../transports/quic/mod.ts";
@@ -16,9 +15,10 @@ import {
   endpointChoice,
   serverAddress,
   serverKeyFlag,
+  whyNoConnection,
 } from "./endpoints.ts";
 import { flag, MillisecondsFlag, UsageError } from "./flags.ts";
-import { formatBytes, paint } from "./output.ts";
+import { formatBytes, jsonLine, paint } from "./output.ts";
 import { Progress } from "./progress.ts";
 
 /** The `send` command. */
@@ -60,9 +60,11 @@ of what it stored; send prints the hash and exits 1 if the two differ.`,
       thing: serverKey === undefined ? {} : { serverKey },
       ...(isLoopback(server.hostname) ? { packetSize: LOOPBACK_PACKET_SIZE } : {}),
     }).catch((error: Error) => {
-      const reason = error instanceof TimeoutError
-        ? `no answer within ${connectTimeout} ms; is 'thing serve --transport quic --out DIR' running there?`
-        : error.message;
+      const reason = whyNoConnection(
+        error,
+        connectTimeout,
+        "thing serve --transport quic --out DIR",
+      );
       throw new Error(`Cannot connect to ${addressKey(server)} over quic: ${reason}`, {
         cause: error,
       });
@@ -92,7 +94,7 @@ of what it stored; send prints the hash and exits 1 if the two differ.`,
       const seconds = (performance.now() - started) / 1000;
       const confirmed = result.sha256 === result.peer;
       if (json) {
-        io.out(JSON.stringify({
+        io.out(jsonLine({
           name: result.name,
           size: result.size,
           sha256: result.sha256,

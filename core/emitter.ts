@@ -1,6 +1,6 @@
 /**
- * A tiny typed event emitter. A listener that throws never breaks the emitter or the other
- * listeners: the error goes to `onListenerError`.
+ * A tiny typed event emitter. A listener that throws, or returns a promise that rejects, never
+ * breaks the emitter or the other listeners: the error goes to `onListenerError`.
  *
  * @module
  */
@@ -13,13 +13,13 @@ export class Emitter<E extends object> {
   #listeners = new Map<keyof E, Array<(event: never) => void>>();
   #onListenerError: (error: unknown) => void;
 
-  /** @param onListenerError receives whatever a listener throws */
+  /** @param onListenerError receives whatever a listener throws or its returned promise rejects with */
   constructor(onListenerError: (error: unknown) => void = () => {}) {
     this.#onListenerError = onListenerError;
   }
 
   /** Calls `listener` for every `name` event until unsubscribed. */
-  on<K extends keyof E>(name: K, listener: (event: E[K]) => void): Unsubscribe {
+  on<K extends keyof E>(name: K, listener: (event: E[K]) => unknown): Unsubscribe {
     // Lists are replaced, never mutated, so `emit()` can walk one without copying it first.
     const added = listener as (event: never) => void;
     this.#listeners.set(name, [...(this.#listeners.get(name) ?? []), added]);
@@ -41,7 +41,9 @@ export class Emitter<E extends object> {
     if (!list || list.length === 0) return;
     for (const listener of list) {
       try {
-        (listener as (event: E[K]) => void)(event);
+        const result = (listener as (event: E[K]) => unknown)(event);
+        // An async listener (or one returning a send's promise) fails later: report it then.
+        if (result instanceof Promise) result.then(undefined, this.#onListenerError);
       } catch (error) {
         this.#onListenerError(error);
       }

@@ -4,8 +4,12 @@
  * add theirs by augmenting `ThingEvents`:
  *
  * ```ts
+ * import type { PeerAddress } from "@thing/net";
+ *
  * declare module "@thing/net" {
- *   interface ThingEvents { "ratelimit": { peer: PeerAddress } }
+ *   interface ThingEvents {
+ *     "ratelimit": { peer: PeerAddress };
+ *   }
  * }
  * ```
  *

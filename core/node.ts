@@ -5,7 +5,8 @@
  * @module
  */
 import { Driver } from "./driver.ts";
-import { Endpoint, type EndpointOptions } from "./endpoint.ts";
+import { TransportError } from "./errors.ts";
+import { Endpoint, type EndpointOptions, type EndpointStats } from "./endpoint.ts";
 import type { Unsubscribe } from "./emitter.ts";
 import type { ThingEvents } from "./events.ts";
 import type { SendOptions, Session } from "./session.ts";
@@ -40,6 +41,11 @@ export class ThingNode {
   /** The local address (with the OS-chosen port). */
   get address(): PeerAddress {
     return this.link.localAddress;
+  }
+
+  /** Packet and drop counters of the endpoint (the same object as `endpoint.stats`). */
+  get stats(): EndpointStats {
+    return this.endpoint.stats;
   }
 
   /** Listens to an endpoint event. */
@@ -82,9 +88,14 @@ export class ThingClient extends ThingNode {
  * Starts a server.
  *
  * @example
- * ```ts ignore
- * const server = await listen({ transport: udp(), port: 7777, plugins: connection() });
+ * ```ts
+ * import { listen } from "@thing/net";
+ * import { connection } from "@thing/net/plugins/connection";
+ * import { udp } from "@thing/net/transports/udp";
+ *
+ * const server = await listen({ transport: udp(), port: 0, plugins: connection() });
  * server.on("message", ({ session, data }) => session.send(data));
+ * await server.close();
  * ```
  */
 export async function listen(options: NodeOptions): Promise<ThingNode> {
@@ -102,6 +113,8 @@ export async function listen(options: NodeOptions): Promise<ThingNode> {
  * Connects to a server and completes the dialect's handshake.
  *
  * @throws {TimeoutError} when the handshake does not finish within `connectTimeout`
+ * @throws {TransportError} `THING_ERR_UNREACHABLE` as soon as the transport learns that nothing
+ * listens at the server's port (ICMP port unreachable on UDP, where the runtime reports it)
  */
 export async function connect(options: NodeOptions & { port: number }): Promise<ThingClient> {
   const endpoint = new Endpoint({ ...options, role: "client" });
@@ -109,13 +122,22 @@ export async function connect(options: NodeOptions & { port: number }): Promise<
   const server = { hostname: options.hostname ?? "127.0.0.1", port: options.port };
   const link = await options.transport.connect(server, driver.handlers);
   driver.attach(link);
+  let stopWatching: Unsubscribe | undefined;
+  const unreachable = new Promise<never>((_, reject) => {
+    stopWatching = endpoint.on("error", ({ error }) => {
+      if (error instanceof TransportError && error.code === "THING_ERR_UNREACHABLE") reject(error);
+    });
+  });
+  unreachable.catch(() => {}); // only the race below observes it
   try {
-    const session = await endpoint.connect(server);
+    const session = await Promise.race([endpoint.connect(server), unreachable]);
     return new ThingClient(endpoint, link, driver, session);
   } catch (error) {
     await endpoint.close();
     driver.stop();
     await link.close();
     throw error;
+  } finally {
+    stopWatching?.();
   }
 }

@@ -28,7 +28,11 @@ export interface Messenger {
  * Services plugins provide to each other, by name. Augment it to add one:
  *
  * ```ts
- * declare module "@thing/net" { interface ThingServices { clock2: MyClock } }
+ * declare module "@thing/net" {
+ *   interface ThingServices {
+ *     clock2: { now(): number };
+ *   }
+ * }
  * ```
  */
 export interface ThingServices {
@@ -127,7 +131,9 @@ export type PluginList = ReadonlyArray<Plugin | PluginList>;
  *
  * @example
  * ```ts
- * const hello = definePlugin({ name: "hello", setup(api) { api.use((ctx, next) => next()); } });
+ * import { definePlugin } from "@thing/net";
+ *
+ * const hello = definePlugin({ name: "hello", setup: (api) => api.use((_ctx, next) => next()) });
  * ```
  */
 export function definePlugin(plugin: Plugin): Plugin {

@@ -9,6 +9,9 @@ import type { PacketInit } from "./packet.ts";
 import type { Timer } from "./timers.ts";
 import type { PeerAddress } from "./transport.ts";
 
+/** Marks a promise's rejection as handled without handling it for anyone who awaits it. */
+const ignore = () => {};
+
 /** Where a session is in its life. */
 export type SessionState = "connecting" | "open" | "closing" | "closed";
 
@@ -79,17 +82,24 @@ export class Session {
     return this.#nextOrder++;
   }
 
-  /** Sends an application message through the data plugin (e.g. DATA_ACK / DATA_NOACK). */
+  /**
+   * Sends an application message through the data plugin (e.g. DATA_ACK / DATA_NOACK). The
+   * promise resolves once delivered (reliable: acknowledged) and rejects with a typed error when
+   * the message cannot be delivered, for example because the peer left first. Awaiting it is
+   * optional: a failure nobody awaits is never an unhandled rejection (see docs/PLUGINS.md §1,
+   * "Sending").
+   */
   send(data: Uint8Array, options: SendOptions = {}): Promise<void> {
-    if (this.state === "closed" || this.state === "closing") {
-      return Promise.reject(
+    const sent = this.state === "closed" || this.state === "closing"
+      ? Promise.reject(
         new SessionError(
           "THING_ERR_SESSION_CLOSED",
           `Cannot send on session ${this.id}: it is ${this.state}`,
         ),
-      );
-    }
-    return this.#host.sendMessage(this, data, options);
+      )
+      : this.#host.sendMessage(this, data, options);
+    sent.catch(ignore);
+    return sent;
   }
 
   /** Sends one raw packet of this session through the outbound middleware. */

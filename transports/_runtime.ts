@@ -42,6 +42,25 @@ export function bindError(
   );
 }
 
+/**
+ * The error of a connected datagram socket whose peer answered with ICMP port unreachable
+ * (`ECONNREFUSED`): nothing listens there, so a handshake need not wait for its timeout.
+ */
+export function unreachableError(name: string, peer: PeerAddress, cause: unknown): TransportError {
+  return new TransportError(
+    "THING_ERR_UNREACHABLE",
+    `Cannot reach ${name} at '${
+      addressKey(peer)
+    }': nothing listens on that port (port unreachable)`,
+    { cause },
+  );
+}
+
+/** Whether `error` is a socket's `ECONNREFUSED`. */
+export function isRefused(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === "ECONNREFUSED";
+}
+
 /** Wraps an arbitrary thrown value as an `Error`, keeping the original as `cause`. */
 export function asError(value: unknown, context: string): Error {
   if (value instanceof Error) return value;

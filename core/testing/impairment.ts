@@ -57,8 +57,12 @@ function nonNegative(name: string, value: number | undefined): number {
  *
  * @example
  * ```ts
+ * import { Impairment, ManualClock, SeededRandom } from "@thing/net/testing";
+ *
+ * const clock = new ManualClock();
  * const net = new Impairment({ loss: 0.1, delay: 20 }, new SeededRandom(7));
- * for (const { bytes, at } of net.plan(packet, clock.now())) schedule(at, bytes);
+ * const packet = new Uint8Array(64);
+ * for (const { bytes, at } of net.plan(packet, clock.now())) console.log(at, bytes.length);
  * ```
  */
 export class Impairment implements PacketFate {

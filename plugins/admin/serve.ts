@@ -62,11 +62,19 @@ export function isLoopback(hostname: string): boolean {
  * @throws {TypeError} when binding a non-loopback address without a token, or on a bad port
  * @throws {TransportError} when the address cannot be bound (`THING_ERR_ADDRESS_IN_USE` if taken)
  * @example
- * ```ts ignore
+ * ```ts
+ * import { listen } from "@thing/net";
+ * import { startAdmin } from "@thing/net/plugins/admin";
+ * import { connection } from "@thing/net/plugins/connection";
+ * import { metrics } from "@thing/net/plugins/metrics";
+ * import { udp } from "@thing/net/transports/udp";
+ *
  * const stats = metrics();
  * const node = await listen({ transport: udp(), plugins: [stats, connection()] });
- * const admin = await startAdmin({ endpoint: node.endpoint, metrics: stats, port: 9090 });
+ * const admin = await startAdmin({ endpoint: node.endpoint, metrics: stats, port: 0 });
  * console.log(`dashboard: ${admin.dashboardUrl}`);
+ * await admin.close();
+ * await node.close();
  * ```
  */
 export async function startAdmin(options: AdminOptions): Promise<AdminServer> {

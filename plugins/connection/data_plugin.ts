@@ -27,8 +27,11 @@ export const DATA_PLUGIN = "thing:connection-data";
  *
  * @throws {PluginError} `THING_ERR_PLUGIN_OPTIONS` naming a bad option
  * @example
- * ```ts ignore
- * const plugins = [myHandshake(), connectionData({ maxRetransmits: 5 })];
+ * ```ts
+ * import { connectionData, connectionSession } from "@thing/net/plugins/connection";
+ *
+ * // Any session plugin (here the Connection one) with the Connection data plugin.
+ * const plugins = [connectionSession(), connectionData({ maxRetransmits: 5 })];
  * ```
  */
 export function connectionData(options: DataOptions = {}): Plugin {

@@ -4,9 +4,14 @@
  * exported for composing other dialects.
  *
  * @example
- * ```ts ignore
- * const server = await listen({ transport: udp(), port: 7777, plugins: connection({ timeout: 1_500 }) });
+ * ```ts
+ * import { listen } from "@thing/net";
+ * import { connection } from "@thing/net/plugins/connection";
+ * import { udp } from "@thing/net/transports/udp";
+ *
+ * const server = await listen({ transport: udp(), plugins: connection({ timeout: 1_500 }) });
  * server.on("message", ({ session, data, customId }) => session.send(data, { customId }));
+ * await server.close();
  * ```
  *
  * @module

@@ -19,7 +19,9 @@ export const SESSION_PLUGIN = "thing:connection-session";
  *
  * @throws {PluginError} `THING_ERR_PLUGIN_OPTIONS` naming a bad option
  * @example
- * ```ts ignore
+ * ```ts
+ * import { connectionData, connectionSession } from "@thing/net/plugins/connection";
+ *
  * const plugins = [connectionSession({ timeout: 1_500 }), connectionData()];
  * ```
  */

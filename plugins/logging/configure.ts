@@ -56,7 +56,9 @@ const ConfigSchema = v.strictObject({
  *
  * @throws {TypeError} when a setting is invalid, e.g. an unknown level
  * @example
- * ```ts ignore
+ * ```ts
+ * import { configureThingLogging } from "@thing/net/plugins/logging";
+ *
  * await configureThingLogging({ level: "debug", format: "json" });
  * ```
  */

@@ -51,8 +51,14 @@ export function shortId(id: string): string {
  *
  * @throws {TypeError} when an option has the wrong type
  * @example
- * ```ts ignore
- * const server = await listen({ transport: udp(), plugins: [logging(), connection()] });
+ * ```ts
+ * import { listen } from "@thing/net";
+ * import { connection } from "@thing/net/plugins/connection";
+ * import { logging } from "@thing/net/plugins/logging";
+ * import { udp } from "@thing/net/transports/udp";
+ *
+ * const server = await listen({ transport: udp(), plugins: [logging(), ...connection()] });
+ * await server.close();
  * ```
  */
 export function logging(options: LoggingOptions = {}): Plugin {

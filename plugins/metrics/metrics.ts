@@ -256,10 +256,16 @@ export class ThingMetrics implements Plugin {
  *
  * @throws {TypeError} when an option is invalid
  * @example
- * ```ts ignore
+ * ```ts
+ * import { listen } from "@thing/net";
+ * import { connection } from "@thing/net/plugins/connection";
+ * import { metrics } from "@thing/net/plugins/metrics";
+ * import { udp } from "@thing/net/transports/udp";
+ *
  * const stats = metrics();
  * const server = await listen({ transport: udp(), plugins: [stats, connection()] });
  * console.log(stats.render());
+ * await server.close();
  * ```
  */
 export function metrics(options: MetricsOptions = {}): ThingMetrics {

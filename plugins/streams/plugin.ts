@@ -24,11 +24,20 @@ export const STREAMS_PLUGIN = "streams";
  *
  * @throws {RangeError} for an option out of range
  * @example
- * ```ts ignore
+ * ```ts
+ * import { listen } from "@thing/net";
+ * import { streams, streamSession } from "@thing/net/plugins/streams";
+ * import { generateIdentity, thingSession } from "@thing/net/plugins/thing";
+ * import { udp } from "@thing/net/transports/udp";
+ *
+ * const identity = generateIdentity();
  * const server = await listen({ transport: udp(), plugins: [thingSession({ identity }), streams()] });
  * server.on("session", async ({ session }) => {
- *   for await (const stream of streamSession(session).incomingBidirectionalStreams) echo(stream);
+ *   for await (const stream of streamSession(session).incomingBidirectionalStreams) {
+ *     void stream.readable.pipeTo(stream.writable); // echo
+ *   }
  * });
+ * await server.close();
  * ```
  */
 export function streams(options?: StreamsOptions): Plugin {

@@ -43,8 +43,14 @@ const sessions = new WeakMap<Session, StreamSession>();
  *
  * @throws {TypeError} when the session's endpoint has no `streams()` plugin
  * @example
- * ```ts ignore
- * const { readable, writable } = await streamSession(client.session).createBidirectionalStream();
+ * ```ts
+ * import type { ThingClient } from "@thing/net";
+ * import { streamSession } from "@thing/net/plugins/streams";
+ *
+ * export async function openEcho(client: ThingClient) {
+ *   const { readable, writable } = await streamSession(client.session).createBidirectionalStream();
+ *   return { readable, writable };
+ * }
  * ```
  */
 export function streamSession(session: Session): StreamSession {

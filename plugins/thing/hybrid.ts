@@ -3,8 +3,12 @@
  * dialect's data semantics (DATA_ACK/ACK/BAD_ACK with retransmission, DATA_NOACK, custom IDs).
  * The preset is just a plugin list; swap the second entry for your own data plugin:
  *
- * ```ts ignore
- * const plugins = [thingSession({ identity }), myDataPlugin()];
+ * ```ts
+ * import { connectionData } from "@thing/net/plugins/connection";
+ * import { generateIdentity, thingSession } from "@thing/net/plugins/thing";
+ *
+ * // The Thing handshake and sealing with the Connection data plugin: what hybrid() assembles.
+ * const plugins = [thingSession({ identity: generateIdentity() }), connectionData()];
  * ```
  *
  * @module

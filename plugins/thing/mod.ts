@@ -5,12 +5,20 @@
  * retransmission, DATA_NOACK, custom IDs).
  *
  * @example
- * ```ts ignore
- * const identity = await readIdentityFile("server.key");
- * const server = await listen({ transport: udp(), port: 7777, plugins: thing({ identity }) });
+ * ```ts
+ * import { connect, listen } from "@thing/net";
+ * import { generateIdentity, thing } from "@thing/net/plugins/thing";
+ * import { udp } from "@thing/net/transports/udp";
+ *
+ * const identity = generateIdentity(); // or: await readIdentityFile("server.key")
+ * const server = await listen({ transport: udp(), plugins: thing({ identity }) });
  * const client = await connect({
- *   transport: udp(), port: 7777, plugins: thing({ serverKey: identity.publicKey }),
+ *   transport: udp(),
+ *   port: server.address.port,
+ *   plugins: thing({ serverKey: identity.publicKey }),
  * });
+ * await client.close();
+ * await server.close();
  * ```
  *
  * @module

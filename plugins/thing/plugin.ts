@@ -51,8 +51,14 @@ const OWN_TYPES: ReadonlySet<number> = new Set(TYPES.map((name) => PacketType[na
  * @throws {PluginError} `THING_ERR_PLUGIN_OPTIONS` for invalid options; at setup, for a server
  *   without an identity
  * @example
- * ```ts ignore
- * const plugins = [thingSession({ identity: keyFileText }), thingDatagrams()];
+ * ```ts
+ * import { readFileSync } from "node:fs";
+ * import { thingDatagrams, thingSession } from "@thing/net/plugins/thing";
+ *
+ * export const plugins = (keyFile: string) => [
+ *   thingSession({ identity: readFileSync(keyFile, "utf8") }),
+ *   thingDatagrams(),
+ * ];
  * ```
  */
 export function thingSession(options?: ThingOptions, layer: ThingLayer = {}): Plugin {

@@ -28,6 +28,8 @@ describe("listen() and connect() over UDP", () => {
       assert.equal(await within(5000, echoed, "echo"), "over the wire@3");
       assert.equal(server.endpoint.sessions.size, 1);
       assert.equal(server.address.hostname, "127.0.0.1");
+      assert.equal(server.stats, server.endpoint.stats);
+      assert.ok(server.stats.packetsIn >= 2);
     } finally {
       for (const node of nodes.reverse()) await node.close();
     }

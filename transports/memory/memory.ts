@@ -171,8 +171,11 @@ export function memoryNetwork(options: MemoryNetworkOptions = {}): MemoryNetwork
  *
  * @example
  * ```ts
+ * import { memory, memoryNetwork } from "@thing/net/transports/memory";
+ *
  * const net = memoryNetwork({ seed: 7, impairment: { loss: 0.05, delay: 10 } });
- * const server = await memory(net).listen({ hostname: "mem-1", port: 9 }, handlers);
+ * const server = await memory(net).listen({ hostname: "mem-1", port: 9 }, { packet() {} });
+ * await server.close();
  * ```
  */
 export function memory(network: MemoryNetwork, options: MemoryOptions = {}): Transport {

@@ -46,8 +46,14 @@ export interface QuicPreset {
  * `LOOPBACK_PACKET_SIZE` on loopback or a path known to carry larger datagrams.
  *
  * @example
- * ```ts ignore
- * const server = await listen({ ...quic({ thing: { identity } }), port: 4433 });
+ * ```ts
+ * import { listen } from "@thing/net";
+ * import { generateIdentity } from "@thing/net/plugins/thing";
+ * import { quic } from "@thing/net/transports/quic";
+ *
+ * const identity = generateIdentity();
+ * const server = await listen({ ...quic({ thing: { identity } }), port: 0 });
+ * await server.close();
  * ```
  */
 export function quic(options: QuicOptions = {}): QuicPreset {

@@ -14,8 +14,13 @@ import { HEADER_SIZE, LENGTH_OFFSET, MAX_PACKET_SIZE, MAX_PAYLOAD_SIZE } from ".
  *
  * @example
  * ```ts
- * const reader = new FrameReader();
- * socket.on("data", (chunk) => reader.push(chunk, (packet) => handle(packet)));
+ * import type { Socket } from "node:net";
+ * import { FrameReader } from "./frame_reader.ts";
+ *
+ * export function readPackets(socket: Socket, handle: (packet: Uint8Array) => void) {
+ *   const reader = new FrameReader();
+ *   socket.on("data", (chunk: Uint8Array) => reader.push(chunk, handle));
+ * }
  * ```
  */
 export class FrameReader {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { BindOptions, Link, LinkHandlers } from "../../core/transport.ts";
+import type { BindOptions, Link, LinkHandlers, PeerAddress } from "../../core/transport.ts";
 
 /** Resolved settings for one UDP socket. */
 export interface UdpSocketOptions {
@@ -16,6 +16,12 @@ export interface UdpSocketOptions {
   maxInFlight: number;
   /** `SO_RCVBUF` and `SO_SNDBUF` to ask the kernel for, in bytes, where the binding can set them. */
   socketBuffer: number;
+  /**
+   * A client's server: the binding connects the socket to it where it can, so the kernel reports
+   * ICMP port unreachable as `THING_ERR_UNREACHABLE` (the `node` and `bun` bindings on Node and
+   * Bun; Deno's UDP APIs report no ICMP errors).
+   */
+  connect?: PeerAddress;
 }
 
 /** Opens one UDP socket as a `Link`. */

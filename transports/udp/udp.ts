@@ -94,7 +94,7 @@ export function udp(options: UdpOptions = {}): Transport {
     },
     connect(remote: BindOptions, handlers: LinkHandlers): Promise<Link> {
       const bind = { hostname: clientBindHost(remote.hostname), port: 0 };
-      return open({ bind, maxPacketSize, maxInFlight, socketBuffer }, handlers);
+      return open({ bind, maxPacketSize, maxInFlight, socketBuffer, connect: remote }, handlers);
     },
   };
 }

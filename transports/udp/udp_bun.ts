@@ -6,7 +6,7 @@
 
 import type { Link, LinkHandlers, PeerAddress } from "../../core/transport.ts";
 import { checkSend } from "../_limits.ts";
-import { asError, bindError, deliver, report } from "../_runtime.ts";
+import { asError, bindError, deliver, isRefused, report, unreachableError } from "../_runtime.ts";
 import { Waiters } from "../_waiters.ts";
 import type { UdpSocketOptions } from "./_binding.ts";
 import { setBunSocketBuffer } from "./_socket_buffer_bun.ts";
@@ -29,6 +29,7 @@ type UdpSocketFactory = (options: {
   hostname: string;
   port: number;
   binaryType: "uint8array";
+  connect?: { hostname: string; port: number };
   socket: BunUdpHandlers;
 }) => Promise<BunUdpSocket>;
 
@@ -44,7 +45,9 @@ export async function udpBun(options: UdpSocketOptions, handlers: LinkHandlers):
   if (factory === undefined) {
     throw new TypeError("Cannot use the 'bun' UDP binding outside Bun: pick 'node' or 'deno'");
   }
-  const { bind } = options;
+  const { bind, connect } = options;
+  const failed = (error: unknown, context: string) =>
+    connect && isRefused(error) ? unreachableError("udp", connect, error) : asError(error, context);
   const onDrain = { drained: () => {} };
   // The last sender, reused while packets keep coming from it (addresses are immutable).
   let from: PeerAddress = { hostname: "", port: -1 };
@@ -54,20 +57,21 @@ export async function udpBun(options: UdpSocketOptions, handlers: LinkHandlers):
       hostname: bind.hostname,
       port: bind.port,
       binaryType: "uint8array",
+      ...(connect ? { connect: { hostname: connect.hostname, port: connect.port } } : {}),
       socket: {
         data: (_s, data, port, address) => {
           if (from.port !== port || from.hostname !== address) from = { hostname: address, port };
           deliver(handlers, data, from);
         },
         drain: () => onDrain.drained(),
-        error: (error) => report(handlers, asError(error, "UDP socket failed")),
+        error: (error) => report(handlers, failed(error, "UDP socket failed")),
       },
     });
   } catch (error) {
     throw bindError("udp", "bind", bind, error);
   }
   await setBunSocketBuffer(socket.fd, options.socketBuffer);
-  const link = new BunUdpLink(socket, options, handlers);
+  const link = new BunUdpLink(socket, options, handlers, failed);
   onDrain.drained = () => link.drained();
   return link;
 }
@@ -83,13 +87,23 @@ class BunUdpLink implements Link {
   #closed = false;
   #waiters = new Waiters();
   #handlers: LinkHandlers;
+  #failed: (error: unknown, context: string) => Error;
+  // A connected socket's sendMany takes payloads alone; an unconnected one, payload-port-address.
+  #perPacket: 1 | 3;
   #flush = () => this.#sendBatch();
 
-  constructor(socket: BunUdpSocket, options: UdpSocketOptions, handlers: LinkHandlers) {
+  constructor(
+    socket: BunUdpSocket,
+    options: UdpSocketOptions,
+    handlers: LinkHandlers,
+    failed: (error: unknown, context: string) => Error,
+  ) {
     this.#socket = socket;
     this.#handlers = handlers;
+    this.#failed = failed;
+    this.#perPacket = options.connect ? 1 : 3;
     this.maxPacketSize = options.maxPacketSize;
-    this.#maxBatch = options.maxInFlight * 3;
+    this.#maxBatch = options.maxInFlight * this.#perPacket;
     this.localAddress = { hostname: socket.address.address, port: socket.port };
   }
 
@@ -107,9 +121,9 @@ class BunUdpLink implements Link {
     // It can also throw (e.g. ECONNREFUSED after a peer vanished): this runs in a microtask, where
     // a throw would be unhandled, so it is reported and the batch counts as lost.
     try {
-      if (this.#socket.sendMany(batch) * 3 < batch.length) this.#blocked = true;
+      if (this.#socket.sendMany(batch) * this.#perPacket < batch.length) this.#blocked = true;
     } catch (error) {
-      report(this.#handlers, asError(error, "UDP send failed"));
+      report(this.#handlers, this.#failed(error, "UDP send failed"));
     }
   }
 
@@ -117,7 +131,9 @@ class BunUdpLink implements Link {
     checkSend("udp", this.#closed, bytes, this.maxPacketSize);
     if (this.#batch.length >= this.#maxBatch) return; // local pressure: dropped, as the kernel would
     if (this.#batch.length === 0) queueMicrotask(this.#flush);
-    this.#batch.push(bytes, peer.port, peer.hostname);
+    // A connected (client) socket sends only to its server, the one peer a client has.
+    if (this.#perPacket === 1) this.#batch.push(bytes);
+    else this.#batch.push(bytes, peer.port, peer.hostname);
   }
 
   ready(_peer: PeerAddress): Promise<void> {

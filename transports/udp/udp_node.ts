@@ -7,30 +7,56 @@
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import type { Link, LinkHandlers, PeerAddress } from "../../core/transport.ts";
 import { checkSend } from "../_limits.ts";
-import { asError, bindError, deliver, isIpv6, report } from "../_runtime.ts";
+import {
+  asError,
+  bindError,
+  deliver,
+  isIpv6,
+  isRefused,
+  report,
+  unreachableError,
+} from "../_runtime.ts";
 import { Waiters } from "../_waiters.ts";
 import type { UdpSocketOptions } from "./_binding.ts";
 
 /** Binds a `node:dgram` socket and wraps it as a datagram `Link`. */
 export async function udpNode(options: UdpSocketOptions, handlers: LinkHandlers): Promise<Link> {
-  const { bind, maxPacketSize, maxInFlight, socketBuffer } = options;
+  const { bind, maxPacketSize, maxInFlight, socketBuffer, connect } = options;
   const socket = createSocket({
     type: isIpv6(bind.hostname) ? "udp6" : "udp4",
     recvBufferSize: socketBuffer,
     sendBufferSize: socketBuffer,
   });
-  await new Promise<void>((resolve, reject) => {
+  await settle(socket, "bind", bind, (done) => socket.bind(bind.port, bind.hostname, done));
+  if (connect) {
+    await settle(
+      socket,
+      "connect",
+      connect,
+      (done) => socket.connect(connect.port, connect.hostname, done),
+    );
+  }
+  return new NodeUdpLink(socket, handlers, maxPacketSize, maxInFlight, connect);
+}
+
+/** Runs a socket's `bind` or `connect`; on an error the socket is closed and the error mapped. */
+function settle(
+  socket: Socket,
+  action: "bind" | "connect",
+  at: PeerAddress,
+  start: (done: () => void) => void,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => {
       socket.close();
-      reject(bindError("udp", "bind", bind, error));
+      reject(bindError("udp", action, at, error));
     };
     socket.once("error", onError);
-    socket.bind(bind.port, bind.hostname, () => {
+    start(() => {
       socket.off("error", onError);
       resolve();
     });
   });
-  return new NodeUdpLink(socket, handlers, maxPacketSize, maxInFlight);
 }
 
 class NodeUdpLink implements Link {
@@ -46,7 +72,16 @@ class NodeUdpLink implements Link {
   #handlers: LinkHandlers;
   #onSent: (error: Error | null) => void;
 
-  constructor(socket: Socket, handlers: LinkHandlers, maxPacketSize: number, maxInFlight: number) {
+  #connected: boolean;
+
+  constructor(
+    socket: Socket,
+    handlers: LinkHandlers,
+    maxPacketSize: number,
+    maxInFlight: number,
+    connect: PeerAddress | undefined,
+  ) {
+    this.#connected = connect !== undefined;
     this.#socket = socket;
     this.#handlers = handlers;
     this.maxPacketSize = maxPacketSize;
@@ -56,10 +91,15 @@ class NodeUdpLink implements Link {
     socket.on("message", (msg: Uint8Array, rinfo: RemoteInfo) => {
       deliver(handlers, msg, { hostname: rinfo.address, port: rinfo.port });
     });
-    socket.on("error", (error: Error) => report(handlers, asError(error, "UDP socket failed")));
+    const failed = (error: Error) =>
+      connect && isRefused(error) ? unreachableError("udp", connect, error) : error;
+    socket.on(
+      "error",
+      (error: Error) => report(handlers, asError(failed(error), "UDP socket failed")),
+    );
     this.#onSent = (error) => {
       this.#inFlight--;
-      if (error && !this.#closed) report(this.#handlers, error);
+      if (error && !this.#closed) report(this.#handlers, failed(error));
       if (this.#inFlight < this.#maxInFlight) this.#waiters.wake();
     };
   }
@@ -68,7 +108,9 @@ class NodeUdpLink implements Link {
     checkSend("udp", this.#closed, bytes, this.maxPacketSize);
     if (this.#inFlight >= this.#maxInFlight) return; // local pressure: dropped, as the kernel would
     this.#inFlight++;
-    this.#socket.send(bytes, peer.port, peer.hostname, this.#onSent);
+    // A connected (client) socket sends only to its server, the one peer a client has.
+    if (this.#connected) this.#socket.send(bytes, this.#onSent);
+    else this.#socket.send(bytes, peer.port, peer.hostname, this.#onSent);
   }
 
   ready(_peer: PeerAddress): Promise<void> {

@@ -104,8 +104,14 @@ export function connectWebSocket(
  * `connect` works, `listen` rejects. `websocket()` offers both on Deno and Bun.
  *
  * @example
- * ```ts ignore
- * const client = await connect({ transport: websocketClient(), hostname: location.hostname, port: 8080, plugins });
+ * ```ts
+ * import { connect } from "@thing/net";
+ * import { connection } from "@thing/net/plugins/connection";
+ * import { websocketClient } from "@thing/net/transports/websocket/client";
+ *
+ * // In a page served beside a websocket() server on port 8080:
+ * export const open = () =>
+ *   connect({ transport: websocketClient(), hostname: "127.0.0.1", port: 8080, plugins: connection() });
  * ```
  */
 export function websocketClient(options: WebSocketClientOptions = {}): Transport {

@@ -23,10 +23,17 @@ export interface WebSocketOptions extends WebSocketClientOptions {
  * Thing packet, is disconnected and reported to `error`.
  *
  * @example
- * ```ts ignore
- * const server = await websocket({ routes: pageApp }).listen({ hostname: "127.0.0.1", port: 8080 }, {
- *   packet(bytes, peer) { server.send(bytes.slice(), peer); },
+ * ```ts
+ * import { Hono } from "hono";
+ * import { websocket } from "@thing/net/transports/websocket";
+ *
+ * const page = new Hono().get("/", (c) => c.html("<p>hello</p>"));
+ * const server = await websocket({ routes: page }).listen({ hostname: "127.0.0.1", port: 0 }, {
+ *   packet(bytes, peer) {
+ *     server.send(bytes.slice(), peer);
+ *   },
  * });
+ * await server.close();
  * ```
  */
 export function websocket(options: WebSocketOptions = {}): Transport {

@@ -44,9 +44,12 @@ export interface WebSocketDemo {
  * message back as `echo: <text>`.
  *
  * @example
- * ```ts ignore
- * const demo = await startWebSocketDemo({ port: 8080 });
+ * ```ts
+ * import { startWebSocketDemo } from "./demo.ts";
+ *
+ * const demo = await startWebSocketDemo({ port: 0 });
  * console.log(`open ${demo.url}`);
+ * await demo.close();
  * ```
  */
 export async function startWebSocketDemo(
