@@ -1,5 +1,6 @@
 """Starting and stopping the `thing` CLI: every process started is remembered and killed."""
 
+import ctypes
 import json
 import os
 import re
@@ -9,6 +10,17 @@ import threading
 import time
 
 STARTED: list[subprocess.Popen] = []
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a child before exec: its own process group, and SIGTERM when the parent dies (Linux),
+    so that nothing outlives a runner that was killed."""
+    os.setsid()
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # not Linux: the runner's own cleanup is all there is
 
 
 class CliProcess:
@@ -18,7 +30,7 @@ class CliProcess:
         self.args = args
         self.proc = subprocess.Popen(
             command + args, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=die_with_parent)
         STARTED.append(self.proc)
         self.stdout: list[str] = []
         self.stderr: list[str] = []

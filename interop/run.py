@@ -67,7 +67,8 @@ def run_workers(names: list[str], cli_text: str, args) -> int:
     workers = [subprocess.Popen(
         [sys.executable, __file__, "--jobs", "1", "--cli", cli_text, "--seed", str(args.seed),
          "--only", ",".join(group)] + (["-v"] if args.verbose else []),
-        stdout=subprocess.PIPE, text=True) for group in groups]
+        stdout=subprocess.PIPE, text=True, preexec_fn=cli_process.die_with_parent)
+        for group in groups]
     failures, seen = 0, set()
     try:
         for worker in workers:
