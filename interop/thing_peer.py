@@ -160,7 +160,9 @@ class ThingClient(Peer):
             self.server_ttl = struct.unpack(">I", b[3:7])[0]
             self.shi = data
             self._after_hello()
-        elif b[1] == 1 and len(b) == 23 and b[2] == 20:
+        elif b[1] == 1 and len(b) == 23 and b[2] == 20 and not self.cookie:
+            # Only the first retry SHI counts (as RFC 9000 17.2.5.2 for Retry): a second one
+            # answers a retransmitted cookieless CHI and would fork the transcript (README, 15).
             self.cookie = b[3:23]
             self.chi = self._chi()
             self.sdh = b""

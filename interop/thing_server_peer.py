@@ -21,7 +21,8 @@ class ThingServer(Peer):
 
     def __init__(self, link: Link, seed: bytes | None = None, ttl_ms: int = 30000,
                  cookies: bool = False, rekey_after: int = 2**22, withhold: tuple = (),
-                 suites: tuple = (tc.SUITE_CHACHA20_POLY1305, tc.SUITE_AES_256_GCM)):
+                 suites: tuple = (tc.SUITE_CHACHA20_POLY1305, tc.SUITE_AES_256_GCM),
+                 double_retry: bool = False):
         super().__init__(link, "thing server")
         self.seed = seed or os.urandom(32)
         self.public = ed25519.public_key(self.seed)
@@ -37,6 +38,11 @@ class ThingServer(Peer):
         self.repeats: dict[str, int] = {}
         self.withhold = set(withhold)  # types whose first transmission is "lost" on purpose
         self.suites = suites  # the suites we accept
+        # Answer a cookieless CHI with two retry SHIs whose cookies differ, as two copies of a
+        # retransmitted CHI straddling a second would get.
+        self.double_retry = double_retry
+        self.replaced = 0  # half-open handshakes started over from a CHI with a newer cookie
+        self.retry_times: dict[tuple, int] = {}  # (client ID, address) -> t of its first retry
         self.offers: list[bytes] = []  # each CHI's suite list, as offered
         self.orders: dict[int, list[int]] = {}
 
@@ -78,11 +84,10 @@ class ThingServer(Peer):
         if len(p.payload) < CHI_PAYLOAD or p.payload[0] != VERSION or p.client_id in self.sessions:
             return
         state = self.half_open.get(p.client_id)
-        if state is not None:
-            if state["chi"] == data:
-                self.repeats["CHI"] = self.repeats.get("CHI", 0) + 1
-                state["received"] += len(data)
-                self._answer(state, state["shi"], state["sdh"])
+        if state is not None and state["chi"] == data:
+            self.repeats["CHI"] = self.repeats.get("CHI", 0) + 1
+            state["received"] += len(data)
+            self._answer(state, state["shi"], state["sdh"])
             return
         n = p.payload[2]
         suites = p.payload[3:3 + n]
@@ -96,10 +101,24 @@ class ThingServer(Peer):
         except extensions.BrokenList:
             self.log("CHI dropped: broken extension list")
             return
-        if self.cookies and not self._cookie_ok(cookie, p.client_id, source):
-            self.retries_sent += 1
-            retry = bytes([VERSION, 1, 20]) + self._cookie(int(time.time()), p.client_id, source)
-            self.transmit(wire.encode(wire.SHI, p.client_id, retry), source)
+        cookie_ok = self.cookies and self._cookie_ok(cookie, p.client_id, source)
+        if state is not None:
+            # Another CHI for a half-open handshake: a client that followed a second retry SHI
+            # (3.7) sends the same hello with a newer cookie. Start over from it, unless the
+            # handshake is past CDH or the cookie does not validate it.
+            if state["cdh"] or not cookie_ok:
+                return
+            self.replaced += 1
+        if self.cookies and not cookie_ok:
+            # The same cookie again for a repeated cookieless CHI (its retransmission), so that a
+            # client that follows every retry SHI sends the same CHI again (see double_retry).
+            now = int(time.time())
+            first = self.retry_times.setdefault((p.client_id, source), now)
+            times = (first, first - 1) if self.double_retry else (first,)
+            for t in times:
+                self.retries_sent += 1
+                retry = bytes([VERSION, 1, 20]) + self._cookie(t, p.client_id, source)
+                self.transmit(wire.encode(wire.SHI, p.client_id, retry), source)
             return
         self.offers.append(bytes(suites))
         suite = next((x for x in suites if x in self.suites), None)

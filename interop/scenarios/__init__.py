@@ -27,6 +27,8 @@ from scenarios.thing_server import (
     thing_server_udp,
     thing_server_tcp,
     thing_server_cookie,
+    thing_server_dash_key,
+    thing_server_double_retry,
     thing_server_aes,
     thing_server_lost_flights,
     thing_server_relay_loss,
@@ -41,7 +43,25 @@ from scenarios.paths import (
     thing_client_quic_migration,
 )
 
-__all__ = ["Context", "MATRIX"]
+__all__ = ["Context", "EXPECTED_FAILURES", "MATRIX"]
+
+# Scenarios that fail against the CLI for a reason reported to its authors, with a text the
+# failure must contain: the runner prints XFAIL for such a failure and does not count it; any
+# other failure is a FAIL, and a pass is an XPASS that counts as a failure, so that the entry is
+# removed once the CLI is fixed.
+EXPECTED_FAILURES = {
+    "thing-server-dash-key": (
+        "argument is ambiguous",
+        "thing connect refuses `--server-key KEY` when the base64url key starts with '-' (node's "
+        "parseArgs: 'argument is ambiguous'); only `--server-key=KEY` works",
+    ),
+    "thing-server-double-retry": (
+        "Cannot verify the server's signature",
+        "the CLI client follows every retry SHI, so two retries with different cookies leave it "
+        "verifying SHI/SDH against a newer CHI than they answer (THING_ERR_AUTH); RFC 9000 "
+        "17.2.5.2: a client processes at most one Retry per connection attempt"
+    ),
+}
 
 MATRIX = [
     ("thing-client-udp", thing_client_udp),
@@ -63,6 +83,8 @@ MATRIX = [
     ("thing-server-udp", thing_server_udp),
     ("thing-server-tcp", thing_server_tcp),
     ("thing-server-cookie", thing_server_cookie),
+    ("thing-server-double-retry", thing_server_double_retry),
+    ("thing-server-dash-key", thing_server_dash_key),
     ("thing-server-aes", thing_server_aes),
     ("thing-server-lost-flights", thing_server_lost_flights),
     ("thing-server-relay-loss", thing_server_relay_loss),

@@ -94,8 +94,12 @@ def cli_connect(ctx: Context, server_peer, address: tuple, dialect: str, lines: 
     cli.write("".join(line + "\n" for line in lines))
     started = time.monotonic()
     want = len(lines) if reliable else 1
-    server_peer.run_until(lambda: len(cli.json_lines()) >= want, timeout_s,
-                          f"{want} echo(es) printed by thing connect")
+    server_peer.run_until(lambda: len(cli.json_lines()) >= want or cli.proc.poll() is not None,
+                          timeout_s, f"{want} echo(es) printed by thing connect")
+    if len(cli.json_lines()) < want:
+        cli.wait(1.0)  # its last words on stderr
+        raise ScenarioError(f"thing connect exited {cli.proc.returncode} after "
+                            f"{len(cli.json_lines())} echo(es): {' | '.join(cli.stderr[-2:])}")
     if not reliable:
         server_peer.run_for(1.0)
     if stay_s:

@@ -50,9 +50,10 @@ test("interop: the Python peer and the thing CLI pass every scenario", {
     killSignal: "SIGKILL",
   });
   const lines = run.stdout.split("\n").filter((line) => line.length > 0);
-  const verdicts = lines.filter((line) => /^(PASS|FAIL) /.test(line));
-  const failed = verdicts.filter((line) => line.startsWith("FAIL"));
+  // XFAIL: a known CLI failure listed in interop/scenarios/__init__.py; XPASS counts as a failure.
+  const verdicts = lines.filter((line) => /^(PASS|FAIL|XFAIL|XPASS) /.test(line));
+  const failed = verdicts.filter((line) => /^(FAIL|XPASS) /.test(line));
   assert.deepEqual(failed, [], `${failed.join("\n")}\n${run.stderr}`);
-  assert.ok(verdicts.length >= 28, `only ${verdicts.length} scenarios ran:\n${run.stdout}`);
+  assert.ok(verdicts.length >= 30, `only ${verdicts.length} scenarios ran:\n${run.stdout}`);
   assert.equal(run.status, 0, `run.py exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
 });
