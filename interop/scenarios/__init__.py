@@ -52,8 +52,8 @@ __all__ = ["Context", "EXPECTED_FAILURES", "MATRIX"]
 EXPECTED_FAILURES = {
     "thing-server-dash-key": (
         "argument is ambiguous",
-        "thing connect refuses `--server-key KEY` when the base64url key starts with '-' (node's "
-        "parseArgs: 'argument is ambiguous'); only `--server-key=KEY` works",
+        "thing connect refuses `--server-key KEY` when the base64url key starts with '-' and a "
+        "letter ('argument is ambiguous'); only `--server-key=KEY` works",
     ),
     "thing-server-double-retry": (
         "Cannot verify the server's signature",
