@@ -25,7 +25,7 @@ import { connect, listen } from "../core/node.ts";
 import type { Transport } from "../core/transport.ts";
 import { ed25519KeyPair } from "../plugins/thing/crypto/mod.ts";
 import { streamSession } from "../plugins/streams/mod.ts";
-import { LOOPBACK_PACKET_SIZE, quic, type QuicOptions } from "../transports/quic/mod.ts";
+import { LOOPBACK_PACKET_SIZE, quic, type QuicOptions } from "../presets/quic/mod.ts";
 import { memory, memoryNetwork } from "../transports/memory/mod.ts";
 
 type Kind = "quic" | "tcp" | "tls";

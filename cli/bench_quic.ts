@@ -20,7 +20,7 @@ import {
   LOOPBACK_PACKET_SIZE,
   receiveFiles,
   sendFile,
-} from "../transports/quic/mod.ts";
+} from "../presets/quic/mod.ts";
 import type { BenchPlan, Measured } from "./bench_run.ts";
 import type { CommandIo, FlagValues } from "./command.ts";
 import { serverAddress, serverKeyFlag } from "./endpoints.ts";

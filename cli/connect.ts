@@ -15,9 +15,9 @@ import {
   endpointHelp,
   endpointOptions,
   messagesOnly,
-  serverAddress,
   startClient,
 } from "./endpoints.ts";
+import { failoverServers } from "./connect_failover.ts";
 
 /** How long to wait after EOF for replies to the last lines, in ms. */
 const LINGER_MS = 1_000;
@@ -25,7 +25,7 @@ const LINGER_MS = 1_000;
 /** The `connect` command. */
 export const connect: Command = {
   summary: "connect to a server, send stdin lines, print replies",
-  help: `Usage: thing connect HOST:PORT [flags]
+  help: `Usage: thing connect HOST:PORT[,HOST:PORT…] [flags]
 
 ${endpointHelp}
 ${clientHelp}
@@ -34,15 +34,16 @@ ${clientHelp}
 
 Each line of standard input is sent as one message (acknowledged, DATA_ACK, in the connection
 and hybrid dialects); each message received is printed as one line. End of input or Ctrl-C
-disconnects.`,
+disconnects. With several servers of a cluster (connection dialect), a client whose server goes
+silent re-establishes on the next one; lines it sent that were never ACKed are reported.`,
   options: { ...commonOptions, ...endpointOptions, ...clientOptions, json: { type: "boolean" } },
   positionals: true,
   async run(values, positionals, io) {
-    const server = serverAddress(positionals);
     const choice = endpointChoice(values);
+    const { server, plugins } = failoverServers(positionals, choice, io);
     messagesOnly(choice);
     const json = values.json === true;
-    const client = await startClient(choice, server, values, io);
+    const client = await startClient(choice, server, values, io, {}, plugins);
     const session = client.session;
     io.err(`connected to ${addressKey(server)} as session ${shortId(session.id)}`);
     let sent = 0;

@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { connect as connectNode, listen, type ThingClient, type ThingNode } from "../core/node.ts";
 import type { Plugin, PluginList } from "../core/plugin.ts";
 import { fingerprint, generateIdentity, type Identity } from "../plugins/thing/mod.ts";
-import { readIdentityFile } from "../plugins/thing/mod.ts";
+import { readIdentityFile, serverKeyEvent } from "../plugins/thing/mod.ts";
 import type { Command, CommandIo, FlagValues } from "./command.ts";
 import { TimeoutError, TransportError } from "../core/errors.ts";
 import { addressKey } from "../core/transport.ts";
@@ -198,8 +198,8 @@ export function startServer(
 }
 
 /**
- * Connects with the chosen dialect and transport. For the thing and hybrid dialects the server's
- * verified key is reported on stderr (pinned, or trusted on first use).
+ * Connects with the chosen dialect and transport, `extra` plugins first. For the thing and hybrid
+ * dialects the server's verified key is reported on stderr (pinned, or trusted on first use).
  */
 export async function startClient(
   choice: EndpointChoice,
@@ -207,6 +207,7 @@ export async function startClient(
   values: FlagValues,
   io: CommandIo,
   settings: DialectSettings = {},
+  extra: Plugin[] = [],
 ): Promise<ThingClient> {
   const connectTimeout = flag("connect-timeout", MillisecondsFlag, values["connect-timeout"]);
   const serverKey = await serverKeyFlag(values["server-key"]);
@@ -223,6 +224,7 @@ export async function startClient(
       connectTimeout,
       plugins: [
         serverKeyReporter(io),
+        ...extra,
         choice.entry.plugins({
           timeout: choice.timeout,
           ...(serverKey === undefined ? {} : { serverKey }),
@@ -258,7 +260,7 @@ function serverKeyReporter(io: CommandIo): Plugin {
   return {
     name: "thing-cli:server-key",
     setup(api) {
-      api.on("thing:server-key", ({ fingerprint, pinned }) =>
+      api.on(serverKeyEvent, ({ fingerprint, pinned }) =>
         io.err(
           pinned
             ? `server key ${fingerprint} matches --server-key`

@@ -9,6 +9,8 @@ import { checksumValid, decodeUnverified } from "../core/codec.ts";
 import { DecodeError } from "../core/errors.ts";
 import { fromHex, toHex } from "../core/hex.ts";
 import { HEADER_SIZE, Offset, type Packet, packetTypeName } from "../core/packet.ts";
+import { ConnectionPacket } from "../plugins/connection/mod.ts";
+import { ThingPacket } from "../plugins/thing/mod.ts";
 import { type Command, commonOptions } from "./command.ts";
 import { type Paint, paint } from "./output.ts";
 
@@ -42,6 +44,14 @@ export interface InspectedError {
   offset?: number;
 }
 
+/** The names of the built-in dialects' packet types, by code. */
+const KNOWN_TYPES: ReadonlyMap<number, string> = new Map(
+  [...Object.entries(ConnectionPacket), ...Object.entries(ThingPacket)].map(([name, code]) => [
+    code,
+    name,
+  ]),
+);
+
 /** Decodes one packet's bytes into what `inspect` prints. */
 export function inspectBytes(bytes: Uint8Array): InspectedPacket | InspectedError {
   let packet: Packet;
@@ -52,7 +62,7 @@ export function inspectBytes(bytes: Uint8Array): InspectedPacket | InspectedErro
     return { error: error.code, message: error.message, offset: error.offset };
   }
   return {
-    type: packetTypeName(packet.type),
+    type: KNOWN_TYPES.get(packet.type) ?? packetTypeName(packet.type),
     typeCode: packet.type,
     clientId: toHex(packet.clientId),
     length: packet.payload.length,

@@ -152,20 +152,25 @@ export async function main(argv: string[]): Promise<number> {
 
 /**
  * Writes `--flag VALUE` as `--flag=VALUE` for flags that take a value, so a value that starts
- * with `-` (`--port -1`) reaches the flag's own check instead of parseArgs' "ambiguous" error.
+ * with `-` (`--port -1`, a base64url key such as `-Xb3…`) reaches the flag's own check instead of
+ * parseArgs' "ambiguous" error. A next word that is itself one of the command's flags stays a flag.
  */
 function attachValues(args: string[], options: Command["options"]): string[] {
   const takesValue = new Set<string>();
+  const flags = new Set<string>(["--", "-h", "--help"]);
   for (const [long, option] of Object.entries(options)) {
+    flags.add(`--${long}`);
+    if (option.short) flags.add(`-${option.short}`);
     if (option.type !== "string") continue;
     takesValue.add(`--${long}`);
     if (option.short) takesValue.add(`-${option.short}`);
   }
+  const isFlag = (word: string) => flags.has(word.split("=")[0]!);
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const next = args[i + 1];
-    if (takesValue.has(arg) && next !== undefined && /^-\d/.test(next)) {
+    if (takesValue.has(arg) && next?.startsWith("-") && !isFlag(next)) {
       out.push(arg.startsWith("--") ? `${arg}=${next}` : `${arg}${next}`);
       i++;
     } else {

@@ -7,7 +7,7 @@
 import { stat } from "node:fs/promises";
 import { addressKey } from "../core/transport.ts";
 import { isLoopback } from "../plugins/admin/mod.ts";
-import { connectQuic, LOOPBACK_PACKET_SIZE, sendFile } from "../transports/quic/mod.ts";
+import { connectQuic, LOOPBACK_PACKET_SIZE, sendFile } from "../presets/quic/mod.ts";
 import { aborted, type Command, commonOptions, expectPositionals } from "./command.ts";
 import {
   clientHelp,

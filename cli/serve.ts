@@ -21,6 +21,8 @@ import {
 } from "./endpoints.ts";
 import { flag, HostFlag, hostPort, optionalFlag, PortFlag, UsageError } from "./flags.ts";
 import { startFileServer } from "./serve_files.ts";
+import { clusterHelp, clusterOptions, joinCluster } from "./serve_cluster.ts";
+import { serveWithWorkers } from "./serve_workers.ts";
 
 const LogLevelFlag = v.picklist(LOG_LEVELS, `one of ${LOG_LEVELS.join(", ")}`);
 const LogFormatFlag = v.picklist(["pretty", "json"], "pretty or json");
@@ -45,6 +47,8 @@ ${endpointHelp}
   --log-format FMT    pretty or json (default: pretty on a terminal, json otherwise)
   --admin HOST:PORT   serve the admin API and dashboard there (e.g. 127.0.0.1:9090)
   --admin-token TOKEN bearer token for the admin API (default: a random one, printed)
+${clusterHelp}
+  --workers N|auto    run N worker threads on the port (udp on Bun, tcp), auto = one per CPU
   --verbose           show stack traces of errors
 
 Ctrl-C closes every session (REJECT or SFL) and stops.`,
@@ -61,8 +65,11 @@ Ctrl-C closes every session (REJECT or SFL) and stops.`,
     "log-format": { type: "string" },
     admin: { type: "string" },
     "admin-token": { type: "string" },
+    ...clusterOptions,
+    workers: { type: "string" },
   },
   async run(values, _positionals, io) {
+    if (values.workers !== undefined) return await serveWithWorkers(values, io);
     const choice = endpointChoice(values);
     const hostname = flag("host", HostFlag, values.host);
     const port = flag("port", PortFlag, values.port);
@@ -92,13 +99,19 @@ Ctrl-C closes every session (REJECT or SFL) and stops.`,
     }
     const stats = admin === undefined ? undefined : metrics();
     if (stats !== undefined) extra.push(stats);
+    const member = await joinCluster(values, undefined, json, io);
+    if (member !== undefined) extra.push(member);
 
-    const server = out === undefined
-      ? await startServer(choice, { hostname, port }, { identity }, extra)
-      : await startFileServer(
-        { hostname, port, identity, ttl: choice.timeout, dir: out, json, plugins: extra },
-        io,
-      );
+    const server =
+      await (out === undefined
+        ? startServer(choice, { hostname, port }, { identity }, extra)
+        : startFileServer(
+          { hostname, port, identity, ttl: choice.timeout, dir: out, json, plugins: extra },
+          io,
+        )).catch(async (error) => {
+          await member?.stop();
+          throw error;
+        });
     const event = (name: string, fields: Record<string, unknown>, text: string) =>
       io.out(json ? JSON.stringify({ event: name, ...fields }) : text);
     server.on("session", ({ session }) =>
@@ -130,6 +143,7 @@ Ctrl-C closes every session (REJECT or SFL) and stops.`,
         adminServer = await startAdmin({
           endpoint: server.endpoint,
           metrics: stats,
+          ...(member === undefined ? {} : { cluster: member }),
           ...admin,
           ...(token === undefined ? {} : { token }),
         });

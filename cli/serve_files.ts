@@ -10,7 +10,7 @@ import type { ThingNode } from "../core/node.ts";
 import type { Plugin } from "../core/plugin.ts";
 import { isLoopback } from "../plugins/admin/mod.ts";
 import type { Identity } from "../plugins/thing/mod.ts";
-import { listenQuic, LOOPBACK_PACKET_SIZE, receiveFiles } from "../transports/quic/mod.ts";
+import { listenQuic, LOOPBACK_PACKET_SIZE, receiveFiles } from "../presets/quic/mod.ts";
 import { type CommandIo, shortId } from "./command.ts";
 import { formatBytes } from "./output.ts";
 

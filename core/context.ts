@@ -26,8 +26,11 @@ export interface ContextHost {
   drop(ctx: PacketContext, reason: DropReason, error?: Error): void;
 }
 
-/** One packet on its way in or out, with where it came from or goes to. */
-export class PacketContext {
+/**
+ * One packet on its way in or out, with where it came from or goes to. `Body` is the decoded
+ * payload's type, known to a handler registered with a packet type token.
+ */
+export class PacketContext<Body = unknown> {
   /** `in` for received packets, `out` for packets being sent. */
   readonly direction: "in" | "out";
   /** The packet; middleware may replace its payload (e.g. to encrypt or decrypt it). */
@@ -39,7 +42,7 @@ export class PacketContext {
   /** Inbound only: a session with this client ID exists, but at another address. */
   readonly claimed: Session | undefined;
   /** The payload decoded by the packet type's codec or schema, once decoded. */
-  body: unknown = undefined;
+  body: Body = undefined as Body;
   /** Whether the packet was dropped (it then goes no further). */
   dropped = false;
   #state: Partial<ContextState> | undefined;

@@ -6,44 +6,77 @@
  * Call order: feed `handleDatagram()` for each packet received and `handleTimeout()` when the
  * `pollTimeout()` deadline passes; after either, drain `pollTransmit()` and send what it returns.
  * Sends made outside those calls (by the application, or after asynchronous middleware) call the
- * waker set with `setWaker()`. The packets' paths through the pipeline are in
- * `core/endpoint_pipeline.ts`.
+ * waker set with `setWaker()`.
+ *
+ * One class, one idea: the packet paths (a received datagram from decoding to its type's handler,
+ * a malformed one to the `onMalformed` hooks, a sent packet from its init to the transmit queue),
+ * the session life cycle (connect with its deadline, changes reported as events, the graceful
+ * close) are its private methods.
  *
  * @module
  */
 import { type Clock, type Random, systemClock, systemRandom } from "./clock.ts";
+import { ChecksumError, encodePacket } from "./codec.ts";
 import { compose, type Terminal } from "./compose.ts";
-import type { PacketContext } from "./context.ts";
+import { type ContextHost, PacketContext } from "./context.ts";
 import { Emitter, type Unsubscribe } from "./emitter.ts";
-import { PluginError } from "./errors.ts";
+import { PluginError, TimeoutError } from "./errors.ts";
 import {
-  closeSessions,
-  connectSession,
-  reportSessionChange,
-  toError,
-} from "./endpoint_lifecycle.ts";
-import { sameAddress } from "./endpoint_malformed.ts";
-import type { EndpointOptions, EndpointStats } from "./endpoint_options.ts";
-import {
-  dispatchInbound,
-  encodeOutbound,
-  type PipelineParts,
-  receiveDatagram,
-  sendPacket,
-} from "./endpoint_pipeline.ts";
-import type { DropReason, Role, ThingEvents } from "./events.ts";
-import type { PacketInit } from "./packet.ts";
-import { resolvePlugins } from "./plugin.ts";
+  type DropReason,
+  eventKey,
+  type EventName,
+  type EventPayload,
+  type Role,
+  type ThingEvents,
+} from "./events.ts";
+import { decodeInbound } from "./inbound.ts";
+import { MAX_PAYLOAD_SIZE, type Packet, type PacketInit } from "./packet.ts";
+import { type PluginList, resolvePlugins } from "./plugin.ts";
 import { PluginHooks, type PluginHost } from "./plugin_hooks.ts";
 import { PacketRegistry } from "./registry.ts";
+import { sameBytes } from "./same_bytes.ts";
 import type { Session } from "./session.ts";
 import { SessionMap } from "./session_table.ts";
-import { defaultSha256 } from "./sha256.ts";
+import { defaultSha256, type Sha256 } from "./sha256.ts";
 import { TimerTable } from "./timers.ts";
 import { type Transmit, TransmitQueue } from "./transmit_queue.ts";
 import type { PeerAddress } from "./transport.ts";
 
-export type { EndpointOptions, EndpointStats, Transmit };
+export type { Transmit };
+
+const EMPTY = new Uint8Array(0);
+
+/** How to build an endpoint. */
+export interface EndpointOptions {
+  /** `server` accepts sessions, `client` starts them. */
+  role: Role;
+  /** The plugins that make up the protocol, nearest the wire first. */
+  plugins: PluginList;
+  /** Time source (default: the system clock). */
+  clock?: Clock;
+  /** Randomness (default: `crypto.getRandomValues`). */
+  random?: Random;
+  /** SHA-256 provider for checksums (default: the fastest on this runtime). */
+  hash?: Sha256;
+  /** Milliseconds `connect()` waits for the handshake before failing (default 10,000). */
+  connectTimeout?: number;
+  /** Milliseconds `close()` lets sessions say goodbye before ending them (default 3,000). */
+  closeTimeout?: number;
+}
+
+/** Counters an endpoint keeps. */
+export interface EndpointStats {
+  /** Packets received (well-formed or not). */
+  packetsIn: number;
+  /** Bytes received. */
+  bytesIn: number;
+  /** Packets encoded for sending. */
+  packetsOut: number;
+  /** Bytes encoded for sending. */
+  bytesOut: number;
+  /** Dropped inbound packets by reason. */
+  dropped: Record<string, number>;
+}
 
 /** The protocol engine of one client or server. */
 export class Endpoint {
@@ -62,17 +95,29 @@ export class Endpoint {
   /** Registered packet types. */
   readonly registry: PacketRegistry = new PacketRegistry();
   readonly #random: Random;
+  readonly #hash: Sha256;
   readonly #connectTimeout: number;
   readonly #closeTimeout: number;
   readonly #emitter: Emitter<ThingEvents>;
   readonly #timers = new TimerTable();
   readonly #sessions: SessionMap;
   readonly #hooks = new PluginHooks();
+  /** Asynchronous pipeline runs not settled yet. */
   readonly #pending = new Set<Promise<void>>();
+  /** Encoded packets waiting for the driver. */
   readonly #queue = new TransmitQueue();
-  readonly #pipeline: PipelineParts;
+  /** The `onEncoded` hooks of packets on their way out. */
+  readonly #encodedHooks = new WeakMap<PacketContext, (bytes: Uint8Array) => void>();
+  /** What every packet's context answers and drops through. */
+  readonly #contextHost: ContextHost;
   #inbound: Terminal<PacketContext>;
   #outbound: Terminal<PacketContext>;
+  /** Whether a `handle*()` call runs (its caller drains the queue, so no wake is needed). */
+  #handling = false;
+  /** Called when a packet is queued outside `handle*()` calls. */
+  #waker: (() => void) | undefined;
+  /** The session the last lookup found: consecutive packets mostly belong to one session. */
+  #lastFound: Session | undefined;
   #closing: Promise<void> | undefined;
   #reporting = false;
 
@@ -81,86 +126,62 @@ export class Endpoint {
     this.role = options.role;
     this.clock = options.clock ?? systemClock;
     this.#random = options.random ?? systemRandom;
-    const hash = options.hash ?? defaultSha256();
+    this.#hash = options.hash ?? defaultSha256();
     this.#connectTimeout = options.connectTimeout ?? 10_000;
     this.#closeTimeout = options.closeTimeout ?? 3_000;
     this.#emitter = new Emitter((error) => this.#reportError(error));
     this.#sessions = new SessionMap({
-      transmit: (session, init) =>
-        sendPacket(this.#pipeline, this.#outbound, session.peer, session.clientId, init, session),
+      transmit: (session, init) => this.#send(session.peer, session.clientId, init, session),
       setTimer: (at, fire) => this.#timers.set(at, fire),
       sendMessage: (session, data, opts) => this.#hooks.sendMessage(session, data, opts),
       beginClose: (session, reason) => this.#hooks.closing.some((hook) => hook(session, reason)),
-      sessionChanged: (session, change, detail) =>
-        reportSessionChange(this.#emitter, this.#sessions, session, change, detail),
+      sessionChanged: (session, change, detail) => this.#sessionChanged(session, change, detail),
     });
-    const pipeline: PipelineParts = {
-      host: this,
-      hash,
-      registry: this.registry,
-      sessions: this.#sessions,
-      hooks: this.#hooks,
-      malformed: {
-        sessions: this.#sessions,
-        hooks: this.#hooks.malformed,
-        send: (peer, clientId, init, session) =>
-          sendPacket(this.#pipeline, this.#outbound, peer, clientId, init, session),
-        reportError: (error) => this.#reportError(error),
-        countDrop: (...args) => this.#countDrop(...args),
-      },
-      emitter: this.#emitter,
-      stats: this.stats,
-      queue: this.#queue,
-      pending: this.#pending,
-      encodedHooks: new WeakMap(),
-      handling: false,
-      waker: undefined,
-      lastFound: undefined,
+    this.#contextHost = {
+      sendTo: (peer, clientId, init, session) => this.#send(peer, clientId, init, session),
+      drop: (ctx, reason, error) =>
+        this.#countDrop(reason, ctx.peer, ctx.packet.type, ctx.session, error),
     };
-    this.#pipeline = pipeline;
     const host: PluginHost = {
       role: this.role,
       clock: this.clock,
       random: this.#random,
-      hash,
+      hash: this.#hash,
       sessions: this.#sessions,
       registry: this.registry,
       timers: this.#timers,
       emitter: this.#emitter,
-      sendTo: (peer, clientId, init) =>
-        sendPacket(this.#pipeline, this.#outbound, peer, clientId, init, undefined),
+      sendTo: (peer, clientId, init) => this.#send(peer, clientId, init, undefined),
     };
     for (const plugin of resolvePlugins(options.plugins)) {
       plugin.setup(this.#hooks.api(plugin.name, host));
     }
-    const middleware = this.#hooks.middleware;
-    const dispatch: Terminal<PacketContext> = (ctx) => dispatchInbound(pipeline, ctx);
-    this.#inbound = middleware.length === 0 ? dispatch : compose(middleware, dispatch);
-    const encode: Terminal<PacketContext> = (ctx) => encodeOutbound(pipeline, ctx);
-    this.#outbound = middleware.length === 0 ? encode : compose([...middleware].reverse(), encode);
+    const { inbound, outbound } = this.#hooks;
+    const dispatch: Terminal<PacketContext> = (ctx) => this.#dispatch(ctx);
+    this.#inbound = inbound.length === 0 ? dispatch : compose(inbound, dispatch);
+    const encode: Terminal<PacketContext> = (ctx) => this.#encode(ctx);
+    this.#outbound = outbound.length === 0 ? encode : compose([...outbound].reverse(), encode);
   }
 
   /** Feeds one received packet. Never throws: bad input is dropped and reported. */
   handleDatagram(bytes: Uint8Array, peer: PeerAddress): void {
     this.stats.packetsIn++;
     this.stats.bytesIn += bytes.length;
-    const pipeline = this.#pipeline;
-    pipeline.handling = true;
+    this.#handling = true;
     try {
-      receiveDatagram(pipeline, this.#inbound, bytes, peer);
+      this.#receive(bytes, peer);
     } finally {
-      pipeline.handling = false;
+      this.#handling = false;
     }
   }
 
   /** Fires every timer due now. */
   handleTimeout(): void {
-    const pipeline = this.#pipeline;
-    pipeline.handling = true;
+    this.#handling = true;
     try {
       this.#timers.fireExpired(this.clock.now());
     } finally {
-      pipeline.handling = false;
+      this.#handling = false;
     }
   }
 
@@ -183,7 +204,7 @@ export class Endpoint {
 
   /** Sets the callback run when packets are queued outside `handle*()` calls. */
   setWaker(waker: (() => void) | undefined): void {
-    this.#pipeline.waker = waker;
+    this.#waker = waker;
   }
 
   /** Resolves when no asynchronous middleware is still running. */
@@ -191,9 +212,9 @@ export class Endpoint {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
   }
 
-  /** Listens to an event. */
-  on<K extends keyof ThingEvents>(name: K, listener: (event: ThingEvents[K]) => void): Unsubscribe {
-    return this.#emitter.on(name, listener);
+  /** Listens to a core event (by name) or a plugin's (by its key). */
+  on<N extends EventName>(name: N, listener: (event: EventPayload<N>) => void): Unsubscribe {
+    return this.#emitter.on(eventKey(name), listener as never);
   }
 
   /** The sessions of this endpoint. */
@@ -207,7 +228,10 @@ export class Endpoint {
     };
   }
 
-  /** Client side: starts a session with `peer`; resolves when its handshake completes. */
+  /**
+   * Client side: starts a session with `peer` and resolves when its handshake completes; it ends
+   * with a `TimeoutError` if it is still connecting after `connectTimeout`.
+   */
   connect(peer: PeerAddress): Promise<Session> {
     if (this.role !== "client") {
       return Promise.reject(
@@ -222,26 +246,30 @@ export class Endpoint {
         ),
       );
     }
-    const parts = {
-      clock: this.clock,
-      sessions: this.#sessions,
-      connectTimeout: this.#connectTimeout,
-      hooks: this.#hooks.connect,
-    };
-    return connectSession(parts, this.#random.fill(new Uint8Array(16)), peer);
+    const timeout = this.#connectTimeout;
+    const session = this.#sessions.create(this.#random.fill(new Uint8Array(16)), peer);
+    session.setTimer("connect-timeout", this.clock.now() + timeout, () => {
+      if (session.state === "connecting") {
+        session.terminate(
+          "connect timed out",
+          new TimeoutError(`No handshake within ${timeout} ms`),
+        );
+      }
+    });
+    try {
+      for (const hook of this.#hooks.connect) hook(session);
+    } catch (error) {
+      session.terminate("connect failed", toError(error));
+    }
+    return session.opened.then(() => {
+      session.clearTimer("connect-timeout");
+      return session;
+    });
   }
 
   /** Closes every session gracefully (bounded by `closeTimeout`), then stops all timers. */
   close(): Promise<void> {
-    this.#closing ??= closeSessions({
-      clock: this.clock,
-      timers: this.#timers,
-      sessions: this.#sessions,
-      closeTimeout: this.#closeTimeout,
-      hooks: this.#hooks.close,
-      wake: () => this.#pipeline.waker?.(),
-      reportError: (error) => this.#reportError(error),
-    });
+    this.#closing ??= this.#closeAll();
     return this.#closing;
   }
 
@@ -250,14 +278,210 @@ export class Endpoint {
     this.#reportError(error);
   }
 
-  /** Context host: sends a packet. */
-  sendTo(peer: PeerAddress, clientId: Uint8Array, init: PacketInit, session?: Session): void {
-    sendPacket(this.#pipeline, this.#outbound, peer, clientId, init, session);
+  // --- The inbound path. ---------------------------------------------------------------------
+
+  /**
+   * Decodes `bytes` from `peer` and runs the packet through the inbound pipeline with its session;
+   * a datagram that does not decode takes the malformed path instead. Never throws.
+   */
+  #receive(bytes: Uint8Array, peer: PeerAddress): void {
+    const decoded = decodeInbound(bytes, this.#hash, this.registry, this.#hooks.authenticated);
+    if (decoded.error) return this.#malformed(decoded.error, peer, decoded.reason);
+    const packet = decoded.packet;
+    const found = this.#lookup(packet.clientId);
+    const atPeer = found && sameAddress(found.peer, peer) ? found : undefined;
+    const claimed = found && !atPeer ? found : undefined;
+    const ctx = new PacketContext(this.#contextHost, "in", packet, peer, atPeer, claimed);
+    this.#run(this.#inbound, ctx);
   }
 
-  /** Context host: counts and reports a drop. */
-  drop(ctx: PacketContext, reason: DropReason, error?: Error): void {
-    this.#countDrop(reason, ctx.peer, ctx.packet.type, ctx.session, error);
+  /**
+   * The open session with this client ID. A session leaves the table only once closed, and
+   * renames change its `clientId` too, so a non-closed cached session with equal bytes is the one
+   * the table holds (and the table lookup hex-encodes the ID).
+   */
+  #lookup(clientId: Uint8Array): Session | undefined {
+    const last = this.#lastFound;
+    if (last !== undefined && last.state !== "closed" && sameBytes(last.clientId, clientId)) {
+      return last;
+    }
+    return (this.#lastFound = this.#sessions.get(clientId));
+  }
+
+  /** The inbound pipeline's last step: decodes the body and calls the packet type's handler. */
+  #dispatch(ctx: PacketContext): void | Promise<void> {
+    if (ctx.dropped) return;
+    const registry = this.registry;
+    const type = registry.get(ctx.packet.type)!;
+    const handler = this.#hooks.handlers.get(type.code);
+    if (!handler) return ctx.drop("no-handler");
+    if (type.codec || type.schema) {
+      try {
+        ctx.body = registry.decodeBody(type, ctx.packet.payload);
+      } catch (error) {
+        return ctx.drop("payload", toError(error));
+      }
+    }
+    return handler(ctx);
+  }
+
+  /**
+   * A datagram from `peer` that failed to decode with `error`: a packet whose checksum fails goes
+   * to the `onMalformed` hooks (which may answer its sender) before it is counted as dropped;
+   * anything less than a packet is only counted.
+   */
+  #malformed(error: Error, peer: PeerAddress, reason: DropReason): void {
+    if (!(error instanceof ChecksumError)) {
+      return this.#countDrop(reason, peer, undefined, undefined, error);
+    }
+    const found = this.#sessions.get(error.packet.clientId);
+    const session = found && sameAddress(found.peer, peer) ? found : undefined;
+    const clientId = error.packet.clientId.slice();
+    for (const hook of this.#hooks.malformed) {
+      try {
+        hook({
+          error,
+          peer,
+          session,
+          reply: (init) => this.#send(peer, clientId, init, session),
+        });
+      } catch (hookError) {
+        this.#reportError(hookError);
+      }
+    }
+    this.#countDrop(reason, peer, error.packet.type, session, error);
+  }
+
+  // --- The outbound path. --------------------------------------------------------------------
+
+  /**
+   * Builds the packet `init` describes (its order taken from `session` when it has none) and runs
+   * it through the outbound pipeline towards `peer`.
+   *
+   * @throws {RangeError} if the payload is larger than `MAX_PAYLOAD_SIZE`
+   */
+  #send(
+    peer: PeerAddress,
+    clientId: Uint8Array,
+    init: PacketInit,
+    session: Session | undefined,
+  ): void {
+    const payload = init.payload ?? EMPTY;
+    if (payload.length > MAX_PAYLOAD_SIZE) {
+      throw new RangeError(
+        `Cannot send a payload of ${payload.length} bytes: the limit is ${MAX_PAYLOAD_SIZE}`,
+      );
+    }
+    const packet: Packet = {
+      type: init.type,
+      clientId,
+      reserved: init.reserved ?? 0,
+      customId: init.customId ?? 0,
+      order: init.order ?? (session ? session.takeOrder() : 0),
+      payload,
+      checksum: EMPTY,
+    };
+    const ctx = new PacketContext(this.#contextHost, "out", packet, peer, session);
+    if (init.onEncoded) this.#encodedHooks.set(ctx, init.onEncoded);
+    this.#run(this.#outbound, ctx);
+  }
+
+  /**
+   * The outbound pipeline's last step: encodes the packet onto the transmit queue, calls its
+   * `onEncoded` hook, and wakes the driver when no `handle*()` call will drain the queue.
+   */
+  #encode(ctx: PacketContext): void {
+    if (ctx.dropped) return;
+    const bytes = encodePacket(ctx.packet, this.#hash);
+    const stats = this.stats;
+    stats.packetsOut++;
+    stats.bytesOut += bytes.length;
+    this.#queue.push({ bytes, peer: ctx.peer });
+    this.#encodedHooks.get(ctx)?.(bytes);
+    if (!this.#handling) this.#waker?.();
+  }
+
+  /** Runs `ctx` through `step`, tracking the run while it is asynchronous; reports a failure. */
+  #run(step: Terminal<PacketContext>, ctx: PacketContext): void {
+    try {
+      const result = step(ctx);
+      if (result instanceof Promise) {
+        const pending = this.#pending;
+        const tracked: Promise<void> = result.then(
+          () => void pending.delete(tracked),
+          (error) => {
+            pending.delete(tracked);
+            this.#stepFailed(ctx, error);
+          },
+        );
+        pending.add(tracked);
+      }
+    } catch (error) {
+      this.#stepFailed(ctx, error);
+    }
+  }
+
+  /** Reports a pipeline step's failure as an `error` event; an inbound packet is then dropped. */
+  #stepFailed(ctx: PacketContext, error: unknown): void {
+    const err = toError(error);
+    this.#emitter.emit("error", { error: err, session: ctx.session, peer: ctx.peer });
+    if (ctx.direction === "in") ctx.drop("middleware", err);
+  }
+
+  // --- Sessions and the endpoint's life. -----------------------------------------------------
+
+  /**
+   * Turns a session's change into the endpoint's event (`session`, `resume`, `suspend`, `close`),
+   * and keeps the table in step: a renamed session moves, a closed one leaves.
+   */
+  #sessionChanged(session: Session, change: string, detail: unknown): void {
+    const emitter = this.#emitter;
+    switch (change) {
+      case "open":
+        return emitter.emit("session", { session });
+      case "resume":
+        return emitter.emit("resume", { session });
+      case "suspend":
+        return emitter.emit("suspend", { session, reason: String(detail) });
+      case "rename":
+        return this.#sessions.rename(session, (detail as { clientId: Uint8Array }).clientId);
+      case "closed":
+        this.#sessions.delete(session);
+        return emitter.emit("close", {
+          session,
+          reason: session.closeReason ?? "closed",
+          error: session.closeError,
+        });
+    }
+  }
+
+  /**
+   * Runs the close hooks, closes every session gracefully, both bounded by `closeTimeout`, then
+   * ends the sessions still there and stops every timer.
+   */
+  async #closeAll(): Promise<void> {
+    const timers = this.#timers;
+    let expire!: () => void;
+    const expired = new Promise<void>((resolve) => (expire = resolve));
+    const deadline = timers.set(this.clock.now() + this.#closeTimeout, () => expire());
+    this.#waker?.();
+    for (const hook of this.#hooks.close) {
+      // Await only hooks that are asynchronous, so goodbyes start in this same turn otherwise.
+      try {
+        const result = hook();
+        if (result instanceof Promise) await Promise.race([result, expired]);
+      } catch (error) {
+        this.#reportError(error);
+      }
+    }
+    const open = [...this.#sessions.values()];
+    await Promise.race([
+      Promise.all(open.map((session) => session.close("endpoint closing"))),
+      expired,
+    ]);
+    deadline.cancel();
+    for (const session of [...this.#sessions.values()]) session.terminate("endpoint closed");
+    timers.clear();
   }
 
   #countDrop(
@@ -283,4 +507,14 @@ export class Endpoint {
       this.#reporting = false;
     }
   }
+}
+
+/** Whether two addresses are the same host and port. */
+function sameAddress(a: PeerAddress, b: PeerAddress): boolean {
+  return a === b || (a.port === b.port && a.hostname === b.hostname);
+}
+
+/** `error` as an Error (a thrown non-Error is wrapped). */
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

@@ -1,12 +1,13 @@
 /**
- * Errors a caller is expected to catch. Each has a stable `code` (`THING_ERR_*`), a `name` that
- * survives duplicate bundles, and an optional chained `cause`.
+ * Errors a caller is expected to catch. Each has a stable `code`, a `name` that survives duplicate
+ * bundles, and an optional chained `cause`. The codes are open: the core's are `CoreErrorCode`, and
+ * each plugin owns and exports its own (a third party's with its own prefix, e.g. `CHAT_ERR_*`).
  *
  * @module
  */
 
-/** Every stable error code Thing can raise. */
-export type ThingErrorCode =
+/** The stable error codes the core and the transports raise. */
+export type CoreErrorCode =
   | "THING_ERR_TRUNCATED"
   | "THING_ERR_LENGTH_MISMATCH"
   | "THING_ERR_PAYLOAD_TOO_LARGE"
@@ -22,16 +23,18 @@ export type ThingErrorCode =
   | "THING_ERR_TIMEOUT"
   | "THING_ERR_SESSION_CLOSED"
   | "THING_ERR_NOT_CONNECTED"
-  | "THING_ERR_REJECTED"
-  | "THING_ERR_HANDSHAKE"
-  | "THING_ERR_AUTH"
   | "THING_ERR_TRANSPORT"
   | "THING_ERR_ADDRESS_IN_USE"
   | "THING_ERR_UNREACHABLE"
   | "THING_ERR_PACKET_TOO_LARGE"
   | "THING_ERR_BACKPRESSURE"
-  | "THING_ERR_CLOSED"
-  | "THING_ERR_STREAM_RESET";
+  | "THING_ERR_CLOSED";
+
+/**
+ * A stable error code: one of the core's, or one a plugin owns (the built-in plugins export theirs:
+ * `ConnectionErrorCode`, `ThingDialectErrorCode`, `StreamErrorCode`).
+ */
+export type ThingErrorCode = CoreErrorCode | (string & Record<never, never>);
 
 /** Options shared by every Thing error. */
 export interface ThingErrorOptions {
@@ -92,7 +95,7 @@ export class SessionError extends ThingError {
   }
 }
 
-/** A handshake failed: bad key, failed confirmation, wrong server. */
+/** A dialect's handshake failed: a bad key, a failed confirmation, the wrong server. */
 export class HandshakeError extends ThingError {
   /** Creates a handshake error. */
   constructor(code: ThingErrorCode, message: string, options?: ThingErrorOptions) {

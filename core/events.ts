@@ -1,16 +1,16 @@
 /**
- * The typed events an endpoint emits, including those of the built-in plugins (a published JSR
- * package cannot augment another module, so they are declared here). An application's own plugins
- * add theirs by augmenting `ThingEvents`:
+ * The typed events an endpoint emits. `ThingEvents` holds the core's own, which every dialect
+ * shares; a plugin owns its events as keys made with `defineEvent()` and exports them, so a
+ * listener is typed without any edit of the core (or module augmentation, which a package
+ * published on JSR may not use).
  *
+ * @example
  * ```ts
- * import type { PeerAddress } from "@thing/net";
+ * import { defineEvent, type PeerAddress } from "@thing/net";
  *
- * declare module "@thing/net" {
- *   interface ThingEvents {
- *     "ratelimit": { peer: PeerAddress };
- *   }
- * }
+ * const rateLimited = defineEvent<{ peer: PeerAddress }>("ratelimit:limited");
+ * // In the plugin: api.emit(rateLimited, { peer }); in the app: node.on(rateLimited, …).
+ * console.log(rateLimited.name); // ratelimit:limited
  * ```
  *
  * @module
@@ -77,17 +77,9 @@ export interface ErrorEvent {
   peer?: PeerAddress;
 }
 
-/** Connection dialect: a HELLO is being sent to re-establish a suspended session. */
-export interface ReconnectingEvent {
-  /** The session, already renamed to its new client ID. */
-  session: Session;
-  /** 1 for the first HELLO of this attempt to re-establish, then 2, 3, … */
-  attempt: number;
-}
-
 /**
- * A packet was sent again because no answer came in time (a DATA_ACK without ACK, a DISCONNECT
- * without REJECT, a CHB without SUU). Emitted by dialect and data plugins for observers.
+ * A packet was sent again because no answer came in time (a request without its answer). Emitted
+ * by dialect and data plugins for observers such as metrics.
  */
 export interface RetransmitEvent {
   /** The session it belongs to. */
@@ -107,20 +99,8 @@ export interface RttEvent {
   session: Session;
   /** The round-trip time in milliseconds. */
   rtt: number;
-  /** What was timed, e.g. `PING/PONG` or `DATA_ACK/ACK`. */
+  /** What was timed: the request's and the answer's type names, e.g. `PING/PONG`. */
   exchange: string;
-}
-
-/** Thing dialect, client side: the server proved it holds the identity key `publicKey`. */
-export interface ServerKeyEvent {
-  /** The session being established. */
-  session: Session;
-  /** The server's Ed25519 public key (32 bytes). */
-  publicKey: Uint8Array;
-  /** Its fingerprint, `SHA256:…`, for people to compare. */
-  fingerprint: string;
-  /** Whether the key was checked against a pin (false: trust on first use). */
-  pinned: boolean;
 }
 
 /** Every event an endpoint emits, by name. Augment it to add a plugin's events. */
@@ -139,12 +119,41 @@ export interface ThingEvents {
   dropped: DropEvent;
   /** A non-fatal error. */
   error: ErrorEvent;
-  /** Connection dialect: a client sends a HELLO to re-establish a suspended session. */
-  reconnecting: ReconnectingEvent;
   /** A packet was sent again because no answer came in time. */
   retransmit: RetransmitEvent;
   /** A round-trip time was measured. */
   rtt: RttEvent;
-  /** Thing dialect, client: the server's identity key, verified by its signature. */
-  "thing:server-key": ServerKeyEvent;
+}
+
+/**
+ * A plugin's own event: its name and, as the type parameter, its payload. Made by `defineEvent()`;
+ * pass it to `on()` and `api.emit()` where a core event takes its name.
+ */
+export interface EventKey<Payload> {
+  /** The event name, prefixed with the plugin's (`thing:server-key`). */
+  readonly name: string;
+  /** Never set: it carries the payload type. */
+  readonly payload?: Payload;
+}
+
+/**
+ * Makes a plugin's event key.
+ *
+ * @param name the event name, prefixed with the plugin's, e.g. `ratelimit:limited`
+ */
+export function defineEvent<Payload>(name: string): EventKey<Payload> {
+  return Object.freeze({ name });
+}
+
+/** A core event's name or a plugin's event key. */
+export type EventName = keyof ThingEvents | EventKey<unknown>;
+
+/** The payload of the event `N` names. */
+export type EventPayload<N extends EventName> = N extends keyof ThingEvents ? ThingEvents[N]
+  : N extends EventKey<infer Payload> ? Payload
+  : never;
+
+/** The emitter key of an event name or key. */
+export function eventKey(name: EventName): keyof ThingEvents {
+  return (typeof name === "string" ? name : name.name) as keyof ThingEvents;
 }

@@ -13,6 +13,7 @@ export * from "./emitter.ts";
 export * from "./endpoint.ts";
 export * from "./errors.ts";
 export * from "./events.ts";
+export * from "./extensions.ts";
 export * from "./hex.ts";
 export * from "./node.ts";
 export * from "./packet.ts";

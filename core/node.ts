@@ -8,7 +8,7 @@ import { Driver } from "./driver.ts";
 import { TransportError } from "./errors.ts";
 import { Endpoint, type EndpointOptions, type EndpointStats } from "./endpoint.ts";
 import type { Unsubscribe } from "./emitter.ts";
-import type { ThingEvents } from "./events.ts";
+import type { EventName, EventPayload } from "./events.ts";
 import type { SendOptions, Session } from "./session.ts";
 import type { Link, PeerAddress, Transport } from "./transport.ts";
 
@@ -48,8 +48,8 @@ export class ThingNode {
     return this.endpoint.stats;
   }
 
-  /** Listens to an endpoint event. */
-  on<K extends keyof ThingEvents>(name: K, listener: (event: ThingEvents[K]) => void): Unsubscribe {
+  /** Listens to a core event (by name) or a plugin's (by its key). */
+  on<N extends EventName>(name: N, listener: (event: EventPayload<N>) => void): Unsubscribe {
     return this.endpoint.on(name, listener);
   }
 

@@ -12,7 +12,7 @@
  * |     56 |    8 | packet order count (big-endian u64)     |
  *
  * A packet with {@link AUTHENTICATED_BIT} set ends with a 16-byte authentication tag that covers
- * its payload (a sealed Thing packet); its checksum is the SHA-256 of bytes 32..63 and that tag
+ * its payload (e.g. a sealed packet of an encrypting dialect); its checksum is the SHA-256 of bytes 32..63 and that tag
  * only, so the payload is not hashed a second time.
  *
  * @module
@@ -92,35 +92,11 @@ export interface PacketInit {
   onEncoded?: (bytes: Uint8Array) => void;
 }
 
-/** Well-known type codes of the two built-in dialects; 0x80–0xFF are free for applications. */
-export const PacketType = {
-  HELLO: 0x01,
-  ACCEPT: 0x02,
-  REJECT: 0x03,
-  PING: 0x04,
-  PONG: 0x05,
-  DATA_ACK: 0x06,
-  DATA_NOACK: 0x07,
-  ACK: 0x08,
-  BAD_ACK: 0x09,
-  DISCONNECT: 0x0a,
-  CHI: 0x20,
-  SHI: 0x21,
-  SDH: 0x22,
-  CDH: 0x23,
-  SCC: 0x24,
-  CCC: 0x25,
-  SHF: 0x26,
-  CHB: 0x27,
-  SUU: 0x28,
-  CGB: 0x29,
-  SGB: 0x2a,
-  CFL: 0x2b,
-  SFL: 0x2c,
-} as const;
-
-/** The name of a well-known type code, or `0xNN` for any other. */
+/**
+ * A type code as `0xNN`: how a packet type is named where no registry knows it. Dialects own their
+ * codes and names (`api.registerPacketType()`); 0x80–0xFF are left to applications by the
+ * built-in ones.
+ */
 export function packetTypeName(code: number): string {
-  for (const [name, value] of Object.entries(PacketType)) if (value === code) return name;
   return `0x${code.toString(16).padStart(2, "0")}`;
 }

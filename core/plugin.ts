@@ -10,7 +10,7 @@ import type { PacketContext } from "./context.ts";
 import type { ChecksumError } from "./codec.ts";
 import type { Unsubscribe } from "./emitter.ts";
 import { PluginError } from "./errors.ts";
-import type { Role, ThingEvents } from "./events.ts";
+import type { EventName, EventPayload, Role } from "./events.ts";
 import type { PacketInit } from "./packet.ts";
 import type { PacketTypeDefinition } from "./registry.ts";
 import type { SendOptions, Session } from "./session.ts";
@@ -22,6 +22,18 @@ import type { PeerAddress } from "./transport.ts";
 export interface Messenger {
   /** Sends `data`; resolves when delivered (reliable) or handed to the transport (unreliable). */
   send(session: Session, data: Uint8Array, options: SendOptions): Promise<void>;
+}
+
+/**
+ * Secrets shared by the servers of a cluster for stateless cookies (the Thing dialect's retry
+ * cookies), so a cookie minted by one server verifies on another. A cluster plugin provides it.
+ */
+export interface CookieSecrets {
+  /**
+   * The secrets valid now, newest first: cookies are minted with the first and accepted under
+   * any. Empty until the source has any (the jar then uses its own).
+   */
+  secrets(): readonly Uint8Array[];
 }
 
 /**
@@ -38,6 +50,8 @@ export interface Messenger {
 export interface ThingServices {
   /** Application messaging, used by `session.send()`. */
   messenger: Messenger;
+  /** Cookie secrets shared across servers (the Thing server uses them when provided). */
+  cookieSecrets: CookieSecrets;
 }
 
 /** A packet whose checksum did not verify, handed to `onMalformed` hooks. */
@@ -50,6 +64,14 @@ export interface MalformedPacket {
   session: Session | undefined;
   /** Answers the sender with a packet of the same client ID. */
   reply(init: PacketInit): void;
+}
+
+/** Middleware for each direction: either may be left out. */
+export interface DirectedMiddleware {
+  /** Runs on received packets, in plugin order. */
+  inbound?: Middleware<PacketContext>;
+  /** Runs on packets being sent, in reverse plugin order. */
+  outbound?: Middleware<PacketContext>;
 }
 
 /** Sessions by client ID. */
@@ -76,11 +98,21 @@ export interface PluginApi {
   readonly hash: Sha256;
   /** The endpoint's sessions. */
   readonly sessions: SessionTable;
-  /** Claims a packet type code. */
-  registerPacketType(definition: PacketTypeDefinition): void;
-  /** Adds middleware: inbound in plugin order, outbound in reverse (first plugin is nearest the wire). */
-  use(middleware: Middleware<PacketContext>): void;
-  /** Handles inbound packets of type `code` after all middleware. One handler per code. */
+  /** The registered name of a packet type code (`HELLO`), or `0xNN` when none is registered. */
+  typeName(code: number): string;
+  /** Claims a packet type code (a token from `definePacketType()`, or a plain definition). */
+  registerPacketType<Body>(definition: PacketTypeDefinition<Body>): void;
+  /**
+   * Adds middleware: inbound in plugin order, outbound in reverse (the first plugin is nearest the
+   * wire). A function sees both directions; `{ inbound, outbound }` gives each its own.
+   */
+  use(middleware: Middleware<PacketContext> | DirectedMiddleware): void;
+  /**
+   * Handles inbound packets of one type after all middleware; one handler per type. Given a
+   * packet type token, the handler's `ctx.body` has the token's payload type.
+   */
+  handle<Body>(type: PacketTypeDefinition<Body>, handler: Terminal<PacketContext<Body>>): void;
+  /** Handles inbound packets of type `code` after all middleware (`ctx.body` is `unknown`). */
   handle(code: number, handler: Terminal<PacketContext>): void;
   /**
    * Claims the packets that carry `AUTHENTICATED_BIT`: their checksum covers only the header and
@@ -101,10 +133,10 @@ export interface PluginApi {
   sendTo(peer: PeerAddress, clientId: Uint8Array, init: PacketInit): void;
   /** Runs `fire` at time `at` on the endpoint's timer table. */
   setTimer(at: number, fire: () => void): Timer;
-  /** Listens to an endpoint event. */
-  on<K extends keyof ThingEvents>(name: K, listener: (event: ThingEvents[K]) => void): Unsubscribe;
-  /** Emits an endpoint event. */
-  emit<K extends keyof ThingEvents>(name: K, event: ThingEvents[K]): void;
+  /** Listens to a core event (by name) or a plugin's (by its key). */
+  on<N extends EventName>(name: N, listener: (event: EventPayload<N>) => void): Unsubscribe;
+  /** Emits a core event (by name) or this plugin's own (by its key). */
+  emit<N extends EventName>(name: N, event: EventPayload<N>): void;
   /** Offers a service to other plugins and to the endpoint. */
   provide<K extends keyof ThingServices>(name: K, service: ThingServices[K]): void;
   /** A service some plugin provided, or `undefined`. */

@@ -9,10 +9,10 @@ import type { Middleware, Terminal } from "./compose.ts";
 import type { PacketContext } from "./context.ts";
 import type { Emitter } from "./emitter.ts";
 import { PluginError } from "./errors.ts";
-import type { Role, ThingEvents } from "./events.ts";
+import { eventKey, type Role, type ThingEvents } from "./events.ts";
 import type { PacketInit } from "./packet.ts";
 import type { MalformedPacket, PluginApi, SessionTable, ThingServices } from "./plugin.ts";
-import type { PacketRegistry } from "./registry.ts";
+import type { PacketRegistry, PacketTypeDefinition } from "./registry.ts";
 import type { SendOptions, Session } from "./session.ts";
 import type { Sha256 } from "./sha256.ts";
 import type { TimerTable } from "./timers.ts";
@@ -42,8 +42,10 @@ export interface PluginHost {
 
 /** Everything plugins registered, in registration order. */
 export class PluginHooks {
-  /** Middleware, in plugin order. */
-  readonly middleware: Middleware<PacketContext>[] = [];
+  /** Inbound middleware, in plugin order. */
+  readonly inbound: Middleware<PacketContext>[] = [];
+  /** Outbound middleware, in plugin order (run in reverse). */
+  readonly outbound: Middleware<PacketContext>[] = [];
   /** Inbound handlers by packet type. */
   readonly handlers: Map<number, Terminal<PacketContext>> = new Map();
   /** Hooks for packets whose checksum failed. */
@@ -67,9 +69,23 @@ export class PluginHooks {
       random: host.random,
       hash: host.hash,
       sessions: host.sessions,
-      registerPacketType: (definition) => host.registry.register(definition, owner),
-      use: (middleware) => void this.middleware.push(middleware),
-      handle: (code, handler) => {
+      typeName: (code) => host.registry.name(code),
+      registerPacketType: (definition) =>
+        host.registry.register(definition as PacketTypeDefinition<unknown>, owner),
+      use: (middleware) => {
+        if (typeof middleware === "function") {
+          this.inbound.push(middleware);
+          this.outbound.push(middleware);
+          return;
+        }
+        if (middleware.inbound) this.inbound.push(middleware.inbound);
+        if (middleware.outbound) this.outbound.push(middleware.outbound);
+      },
+      handle: (
+        type: number | PacketTypeDefinition<unknown>,
+        handler: Terminal<PacketContext<never>>,
+      ) => {
+        const code = typeof type === "number" ? type : type.code;
         if (this.handlers.has(code)) {
           const name = host.registry.name(code);
           throw new PluginError(
@@ -77,7 +93,7 @@ export class PluginHooks {
             `Cannot handle packet type ${name} in plugin "${owner}": it has a handler already`,
           );
         }
-        this.handlers.set(code, handler);
+        this.handlers.set(code, handler as Terminal<PacketContext>);
       },
       claimAuthenticated: () => void (this.authenticated = true),
       onMalformed: (hook) => void this.malformed.push(hook),
@@ -86,8 +102,8 @@ export class PluginHooks {
       onClose: (hook) => void this.close.push(hook),
       sendTo: (peer, clientId, init) => host.sendTo(peer, clientId, init),
       setTimer: (at, fire) => host.timers.set(at, fire),
-      on: (name, listener) => host.emitter.on(name, listener),
-      emit: (name, event) => host.emitter.emit(name, event),
+      on: (name, listener) => host.emitter.on(eventKey(name), listener as never),
+      emit: (name, event) => host.emitter.emit(eventKey(name), event as never),
       provide: (name, service) => void this.services.set(name, service),
       service: (name) => this.services.get(name) as ThingServices[typeof name] | undefined,
     };
@@ -100,7 +116,7 @@ export class PluginHooks {
       return Promise.reject(
         new PluginError(
           "THING_ERR_PLUGIN_SERVICE",
-          "Cannot send a message: no plugin provides messaging (add connection() or hybrid())",
+          "Cannot send a message: no plugin provides the messenger service (add a dialect's data plugin)",
         ),
       );
     }

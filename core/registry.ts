@@ -14,20 +14,51 @@ export interface PayloadCodec<T> {
   encode(value: T): Uint8Array;
 }
 
-/** A packet type a plugin registers. */
-export interface PacketTypeDefinition {
+/**
+ * A packet type a plugin registers: its code, its name and how its payload decodes. `Body` is what
+ * the handler finds in `ctx.body` (see `definePacketType()`).
+ */
+export interface PacketTypeDefinition<Body = unknown> {
   /** Type code, 0..255. */
-  code: number;
-  /** Upper-case name, e.g. `HELLO`. */
-  name: string;
+  readonly code: number;
+  /** Upper-case name, e.g. `NOTE`. */
+  readonly name: string;
   /** Decodes the payload into `ctx.body` before the handler runs. */
-  codec?: PayloadCodec<unknown>;
+  readonly codec?: PayloadCodec<Body>;
   /** Or: the payload is UTF-8 JSON that must match this valibot schema; the result is `ctx.body`. */
-  schema?: v.GenericSchema;
+  readonly schema?: v.GenericSchema<unknown, Body>;
+}
+
+/**
+ * Defines a packet type as a token a plugin owns: register it with `api.registerPacketType(token)`
+ * and handle it with `api.handle(token, (ctx) => …)`, where `ctx.body` has the codec's or schema's
+ * type. A packet type without codec or schema has an `undefined` body (read `ctx.packet.payload`).
+ *
+ * @throws {RangeError} when `code` is not an integer from 0 to 255
+ * @example
+ * ```ts
+ * import { definePacketType, type PayloadCodec } from "@thing/net";
+ *
+ * const u8: PayloadCodec<number> = { decode: (p) => p[0] ?? 0, encode: (n) => Uint8Array.of(n) };
+ * const LEVEL = definePacketType({ code: 0x90, name: "LEVEL", codec: u8 });
+ * console.log(LEVEL.name); // LEVEL
+ * ```
+ */
+export function definePacketType<Body = undefined>(
+  definition: PacketTypeDefinition<Body>,
+): PacketTypeDefinition<Body> {
+  checkCode(definition.code, definition.name);
+  return Object.freeze({ ...definition });
+}
+
+function checkCode(code: number, name: string): void {
+  if (!Number.isInteger(code) || code < 0 || code > 0xff) {
+    throw new RangeError(`Cannot define packet type ${code} "${name}": codes are 0..255`);
+  }
 }
 
 /** A registered type and the plugin that owns it. */
-export interface RegisteredType extends PacketTypeDefinition {
+export interface RegisteredType extends PacketTypeDefinition<unknown> {
   /** Name of the plugin that registered it. */
   owner: string;
 }
@@ -39,7 +70,7 @@ export class PacketRegistry {
   #types = new Map<number, RegisteredType>();
 
   /** Registers `definition` for `owner`; a code registered twice is a `PluginError`. */
-  register(definition: PacketTypeDefinition, owner: string): void {
+  register(definition: PacketTypeDefinition<unknown>, owner: string): void {
     const { code, name } = definition;
     if (!Number.isInteger(code) || code < 0 || code > 0xff) {
       throw new RangeError(`Cannot register packet type ${code}: codes are 0..255`);

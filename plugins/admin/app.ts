@@ -10,11 +10,16 @@
  * | `GET /sessions`        | `{ sessions: SessionJson[] }`                                 |
  * | `GET /sessions/:id`    | `SessionJson`; 400 for an ID that is not 32 hex digits, 404 unknown |
  * | `DELETE /sessions/:id` | closes it the dialect's way; 200 once closed, 202 while closing |
+ * | `POST /sessions/:id/messages` | sends the body (`?customId=N`, `?reliable=false`); 200 once delivered |
+ * | `GET /cluster/nodes`   | `{ nodes: NodeInfo[] }`, with `cluster()` only                |
  * | `GET /metrics`         | Prometheus text                                               |
  * | `GET /events`          | server-sent events (see `event_stream.ts`)                    |
  *
  * Every route but `GET /` needs `Authorization: Bearer <token>`; errors are JSON
- * (`AdminErrorBody`).
+ * (`AdminErrorBody`). With a `cluster`, the session routes cover every node: sessions carry a
+ * `node` field, a message or close goes to the node holding the session (404 unknown session, 503
+ * node gone or Redis unreachable, 504 no answer in time), `/health` shows the cluster state and
+ * `/metrics` samples carry `node` and `worker` labels.
  *
  * @module
  */
@@ -23,12 +28,15 @@ import { validator } from "hono/validator";
 import * as v from "valibot";
 import type { Endpoint } from "../../core/endpoint.ts";
 import type { Session } from "../../core/session.ts";
-import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../metrics/exposition.ts";
-import type { ThingMetrics } from "../metrics/metrics.ts";
+import type { Cluster } from "../cluster/mod.ts";
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../metrics/mod.ts";
+import type { ThingMetrics } from "../metrics/mod.ts";
 import { bearerAuth } from "./auth.ts";
+import { clusterSessions, failureResponse } from "./cluster_routes.ts";
 import { DASHBOARD_HTML } from "./dashboard.ts";
 import { errorResponse } from "./errors.ts";
 import { eventStream } from "./event_stream.ts";
+import { withLabels } from "./metric_labels.ts";
 import { sessionJson } from "./session_json.ts";
 
 /** What the admin app serves. */
@@ -45,6 +53,8 @@ export interface AdminAppOptions {
   closeWait?: number;
   /** Ends every `/events` stream when aborted. */
   signal?: AbortSignal;
+  /** The server's cluster member: the session routes then cover the whole cluster. */
+  cluster?: Cluster;
 }
 
 const SessionIdSchema = v.pipe(
@@ -67,7 +77,8 @@ const DASHBOARD_HEADERS = {
  * @throws {TypeError} when the token is empty or an interval is not a positive number
  */
 export function adminApp(options: AdminAppOptions): Hono {
-  const { endpoint, metrics, token, statsInterval = 1000, closeWait = 2000, signal } = options;
+  const { endpoint, metrics, token, statsInterval = 1000, closeWait = 2000, signal, cluster } =
+    options;
   if (typeof token !== "string" || token.trim() === "") {
     throw new TypeError("Cannot build the admin app without a token: pass a non-empty `token`");
   }
@@ -111,32 +122,99 @@ export function adminApp(options: AdminAppOptions): Hono {
 
   app.get("/", (c) => c.html(DASHBOARD_HTML, 200, DASHBOARD_HEADERS));
 
-  app.get("/health", (c) =>
-    c.json({
-      status: "ok",
+  app.get("/health", (c) => {
+    const health = cluster?.health();
+    return c.json({
+      status: health === undefined || health.state === "up" ? "ok" : "degraded",
       role: endpoint.role,
       sessions: endpoint.sessions.size,
       uptimeMs: Math.round(endpoint.clock.now() - startedAt),
       stats: endpoint.stats,
-    }));
+      ...(health === undefined ? {} : { cluster: health }),
+    });
+  });
 
-  app.get(
-    "/sessions",
-    (c) => c.json({ sessions: [...endpoint.sessions].map((s) => sessionJson(s, metrics)) }),
-  );
+  app.get("/sessions", async (c) =>
+    c.json(
+      cluster
+        ? await clusterSessions(endpoint, cluster, metrics)
+        : { sessions: [...endpoint.sessions].map((s) => sessionJson(s, metrics)) },
+    ));
 
-  app.get("/sessions/:id", sessionId, (c) => {
+  app.get("/sessions/:id", sessionId, async (c) => {
     const { id } = c.req.valid("param");
     const session = find(id);
-    return session ? c.json(sessionJson(session, metrics)) : unknown(c, id);
+    if (session) return c.json(sessionJson(session, metrics));
+    const remote = cluster && cluster.state === "up"
+      ? (await clusterSessions(endpoint, cluster, metrics)).sessions.find((s) => s.id === id)
+      : undefined;
+    return remote ? c.json(remote) : unknown(c, id);
   });
 
   app.delete("/sessions/:id", sessionId, async (c) => {
     const { id } = c.req.valid("param");
     const session = find(id);
-    if (!session) return unknown(c, id);
-    const closed = await within(session.close("closed by admin"), closeWait);
-    return c.json(sessionJson(session, metrics), closed ? 200 : 202);
+    if (session) {
+      const closed = await within(session.close("closed by admin"), closeWait);
+      return c.json(sessionJson(session, metrics), closed ? 200 : 202);
+    }
+    if (!cluster) return unknown(c, id);
+    try {
+      const { closed } = await cluster.closeSession(id, "closed by admin");
+      return c.json({ id, state: closed ? "closed" : "closing" }, closed ? 200 : 202);
+    } catch (error) {
+      return failureResponse(c, error);
+    }
+  });
+
+  app.post("/sessions/:id/messages", sessionId, async (c) => {
+    const { id } = c.req.valid("param");
+    const customText = c.req.query("customId") ?? "0";
+    const reliableText = c.req.query("reliable") ?? "true";
+    const customId = Number(customText);
+    if (!/^\d{1,5}$/.test(customText) || customId > 65_535) {
+      return errorResponse(
+        c,
+        400,
+        "bad_custom_id",
+        `Invalid customId "${customText.slice(0, 20)}": use an integer 0..65535`,
+      );
+    }
+    if (reliableText !== "true" && reliableText !== "false") {
+      return errorResponse(
+        c,
+        400,
+        "bad_reliable",
+        `Invalid reliable "${reliableText.slice(0, 20)}": use true or false`,
+      );
+    }
+    const data = new Uint8Array(await c.req.arrayBuffer());
+    const options = { customId, reliable: reliableText === "true" };
+    const session = find(id);
+    if (!session && !cluster) return unknown(c, id);
+    try {
+      if (session) await session.send(data, options);
+      else await cluster!.send(id, data, options);
+    } catch (error) {
+      return failureResponse(c, error);
+    }
+    return c.json({ id, delivered: true, bytes: data.length, ...options });
+  });
+
+  app.get("/cluster/nodes", async (c) => {
+    if (!cluster) {
+      return errorResponse(
+        c,
+        404,
+        "no_cluster",
+        "This server is not in a cluster: start it with --cluster",
+      );
+    }
+    try {
+      return c.json({ nodes: await cluster.nodes() });
+    } catch (error) {
+      return failureResponse(c, error);
+    }
   });
 
   app.get("/metrics", (c) => {
@@ -161,7 +239,12 @@ export function adminApp(options: AdminAppOptions): Hono {
         ],
       },
     ]);
-    return c.body(own + (metrics?.render() ?? ""), 200, {
+    const text = own + (metrics?.render() ?? "");
+    const labels = cluster === undefined ? undefined : {
+      node: cluster.options.node,
+      worker: String(cluster.options.worker ?? 0),
+    };
+    return c.body(labels ? withLabels(text, labels) : text, 200, {
       "Content-Type": PROMETHEUS_CONTENT_TYPE,
     });
   });

@@ -10,7 +10,7 @@
 import type { Context } from "hono";
 import { type SSEMessage, streamSSE } from "hono/streaming";
 import type { Endpoint } from "../../core/endpoint.ts";
-import type { ThingMetrics } from "../metrics/metrics.ts";
+import type { ThingMetrics } from "../metrics/mod.ts";
 import { sessionJson } from "./session_json.ts";
 
 /** What the event stream reads and how often it ticks. */

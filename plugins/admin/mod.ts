@@ -9,3 +9,4 @@ export * from "./auth.ts";
 export * from "./errors.ts";
 export * from "./serve.ts";
 export * from "./session_json.ts";
+export type { ClusterSessionJson } from "./cluster_routes.ts";

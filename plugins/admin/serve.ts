@@ -9,7 +9,8 @@ import type { Endpoint } from "../../core/endpoint.ts";
 import { TransportError } from "../../core/errors.ts";
 import { toHex } from "../../core/hex.ts";
 import { addressKey } from "../../core/transport.ts";
-import type { ThingMetrics } from "../metrics/metrics.ts";
+import type { Cluster } from "../cluster/mod.ts";
+import type { ThingMetrics } from "../metrics/mod.ts";
 import { adminApp } from "./app.ts";
 import { serveNode } from "./node_server.ts";
 
@@ -31,6 +32,8 @@ export interface AdminOptions {
   statsInterval?: number;
   /** Milliseconds `DELETE /sessions/:id` waits for the goodbye before answering 202 (default 2,000). */
   closeWait?: number;
+  /** The server's cluster member: the session routes then cover the whole cluster. */
+  cluster?: Cluster;
 }
 
 /** A running admin server. */
@@ -97,6 +100,7 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
     signal: aborter.signal,
     ...(options.statsInterval === undefined ? {} : { statsInterval: options.statsInterval }),
     ...(options.closeWait === undefined ? {} : { closeWait: options.closeWait }),
+    ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
   });
   const kind = options.server ?? detectServer();
   let running: { port: number; close(): Promise<void> };

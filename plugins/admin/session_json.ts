@@ -5,8 +5,8 @@
  */
 import type { Session, SessionState } from "../../core/session.ts";
 import { addressKey } from "../../core/transport.ts";
-import type { ThingMetrics } from "../metrics/metrics.ts";
-import type { SessionFigures } from "../metrics/session_figures.ts";
+import type { ThingMetrics } from "../metrics/mod.ts";
+import type { SessionFigures } from "../metrics/mod.ts";
 
 /** A session as JSON. */
 export interface SessionJson {

@@ -11,13 +11,13 @@
  */
 import { packetSlab } from "../../core/byte_slab.ts";
 import type { PacketContext } from "../../core/context.ts";
-import { PacketType } from "../../core/packet.ts";
 import type { Plugin, PluginApi } from "../../core/plugin.ts";
 import type { Session } from "../../core/session.ts";
-import { ReplayWindow } from "../thing/crypto/replay_window.ts";
+import { ReplayWindow } from "../../reliability/mod.ts";
 import { DataSender } from "./data_sender.ts";
 import { dataPacketTypes } from "./packets.ts";
 import { type DataOptions, parseDataOptions, type ResolvedDataOptions } from "./options.ts";
+import { ACK, BAD_ACK, ConnectionPacket } from "./packets.ts";
 
 /** The data plugin's name. */
 export const DATA_PLUGIN = "thing:connection-data";
@@ -52,7 +52,7 @@ function setupData(api: PluginApi, opts: ResolvedDataOptions): void {
     const fresh = window.check(order);
     if (!fresh && window.highest - order >= window.size) return ctx.drop("stale-order");
     // The received bytes are ours and never rewritten: the ACK can carry a view of the field.
-    if (reliable) ctx.reply({ type: PacketType.ACK, payload: ctx.packet.checksum });
+    if (reliable) ctx.reply({ type: ConnectionPacket.ACK, payload: ctx.packet.checksum });
     if (!fresh) return ctx.drop("duplicate");
     window.update(order);
     api.emit("message", {
@@ -63,20 +63,22 @@ function setupData(api: PluginApi, opts: ResolvedDataOptions): void {
     });
   };
 
-  api.handle(PacketType.DATA_ACK, (ctx) => receive(ctx, true));
-  api.handle(PacketType.DATA_NOACK, (ctx) => receive(ctx, false));
+  api.handle(ConnectionPacket.DATA_ACK, (ctx) => receive(ctx, true));
+  api.handle(ConnectionPacket.DATA_NOACK, (ctx) => receive(ctx, false));
 
-  api.handle(PacketType.ACK, (ctx) => {
-    if (!sender.acked(ctx.session, ctx.body as Uint8Array)) return ctx.drop("unknown-ack");
+  api.handle(ACK, (ctx) => {
+    if (!sender.acked(ctx.session, ctx.body)) return ctx.drop("unknown-ack");
   });
 
-  api.handle(PacketType.BAD_ACK, (ctx) => {
-    if (!sender.badAck(ctx.session, ctx.body as Uint8Array)) return ctx.drop("unknown-ack");
+  api.handle(BAD_ACK, (ctx) => {
+    if (!sender.badAck(ctx.session, ctx.body)) return ctx.drop("unknown-ack");
   });
 
   api.onMalformed(({ error, session, reply }) => {
-    if (error.packet.type !== PacketType.DATA_ACK || !session || session.state === "closed") return;
-    reply({ type: PacketType.BAD_ACK, payload: error.packet.checksum.slice() });
+    if (error.packet.type !== ConnectionPacket.DATA_ACK || !session || session.state === "closed") {
+      return;
+    }
+    reply({ type: ConnectionPacket.BAD_ACK, payload: error.packet.checksum.slice() });
   });
 
   const wake = ({ session }: { session: Session }) => sender.wake(session);

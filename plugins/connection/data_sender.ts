@@ -14,11 +14,9 @@
  */
 import { packetSlab } from "../../core/byte_slab.ts";
 import { SessionError, TimeoutError } from "../../core/errors.ts";
-import { PacketType } from "../../core/packet.ts";
 import type { Messenger, PluginApi } from "../../core/plugin.ts";
 import type { SendOptions, Session } from "../../core/session.ts";
 import { MAX_HELD_BYTES } from "../../core/transport.ts";
-import type {} from "../metrics/events.ts";
 import { checkMessage } from "./_message.ts";
 import {
   type DataState,
@@ -31,6 +29,7 @@ import {
   remember,
 } from "./data_state.ts";
 import type { ResolvedDataOptions } from "./options.ts";
+import { ConnectionPacket } from "./packets.ts";
 
 /**
  * How many later transmissions must be acknowledged before an unacknowledged DATA_ACK counts as
@@ -87,7 +86,7 @@ export class DataSender implements Messenger {
     if (invalid) return Promise.reject(invalid);
     const st = this.stateOf(session);
     if (!reliable && st.queueHead === st.queue.length && this.#canSend(session, st, 0)) {
-      session.sendPacket({ type: PacketType.DATA_NOACK, payload: data, customId });
+      session.sendPacket({ type: ConnectionPacket.DATA_NOACK, payload: data, customId });
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
@@ -200,7 +199,7 @@ export class DataSender implements Messenger {
     entry.sentSeq = st.transmissions++;
     entry.tries++;
     session.sendPacket({
-      type: PacketType.DATA_ACK,
+      type: ConnectionPacket.DATA_ACK,
       payload: entry.data,
       customId: entry.customId,
       order: entry.order,
@@ -215,7 +214,7 @@ export class DataSender implements Messenger {
   #sendNow(session: Session, st: DataState, entry: Outgoing): void {
     if (!entry.reliable) {
       session.sendPacket({
-        type: PacketType.DATA_NOACK,
+        type: ConnectionPacket.DATA_NOACK,
         payload: entry.data,
         customId: entry.customId,
       });
@@ -281,7 +280,11 @@ export class DataSender implements Messenger {
       st.congestion.onLost(this.#api.clock.now(), packetBytes(entry), entry.sentAt);
     }
     this.#transmit(session, st, entry);
-    this.#api.emit("retransmit", { session, type: PacketType.DATA_ACK, attempt: entry.tries });
+    this.#api.emit("retransmit", {
+      session,
+      type: ConnectionPacket.DATA_ACK,
+      attempt: entry.tries,
+    });
   }
 }
 

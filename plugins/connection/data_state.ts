@@ -7,12 +7,10 @@
  */
 import { HEADER_SIZE, MAX_PACKET_SIZE } from "../../core/packet.ts";
 import type { Timer } from "../../core/timers.ts";
-import { NewReno } from "../streams/congestion.ts";
+import { NewReno, type ReplayWindow, RetransmitTimeout } from "../../reliability/mod.ts";
 import { sameBytes } from "../../core/same_bytes.ts";
-import type { ReplayWindow } from "../thing/crypto/replay_window.ts";
 import { key48 } from "./_message.ts";
 import type { ResolvedDataOptions } from "./options.ts";
-import { RtoEstimator } from "./rto.ts";
 
 /** One message from `send()` until it is delivered or fails. */
 export interface Outgoing {
@@ -62,7 +60,7 @@ export interface DataState {
   /** Index of the first message in `queue` still waiting. */
   queueHead: number;
   /** The retransmission timeout. */
-  rto: RtoEstimator;
+  rto: RetransmitTimeout;
   /** DATA_ACK transmissions so far, first sends and resends: the order in which they left. */
   transmissions: number;
   /** Bytes of the DATA_ACKs in flight (see `packetBytes`). */
@@ -80,7 +78,7 @@ export function newDataState(incarnation: string, opts: ResolvedDataOptions): Da
     byChecksum: new Map(),
     queue: [],
     queueHead: 0,
-    rto: new RtoEstimator(opts.initialRto, opts.minRto, opts.maxRto),
+    rto: new RetransmitTimeout(opts.initialRto, opts.minRto, opts.maxRto),
     transmissions: 0,
     bytesInFlight: 0,
     // Sized for the largest packet: the initial and smallest window is two of them (131 KB).

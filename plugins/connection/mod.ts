@@ -24,7 +24,9 @@ import { connectionSession } from "./session_plugin.ts";
 export { connectionData, DATA_PLUGIN } from "./data_plugin.ts";
 export { connectionSession, SESSION_PLUGIN } from "./session_plugin.ts";
 export type { ConnectionOptions, DataOptions, SessionOptions } from "./options.ts";
-export type { ReconnectingEvent } from "./events.ts";
+export type { ConnectionErrorCode } from "./errors.ts";
+export { type ReconnectingEvent, reconnectingEvent } from "./events.ts";
+export { ConnectionPacket } from "./packets.ts";
 
 /**
  * The Connection dialect preset: `[connectionSession(…), connectionData(…)]`.

@@ -1,20 +1,46 @@
 /**
  * The Connection dialect's packet types and payload codecs: HELLO carries a u64 big-endian
- * timestamp (milliseconds since the Unix epoch); ACK and BAD_ACK carry the 32-byte checksum field
+ * timestamp (milliseconds since the Unix epoch) and the extension list offered; ACK and BAD_ACK carry the 32-byte checksum field
  * of the packet they answer; the other control packets carry nothing.
  *
  * @module
  */
-import { CHECKSUM_SIZE, PacketType } from "../../core/packet.ts";
-import type { PacketTypeDefinition, PayloadCodec } from "../../core/registry.ts";
+import { CHECKSUM_SIZE } from "../../core/packet.ts";
+import { decodeExtensions } from "../../core/extensions.ts";
+import {
+  definePacketType,
+  type PacketTypeDefinition,
+  type PayloadCodec,
+} from "../../core/registry.ts";
 
 const TWO_32 = 4294967296;
 
-/** HELLO's payload: the sender's wall-clock time in ms, as a u64 big-endian. */
+/** The Connection dialect's packet type codes (docs/PROTOCOL.md §2). */
+export const ConnectionPacket = {
+  HELLO: 0x01,
+  ACCEPT: 0x02,
+  REJECT: 0x03,
+  PING: 0x04,
+  PONG: 0x05,
+  DATA_ACK: 0x06,
+  DATA_NOACK: 0x07,
+  ACK: 0x08,
+  BAD_ACK: 0x09,
+  DISCONNECT: 0x0a,
+} as const;
+
+/**
+ * HELLO's payload: the sender's wall-clock time in ms, as a u64 big-endian, then the extension
+ * list the client offers (docs/PROTOCOL.md §3.13; empty in v1, so a v1 HELLO is 8 bytes). The body
+ * is the time; a HELLO whose list is broken does not decode.
+ */
 export const timestampCodec: PayloadCodec<number> = {
   decode(payload) {
-    if (payload.length !== 8) {
+    if (payload.length < 8) {
       throw new RangeError(`Cannot read a HELLO timestamp of ${payload.length} bytes: it is 8`);
+    }
+    if (payload.length > 8 && !decodeExtensions(payload.subarray(8))) {
+      throw new RangeError("Cannot read a HELLO's extension list: an entry is cut or repeated");
     }
     const view = new DataView(payload.buffer, payload.byteOffset, 8);
     const high = view.getUint32(0);
@@ -46,20 +72,39 @@ const checksumCodec: PayloadCodec<Uint8Array> = {
   encode: (value) => value,
 };
 
+/** HELLO: its body is the sender's wall-clock time in ms. */
+export const HELLO: PacketTypeDefinition<number> = definePacketType({
+  code: ConnectionPacket.HELLO,
+  name: "HELLO",
+  codec: timestampCodec,
+});
+/** ACK: its body is the checksum field of the DATA_ACK it answers. */
+export const ACK: PacketTypeDefinition<Uint8Array> = definePacketType({
+  code: ConnectionPacket.ACK,
+  name: "ACK",
+  codec: checksumCodec,
+});
+/** BAD_ACK: its body is the checksum field of the corrupted DATA_ACK. */
+export const BAD_ACK: PacketTypeDefinition<Uint8Array> = definePacketType({
+  code: ConnectionPacket.BAD_ACK,
+  name: "BAD_ACK",
+  codec: checksumCodec,
+});
+
 /** Packet types the session plugin owns. */
-export const sessionPacketTypes: readonly PacketTypeDefinition[] = [
-  { code: PacketType.HELLO, name: "HELLO", codec: timestampCodec as PayloadCodec<unknown> },
-  { code: PacketType.ACCEPT, name: "ACCEPT" },
-  { code: PacketType.REJECT, name: "REJECT" },
-  { code: PacketType.PING, name: "PING" },
-  { code: PacketType.PONG, name: "PONG" },
-  { code: PacketType.DISCONNECT, name: "DISCONNECT" },
+export const sessionPacketTypes: readonly PacketTypeDefinition<unknown>[] = [
+  HELLO,
+  { code: ConnectionPacket.ACCEPT, name: "ACCEPT" },
+  { code: ConnectionPacket.REJECT, name: "REJECT" },
+  { code: ConnectionPacket.PING, name: "PING" },
+  { code: ConnectionPacket.PONG, name: "PONG" },
+  { code: ConnectionPacket.DISCONNECT, name: "DISCONNECT" },
 ];
 
 /** Packet types the data plugin owns. */
-export const dataPacketTypes: readonly PacketTypeDefinition[] = [
-  { code: PacketType.DATA_ACK, name: "DATA_ACK" },
-  { code: PacketType.DATA_NOACK, name: "DATA_NOACK" },
-  { code: PacketType.ACK, name: "ACK", codec: checksumCodec as PayloadCodec<unknown> },
-  { code: PacketType.BAD_ACK, name: "BAD_ACK", codec: checksumCodec as PayloadCodec<unknown> },
+export const dataPacketTypes: readonly PacketTypeDefinition<unknown>[] = [
+  { code: ConnectionPacket.DATA_ACK, name: "DATA_ACK" },
+  { code: ConnectionPacket.DATA_NOACK, name: "DATA_NOACK" },
+  ACK,
+  BAD_ACK,
 ];

@@ -6,13 +6,12 @@
  * @module
  */
 import { SessionError, TimeoutError } from "../../core/errors.ts";
-import { PacketType } from "../../core/packet.ts";
 import type { PluginApi } from "../../core/plugin.ts";
 import type { Session } from "../../core/session.ts";
-import type {} from "../metrics/events.ts";
-import type {} from "./events.ts";
+import { reconnectingEvent } from "./events.ts";
 import type { ResolvedSessionOptions } from "./options.ts";
-import { timestampCodec } from "./packets.ts";
+import { ConnectionPacket, timestampCodec } from "./packets.ts";
+import { decodeExtensions } from "../../core/extensions.ts";
 
 interface ClientState {
   lastHeard: number;
@@ -35,9 +34,9 @@ export function setupClient(api: PluginApi, opts: ResolvedSessionOptions): void 
 
   const sendHello = (session: Session, st: ClientState): void => {
     st.hellos++;
-    if (st.reconnecting) api.emit("reconnecting", { session, attempt: st.hellos });
+    if (st.reconnecting) api.emit(reconnectingEvent, { session, attempt: st.hellos });
     session.sendPacket({
-      type: PacketType.HELLO,
+      type: ConnectionPacket.HELLO,
       payload: timestampCodec.encode(Math.floor(api.clock.wallNow())),
     });
     session.setTimer("hello", api.clock.now() + backoff(st.hellos), () => {
@@ -58,7 +57,7 @@ export function setupClient(api: PluginApi, opts: ResolvedSessionOptions): void 
       if (session.state !== "open") return;
       const silent = api.clock.now() - st.lastHeard;
       if (silent < opts.pongTimeout) {
-        session.sendPacket({ type: PacketType.PING });
+        session.sendPacket({ type: ConnectionPacket.PING });
         return armPing(session, st);
       }
       const reason = `no PONG for ${Math.round(silent)} ms`;
@@ -87,18 +86,32 @@ export function setupClient(api: PluginApi, opts: ResolvedSessionOptions): void 
     sendHello(session, st);
   });
 
-  api.use((ctx, next) => {
-    if (ctx.direction === "out") return next();
-    const st = ctx.session && states.get(ctx.session);
-    if (!st) return ctx.drop(ctx.claimed ? "claimed" : "no-session");
-    st.lastHeard = api.clock.now();
-    return next();
+  api.use({
+    inbound: (ctx, next) => {
+      const st = ctx.session && states.get(ctx.session);
+      if (!st) return ctx.drop(ctx.claimed ? "claimed" : "no-session");
+      st.lastHeard = api.clock.now();
+      return next();
+    },
   });
 
-  api.handle(PacketType.ACCEPT, (ctx) => {
+  api.handle(ConnectionPacket.ACCEPT, (ctx) => {
     const session = ctx.session!;
     const st = states.get(session)!;
     if (session.state !== "connecting") return ctx.drop("duplicate");
+    // ACCEPT's payload lists the extensions the server took; this client offers none (§3.13).
+    const taken = decodeExtensions(ctx.packet.payload) ?? [];
+    if (taken.length > 0) {
+      return session.terminate(
+        "extension not offered",
+        new SessionError(
+          "THING_ERR_HANDSHAKE",
+          `Cannot connect to ${session.peer.hostname}:${session.peer.port}: the server's ACCEPT takes extension ${
+            taken[0]!.type
+          }, which this client did not offer`,
+        ),
+      );
+    }
     session.clearTimer("hello");
     st.reconnecting = false;
     st.hellos = 0;
@@ -106,9 +119,9 @@ export function setupClient(api: PluginApi, opts: ResolvedSessionOptions): void 
     armPing(session, st);
   });
 
-  api.handle(PacketType.PONG, () => {});
+  api.handle(ConnectionPacket.PONG, () => {});
 
-  api.handle(PacketType.REJECT, (ctx) => {
+  api.handle(ConnectionPacket.REJECT, (ctx) => {
     const session = ctx.session!;
     if (session.state === "closing") return session.terminate("disconnected");
     if (session.state === "open") return session.terminate("rejected by server");
@@ -123,9 +136,13 @@ export function setupClient(api: PluginApi, opts: ResolvedSessionOptions): void 
 
   const sendDisconnect = (session: Session, st: ClientState): void => {
     st.disconnects++;
-    session.sendPacket({ type: PacketType.DISCONNECT });
+    session.sendPacket({ type: ConnectionPacket.DISCONNECT });
     if (st.disconnects > 1) {
-      api.emit("retransmit", { session, type: PacketType.DISCONNECT, attempt: st.disconnects });
+      api.emit("retransmit", {
+        session,
+        type: ConnectionPacket.DISCONNECT,
+        attempt: st.disconnects,
+      });
     }
     session.setTimer("disconnect", api.clock.now() + opts.disconnectRetry, () => {
       if (st.disconnects < opts.disconnectTries) return sendDisconnect(session, st);

@@ -7,11 +7,11 @@
  */
 import type { PacketContext } from "../../core/context.ts";
 import { toHex } from "../../core/hex.ts";
-import { PacketType } from "../../core/packet.ts";
 import type { PluginApi } from "../../core/plugin.ts";
 import type { Session } from "../../core/session.ts";
 import type { Timer } from "../../core/timers.ts";
 import type { ResolvedSessionOptions } from "./options.ts";
+import { ConnectionPacket, HELLO } from "./packets.ts";
 
 /** Wires the server side of the session plugin into `api`. */
 export function setupServer(api: PluginApi, opts: ResolvedSessionOptions): void {
@@ -21,7 +21,7 @@ export function setupServer(api: PluginApi, opts: ResolvedSessionOptions): void 
   let sweep: Timer | undefined;
 
   const reject = (ctx: PacketContext) =>
-    api.sendTo(ctx.peer, ctx.packet.clientId.slice(), { type: PacketType.REJECT });
+    api.sendTo(ctx.peer, ctx.packet.clientId.slice(), { type: ConnectionPacket.REJECT });
 
   const armIdle = (session: Session, heard: { at: number }) => {
     session.setTimer("idle", heard.at + opts.timeout, () => {
@@ -45,20 +45,22 @@ export function setupServer(api: PluginApi, opts: ResolvedSessionOptions): void 
     sweep = undefined;
   });
 
-  api.use((ctx, next) => {
-    if (ctx.direction === "out" || ctx.packet.type === PacketType.HELLO) return next();
-    const session = ctx.session;
-    if (!session || session.state === "closed") {
-      if (ctx.packet.type !== PacketType.REJECT) reject(ctx);
-      return ctx.drop(ctx.claimed ? "claimed" : "no-session");
-    }
-    const heard = lastHeard.get(session);
-    if (heard) heard.at = api.clock.now();
-    return next();
+  api.use({
+    inbound: (ctx, next) => {
+      if (ctx.packet.type === ConnectionPacket.HELLO) return next();
+      const session = ctx.session;
+      if (!session || session.state === "closed") {
+        if (ctx.packet.type !== ConnectionPacket.REJECT) reject(ctx);
+        return ctx.drop(ctx.claimed ? "claimed" : "no-session");
+      }
+      const heard = lastHeard.get(session);
+      if (heard) heard.at = api.clock.now();
+      return next();
+    },
   });
 
-  api.handle(PacketType.HELLO, (ctx) => {
-    const timestamp = ctx.body as number;
+  api.handle(HELLO, (ctx) => {
+    const timestamp = ctx.body;
     if (Math.abs(api.clock.wallNow() - timestamp) > opts.helloWindow) {
       return ctx.drop("stale-hello");
     }
@@ -80,25 +82,28 @@ export function setupServer(api: PluginApi, opts: ResolvedSessionOptions): void 
       // The client repeats its HELLO (our ACCEPT was lost): answer again, change nothing.
       const heard = lastHeard.get(session);
       if (heard) heard.at = api.clock.now();
-      return session.sendPacket({ type: PacketType.ACCEPT });
+      return session.sendPacket({ type: ConnectionPacket.ACCEPT });
     }
     session = api.sessions.create(ctx.packet.clientId, ctx.peer);
     const heard = { at: api.clock.now() };
     lastHeard.set(session, heard);
     armIdle(session, heard);
-    session.sendPacket({ type: PacketType.ACCEPT });
+    session.sendPacket({ type: ConnectionPacket.ACCEPT });
     session.open();
   });
 
-  api.handle(PacketType.PING, (ctx) => ctx.session?.sendPacket({ type: PacketType.PONG }));
+  api.handle(
+    ConnectionPacket.PING,
+    (ctx) => ctx.session?.sendPacket({ type: ConnectionPacket.PONG }),
+  );
 
-  api.handle(PacketType.DISCONNECT, (ctx) => {
+  api.handle(ConnectionPacket.DISCONNECT, (ctx) => {
     reject(ctx);
     ctx.session?.terminate("disconnected by client");
   });
 
   api.onSessionClosing((session) => {
-    session.sendPacket({ type: PacketType.REJECT });
+    session.sendPacket({ type: ConnectionPacket.REJECT });
     return false;
   });
 }

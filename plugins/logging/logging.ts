@@ -19,11 +19,10 @@ import { getLogger } from "@logtape/logtape";
 import * as v from "valibot";
 import type { PacketContext } from "../../core/context.ts";
 import { toHex } from "../../core/hex.ts";
-import { HEADER_SIZE, packetTypeName } from "../../core/packet.ts";
+import { HEADER_SIZE } from "../../core/packet.ts";
 import type { Plugin } from "../../core/plugin.ts";
 import type { Session } from "../../core/session.ts";
 import { addressKey } from "../../core/transport.ts";
-import type {} from "../metrics/events.ts";
 
 /** How `logging()` behaves. */
 export interface LoggingOptions {
@@ -84,7 +83,7 @@ export function logging(options: LoggingOptions = {}): Plugin {
           const rtt = ctx.session ? lastRtt.get(ctx.session) : undefined;
           packets.debug(traceMessage(rtt !== undefined, logPayloads), {
             role,
-            ...traceProperties(ctx, logPayloads ? payloadLimit : -1),
+            ...traceProperties(ctx, api.typeName(ctx.packet.type), logPayloads ? payloadLimit : -1),
             ...(rtt === undefined ? {} : { rtt }),
           });
         }
@@ -121,7 +120,7 @@ export function logging(options: LoggingOptions = {}): Plugin {
             role,
             reason,
             peer: addressKey(peer),
-            type: type === undefined ? "unknown" : packetTypeName(type),
+            type: type === undefined ? "unknown" : api.typeName(type),
             ...(session ? { client: shortId(session.id) } : {}),
             ...(error ? { error: error.message } : {}),
           }),
@@ -131,7 +130,7 @@ export function logging(options: LoggingOptions = {}): Plugin {
         ({ session, type, attempt }) =>
           packets.debug("Resending {type} on {client}, attempt {attempt}", {
             ...sessionProperties(role, session),
-            type: packetTypeName(type),
+            type: api.typeName(type),
             attempt,
           }),
       );
@@ -161,11 +160,15 @@ function traceMessage(withRtt: boolean, withPayload: boolean): string {
 }
 
 /** The properties of one packet trace record; `payloadLimit < 0` leaves the payload out. */
-function traceProperties(ctx: PacketContext, payloadLimit: number): Record<string, unknown> {
+function traceProperties(
+  ctx: PacketContext,
+  type: string,
+  payloadLimit: number,
+): Record<string, unknown> {
   const { packet } = ctx;
   const properties: Record<string, unknown> = {
     direction: ctx.direction,
-    type: packetTypeName(packet.type),
+    type,
     size: HEADER_SIZE + packet.payload.length,
     client: toHex(packet.clientId.subarray(0, 4)),
     order: packet.order,

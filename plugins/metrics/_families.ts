@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { packetTypeName } from "../../core/packet.ts";
 import type { SessionState } from "../../core/session.ts";
 import type { MetricFamily, Sample } from "./exposition.ts";
 import type { Histogram } from "./histogram.ts";
@@ -37,13 +36,15 @@ export interface Readings {
   failed: number;
   /** Established sessions that ended. */
   closed: number;
+  /** The name of a packet type code. */
+  typeName: (code: number) => string;
 }
 
 /** The metric families of `r`, in the order they are rendered. */
 export function metricFamilies(r: Readings): MetricFamily[] {
   const byDirection = (counts: ByDirection): Sample[] =>
     (["in", "out"] as const).flatMap((direction) =>
-      typeSamples(counts[direction]).map(({ labels, value }) => ({
+      typeSamples(counts[direction], r.typeName).map(({ labels, value }) => ({
         labels: { direction, ...labels },
         value,
       }))
@@ -63,7 +64,7 @@ export function metricFamilies(r: Readings): MetricFamily[] {
     counter(
       "thing_retransmissions_total",
       "Packets resent because no answer came, by type.",
-      typeSamples(r.retransmissions),
+      typeSamples(r.retransmissions, r.typeName),
     ),
     {
       name: "thing_rtt_seconds",
@@ -91,10 +92,10 @@ export function metricFamilies(r: Readings): MetricFamily[] {
 }
 
 /** One sample per packet type with a non-zero count, labelled with the type's name. */
-export function typeSamples(counts: Float64Array): Sample[] {
+export function typeSamples(counts: Float64Array, typeName: (code: number) => string): Sample[] {
   const samples: Sample[] = [];
   counts.forEach((value, type) => {
-    if (value > 0) samples.push({ labels: { type: packetTypeName(type) }, value });
+    if (value > 0) samples.push({ labels: { type: typeName(type) }, value });
   });
   return samples;
 }

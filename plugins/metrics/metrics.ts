@@ -14,10 +14,9 @@
 import * as v from "valibot";
 import { PluginError } from "../../core/errors.ts";
 import type { PacketContext } from "../../core/context.ts";
-import { HEADER_SIZE, PacketType, packetTypeName } from "../../core/packet.ts";
+import { HEADER_SIZE, packetTypeName } from "../../core/packet.ts";
 import type { Plugin, PluginApi } from "../../core/plugin.ts";
 import type { Session, SessionState } from "../../core/session.ts";
-import type {} from "./events.ts";
 import { metricFamilies, typeSamples } from "./_families.ts";
 import { renderPrometheus } from "./exposition.ts";
 import { Histogram, RTT_BUCKETS } from "./histogram.ts";
@@ -96,7 +95,8 @@ export class ThingMetrics implements Plugin {
       );
     }
     const {
-      rttPairs = [[PacketType.PING, PacketType.PONG], [PacketType.CHB, PacketType.SUU]],
+      // The built-in dialects' request/answer pairs: Connection PING/PONG, Thing CHB/SUU.
+      rttPairs = [[0x04, 0x05], [0x27, 0x28]],
       rttBuckets = RTT_BUCKETS,
     } = parsed.output;
     this.seed = { rttPairs, rttBuckets };
@@ -116,15 +116,17 @@ export class ThingMetrics implements Plugin {
       );
     }
     this.#api = api;
-    api.use((ctx, next) => {
-      if (ctx.direction === "in") {
+    api.use({
+      inbound: (ctx, next) => {
         this.#count(ctx, "in");
         this.#answered(ctx);
         return next();
-      }
-      const result = next();
-      if (result instanceof Promise) return result.then(() => this.#sent(ctx));
-      this.#sent(ctx);
+      },
+      outbound: (ctx, next) => {
+        const result = next();
+        if (result instanceof Promise) return result.then(() => this.#sent(ctx));
+        this.#sent(ctx);
+      },
     });
     api.on("dropped", ({ reason }) => {
       this.#dropped.set(reason, (this.#dropped.get(reason) ?? 0) + 1);
@@ -156,10 +158,16 @@ export class ThingMetrics implements Plugin {
   /** Every figure now, as JSON. */
   snapshot(): MetricsSnapshot {
     return {
-      packets: { in: byType(this.#packets.in), out: byType(this.#packets.out) },
-      bytes: { in: byType(this.#bytes.in), out: byType(this.#bytes.out) },
+      packets: {
+        in: byType(this.#typeName, this.#packets.in),
+        out: byType(this.#typeName, this.#packets.out),
+      },
+      bytes: {
+        in: byType(this.#typeName, this.#bytes.in),
+        out: byType(this.#typeName, this.#bytes.out),
+      },
       dropped: Object.fromEntries(this.#dropped),
-      retransmissions: byType(this.#retransmissions),
+      retransmissions: byType(this.#typeName, this.#retransmissions),
       rtt: { count: this.#rtt.count, sumMs: this.#rtt.sum * 1000 },
       sessions: this.#sessionStates(),
       handshakes: { completed: this.#completed, failed: this.#failed },
@@ -179,6 +187,7 @@ export class ThingMetrics implements Plugin {
       completed: this.#completed,
       failed: this.#failed,
       closed: this.#closed,
+      typeName: this.#typeName,
     });
     return renderPrometheus(families);
   }
@@ -223,7 +232,7 @@ export class ThingMetrics implements Plugin {
     this.#api!.emit("rtt", {
       session,
       rtt: this.#api!.clock.now() - pending.at,
-      exchange: `${packetTypeName(request)}/${packetTypeName(ctx.packet.type)}`,
+      exchange: `${this.#typeName(request)}/${this.#typeName(ctx.packet.type)}`,
     });
   }
 
@@ -243,6 +252,9 @@ export class ThingMetrics implements Plugin {
     }
     return figures;
   }
+
+  /** A packet type's name as the endpoint's registry has it. */
+  readonly #typeName = (code: number): string => this.#api?.typeName(code) ?? packetTypeName(code);
 
   #sessionStates(): Record<SessionState, number> {
     const states: Record<SessionState, number> = { connecting: 0, open: 0, closing: 0, closed: 0 };
@@ -272,8 +284,11 @@ export function metrics(options: MetricsOptions = {}): ThingMetrics {
   return new ThingMetrics(options);
 }
 
-function byType(counts: Float64Array): Record<string, number> {
+function byType(
+  typeName: (code: number) => string,
+  counts: Float64Array,
+): Record<string, number> {
   return Object.fromEntries(
-    typeSamples(counts).map(({ labels, value }) => [labels!.type, value]),
+    typeSamples(counts, typeName).map(({ labels, value }) => [labels!.type, value]),
   );
 }

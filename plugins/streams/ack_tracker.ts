@@ -6,7 +6,7 @@
  * @module
  */
 import { encodeAck } from "./frames.ts";
-import { RangeSet } from "./range_set.ts";
+import { RangeSet } from "../../reliability/mod.ts";
 
 /** Received packet numbers and the ACK schedule of one session. */
 export class AckTracker {

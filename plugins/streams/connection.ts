@@ -13,7 +13,7 @@
 import { type ConnectionStats, connectionStats } from "./connection_stats.ts";
 import { decodeCode, decodeLimit, decodeReset, decodeStream, FrameType } from "./frames.ts";
 import { INITIAL_MAX_DATA, INITIAL_MAX_STREAM_DATA, type StreamsConfig } from "./options.ts";
-import { RangeSet } from "./range_set.ts";
+import { RangeSet } from "../../reliability/mod.ts";
 import { Receiver } from "./receiver.ts";
 import type { Recovery } from "./recovery.ts";
 import { Sender } from "./sender.ts";

@@ -6,8 +6,13 @@
  */
 import { ThingError, type ThingErrorOptions } from "../../core/errors.ts";
 
+/** The error code the streams plugin owns. */
+export type StreamErrorCode = "THING_ERR_STREAM_RESET";
+
 /** A stream was reset (RESET_STREAM) or stopped (STOP_SENDING) by the peer, or locally. */
 export class StreamError extends ThingError {
+  /** Always `THING_ERR_STREAM_RESET`. */
+  declare readonly code: StreamErrorCode;
   /** Always `stream` (WebTransport's `source` for a stream error). */
   readonly source = "stream" as const;
   /** The application error code carried by the frame (0..2^32 − 1). */

@@ -15,7 +15,7 @@ export {
   streamSession,
 } from "./stream_session.ts";
 export type { BidirectionalStream } from "./web_stream.ts";
-export { codeOf, StreamError } from "./errors.ts";
+export { codeOf, StreamError, type StreamErrorCode } from "./errors.ts";
 export {
   INITIAL_MAX_DATA,
   INITIAL_MAX_STREAM_DATA,
@@ -27,6 +27,6 @@ export {
   type CongestionFactory,
   NewReno,
   newReno,
-} from "./congestion.ts";
+} from "../../reliability/mod.ts";
 export type { ConnectionStats } from "./connection_stats.ts";
 export { FrameType } from "./frames.ts";

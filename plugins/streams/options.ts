@@ -5,7 +5,7 @@
  * @module
  */
 import { HEADER_SIZE, MAX_PAYLOAD_SIZE } from "../../core/packet.ts";
-import { type CongestionFactory, newReno } from "./congestion.ts";
+import { type CongestionFactory, newReno } from "../../reliability/mod.ts";
 import { STREAM_HEADER_SIZE } from "./frames.ts";
 
 /** Session flow credit every peer may use before the first MAX_DATA (protocol constant). */

@@ -5,9 +5,8 @@
  *
  * @module
  */
-import type { CongestionController } from "./congestion.ts";
+import { type CongestionController, RttEstimator } from "../../reliability/mod.ts";
 import type { AckRange } from "./frames.ts";
-import { RttEstimator } from "./rtt.ts";
 
 /** Packets sent after a packet that must be acknowledged before it counts as lost (kPacketThreshold). */
 export const PACKET_THRESHOLD = 3;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { RangeSet } from "./range_set.ts";
+import { RangeSet } from "../../reliability/mod.ts";
 
 /** What receiving a frame did. */
 export type RecvResult =

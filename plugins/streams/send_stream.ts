@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { RangeSet } from "./range_set.ts";
+import { RangeSet } from "../../reliability/mod.ts";
 
 /** The next frame a send stream wants to send. */
 export interface SendPlan {

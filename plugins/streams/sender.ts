@@ -1,20 +1,20 @@
 /**
  * The sending side of a stream connection: what leaves when (ACK schedule, control frames,
  * datagrams, stream data in round robin), under the congestion window and the pacer, and what
- * comes back of it (ACKs, losses, probe timeouts). The connection owns the streams and the flow
- * credit and lends them through `SenderHost`.
+ * comes back of it (ACKs, losses, probe timeouts), and what becomes of each sent frame once it is
+ * acknowledged or lost. The connection owns the streams and the flow credit and lends them
+ * through `SenderHost`.
  *
  * @module
  */
 import { HEADER_SIZE } from "../../core/packet.ts";
 import { AckTracker } from "./ack_tracker.ts";
-import { Pacer } from "./congestion.ts";
+import { Pacer } from "../../reliability/mod.ts";
 import { controlPayload, ControlQueue } from "./control_queue.ts";
-import { delivered, lost } from "./frame_outcome.ts";
 import { decodeAck, FrameType, STREAM_HEADER_SIZE, writeStreamHeader } from "./frames.ts";
 import type { StreamsConfig } from "./options.ts";
 import { PayloadPool } from "./payload_pool.ts";
-import { Recovery } from "./recovery.ts";
+import { Recovery, type SentPacket } from "./recovery.ts";
 import type { StreamState } from "./stream.ts";
 import type { Wire } from "./wire.ts";
 
@@ -114,8 +114,8 @@ export class Sender {
   onAck(payload: Uint8Array, now: number): void {
     const frame = decodeAck(payload);
     const update = this.recovery.onAck(frame.ranges, frame.delayMicros / 1000, now);
-    for (const packet of update.acked) delivered(packet, this.#host);
-    for (const packet of update.lost) lost(packet, this.#host, this.#active, this.#control);
+    for (const packet of update.acked) this.#delivered(packet);
+    for (const packet of update.lost) this.#lost(packet);
   }
 
   /** Sends everything the ACK schedule, flow control, congestion window and pacer allow. */
@@ -128,7 +128,7 @@ export class Sender {
     if (this.#probes > 0) {
       // A probe timeout with nothing new to send: repeat the oldest frame in flight, or PING.
       const oldest = this.recovery.oldest();
-      if (oldest) lost(oldest, this.#host, this.#active, this.#control);
+      if (oldest) this.#lost(oldest);
       if (!oldest || oldest.kind === FrameType.DATAGRAM || oldest.kind === FrameType.PING) {
         this.#control.add(FrameType.PING, 0);
       }
@@ -247,8 +247,47 @@ export class Sender {
   #onLossTimer(): void {
     this.#lossArmed = undefined;
     const update = this.recovery.onTimeout(this.#wire.now());
-    for (const packet of update.lost) lost(packet, this.#host, this.#active, this.#control);
+    for (const packet of update.lost) this.#lost(packet);
     if (update.probe) this.#probes = 2;
     this.flush();
+  }
+
+  /**
+   * The peer acknowledged `packet`: an acknowledged STREAM frame frees send buffer, an
+   * acknowledged RESET_STREAM ends the sending half.
+   */
+  #delivered(packet: SentPacket): void {
+    const stream = this.#host.stream(packet.stream);
+    if (!stream) return;
+    if (packet.kind === FrameType.STREAM) {
+      const moved = stream.send.acked(packet.offset, packet.length, packet.fin);
+      if (moved || stream.send.done) stream.onWritable();
+    } else if (packet.kind === FrameType.RESET_STREAM) {
+      stream.resetAcked = true;
+    } else return;
+    this.#host.settled(stream);
+  }
+
+  /**
+   * `packet` was declared lost (or is repeated as a probe): a STREAM frame's bytes go back to their
+   * stream to be sent again, a control frame is queued again (it is rebuilt from current state),
+   * and a DATAGRAM or ACK is gone.
+   */
+  #lost(packet: SentPacket): void {
+    const stream = this.#host.stream(packet.stream);
+    switch (packet.kind) {
+      case FrameType.STREAM:
+        if (!stream || stream.resetSent !== undefined) return;
+        stream.send.lost(packet.offset, packet.length, packet.fin);
+        this.#active.add(stream);
+        return;
+      case FrameType.MAX_DATA:
+      case FrameType.PING:
+        return this.#control.add(packet.kind, 0);
+      case FrameType.MAX_STREAM_DATA:
+      case FrameType.RESET_STREAM:
+      case FrameType.STOP_SENDING:
+        if (stream) this.#control.add(packet.kind, packet.stream);
+    }
   }
 }

@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { HandshakeError } from "../../core/errors.ts";
-import { type Packet, type PacketInit, PacketType } from "../../core/packet.ts";
+import type { Packet, PacketInit } from "../../core/packet.ts";
 import type { Session } from "../../core/session.ts";
 import {
   type CipherSuite,
@@ -20,9 +19,17 @@ import {
   SUITE_IDS,
   suiteFromId,
   x25519KeyPair,
-  x25519Shared,
 } from "./crypto/mod.ts";
-import { backoff, SIGNATURE_LABEL, type ThingHost, Timers } from "./host.ts";
+import type { ThingDialectErrorCode } from "./errors.ts";
+import {
+  agreeKey,
+  backoff,
+  confirmationFailure,
+  failHandshake,
+  SIGNATURE_LABEL,
+  type ThingHost,
+  Timers,
+} from "./host.ts";
 import {
   concat,
   decodeServerHello,
@@ -32,6 +39,8 @@ import {
   RANDOM_SIZE,
   transcriptEntry,
 } from "./packets.ts";
+import { serverKeyEvent } from "./events.ts";
+import { ThingPacket } from "./packets.ts";
 
 type Step = "hello" | "keys" | "confirm" | "finish" | "done";
 
@@ -144,33 +153,29 @@ export class ClientHandshake {
         "Cannot verify the server's signature over the handshake: it was tampered with or someone is in the middle",
       );
     }
-    api.emit("thing:server-key", {
+    api.emit(serverKeyEvent, {
       session: this.#session,
       publicKey: keys.identity,
       fingerprint: fingerprint(keys.identity),
       pinned: config.serverKey !== undefined,
     });
     const ephemeral = x25519KeyPair(api.random.fill(new Uint8Array(32)), config);
-    let shared: Uint8Array;
-    try {
-      shared = x25519Shared(ephemeral.privateKey, keys.ephemeral, config);
-    } catch (error) {
-      return this.#host.fail(this.#session, error as HandshakeError);
-    }
+    const shared = agreeKey(this.#host, this.#session, ephemeral.privateKey, keys.ephemeral);
+    if (!shared) return;
     const cdh = ephemeral.publicKey;
     this.#th1 = sha256(
       concat(
         this.#chi,
         this.#shi,
         sdh,
-        handshakeEntry(this.#session.clientId, PacketType.CDH, cdh),
+        handshakeEntry(this.#session.clientId, ThingPacket.CDH, cdh),
       ),
     );
     this.#keys = deriveSessionKeys(shared, this.#th1, this.#suite!, this.#host.config);
     shared.fill(0);
     this.#host.install(this.#session, this.#keys, this.#suite!);
     this.#step = "confirm";
-    this.#send({ type: PacketType.CDH, payload: cdh }, false);
+    this.#send({ type: ThingPacket.CDH, payload: cdh }, false);
   }
 
   /** SCC arrived (opened): check the server's confirmation, then answer with CCC. */
@@ -186,7 +191,7 @@ export class ClientHandshake {
     }
     this.#step = "finish";
     const ccc = hmacSha256(keys.clientConfirm, concat(this.#th1, plaintext), this.#host.config);
-    this.#send({ type: PacketType.CCC, payload: ccc }, true);
+    this.#send({ type: ThingPacket.CCC, payload: ccc }, true);
   }
 
   /** SHF (or any later authenticated server packet) arrived: the session is established. */
@@ -200,19 +205,16 @@ export class ClientHandshake {
 
   /** A sealed packet failed authentication during the handshake. */
   onAuthFailure(type: number): void {
-    if (this.#step === "confirm" && type === PacketType.SCC) {
-      this.#fail(
-        "THING_ERR_AUTH",
-        "Cannot authenticate the server's confirmation (SCC): its keys differ from ours, so someone is in the middle or the handshake was tampered with",
-      );
+    if (this.#step === "confirm" && type === ThingPacket.SCC) {
+      this.#fail("THING_ERR_AUTH", confirmationFailure("server", "SCC"));
     }
   }
 
   #sendHello(): void {
     const suites = this.#host.config.suites.map((suite) => SUITE_IDS[suite]);
     const payload = encodeClientHello({ suites, random: this.#random, cookie: this.#cookie });
-    this.#chi = handshakeEntry(this.#session.clientId, PacketType.CHI, payload);
-    this.#send({ type: PacketType.CHI, payload }, false);
+    this.#chi = handshakeEntry(this.#session.clientId, ThingPacket.CHI, payload);
+    this.#send({ type: ThingPacket.CHI, payload }, false);
   }
 
   #send(init: PacketInit, sealed: boolean): void {
@@ -230,8 +232,8 @@ export class ClientHandshake {
     session.setTimer(Timers.retransmit, this.#host.api.clock.now() + delay, () => this.#transmit());
   }
 
-  #fail(code: "THING_ERR_HANDSHAKE" | "THING_ERR_AUTH", message: string): void {
+  #fail(code: ThingDialectErrorCode, message: string): void {
     this.#step = "done";
-    this.#host.fail(this.#session, new HandshakeError(code, message));
+    failHandshake(this.#host, this.#session, code, message);
   }
 }

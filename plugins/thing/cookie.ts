@@ -4,11 +4,14 @@
  * A cookie is `t || HMAC-SHA256(secret, "thing v1 cookie" || t || client ID || address)[0..16]`
  * with `t` the server's clock in whole seconds (u32, big-endian). The secret is 32 random bytes
  * replaced every `lifetime` ms; a cookie verifies under the current or the previous secret and
- * for at most `lifetime` ms, so the server keeps no per-client state to check one.
+ * for at most `lifetime` ms, so the server keeps no per-client state to check one. When another
+ * plugin provides shared `cookieSecrets` (a cluster), those are used instead and `t` is wall-clock
+ * time, so a cookie minted by one server of the cluster verifies on any other.
  *
  * @module
  */
 import type { Clock, Random } from "../../core/clock.ts";
+import type { CookieSecrets } from "../../core/plugin.ts";
 import type { PeerAddress } from "../../core/transport.ts";
 import { constantTimeEqual, hmacSha256 } from "./crypto/mod.ts";
 import { concat, COOKIE_SIZE } from "./packets.ts";
@@ -24,6 +27,7 @@ export class CookieJar {
   #current: Uint8Array | undefined;
   #previous: Uint8Array | undefined;
   #rotateAt = 0;
+  readonly #shared: () => CookieSecrets | undefined;
 
   /**
    * Creates a jar; its first secret is drawn on first use.
@@ -31,30 +35,41 @@ export class CookieJar {
    * @param clock the endpoint's clock
    * @param random where secrets come from
    * @param lifetime how long a cookie and a secret live, in ms
+   * @param shared the shared secrets, when some plugin provides them (asked on each use)
    */
-  constructor(clock: Clock, random: Random, lifetime: number) {
+  constructor(
+    clock: Clock,
+    random: Random,
+    lifetime: number,
+    shared: () => CookieSecrets | undefined = () => undefined,
+  ) {
     this.#clock = clock;
     this.#random = random;
     this.#lifetime = lifetime;
+    this.#shared = shared;
   }
 
   /** A cookie for `clientId` at `peer`, valid now. */
   mint(clientId: Uint8Array, peer: PeerAddress): Uint8Array {
-    const secret = this.#secret();
+    const shared = this.#shared()?.secrets() ?? [];
+    const secret = shared[0] ?? this.#secret();
     const time = new Uint8Array(4);
-    new DataView(time.buffer).setUint32(0, this.#seconds());
+    new DataView(time.buffer).setUint32(0, this.#seconds(shared.length > 0));
     return concat(time, this.#tag(secret, time, clientId, peer));
   }
 
   /** Whether `cookie` was minted by this jar for `clientId` at `peer` and has not expired. */
   verify(cookie: Uint8Array, clientId: Uint8Array, peer: PeerAddress): boolean {
     if (cookie.length !== COOKIE_SIZE) return false;
-    this.#secret();
+    const shared = this.#shared()?.secrets() ?? [];
+    if (shared.length === 0) this.#secret();
     const time = cookie.subarray(0, 4);
-    const age = this.#seconds() - new DataView(time.buffer, time.byteOffset).getUint32(0);
+    const age = this.#seconds(shared.length > 0) -
+      new DataView(time.buffer, time.byteOffset).getUint32(0);
     if (age < 0 || age * 1000 > this.#lifetime) return false;
     const tag = cookie.subarray(4);
-    for (const secret of [this.#current, this.#previous]) {
+    const secrets = shared.length > 0 ? shared : [this.#current, this.#previous];
+    for (const secret of secrets) {
       if (secret && constantTimeEqual(tag, this.#tag(secret, time, clientId, peer))) return true;
     }
     return false;
@@ -70,8 +85,8 @@ export class CookieJar {
     return this.#current;
   }
 
-  #seconds(): number {
-    return Math.floor(this.#clock.now() / 1000) >>> 0;
+  #seconds(wall: boolean): number {
+    return Math.floor((wall ? this.#clock.wallNow() : this.#clock.now()) / 1000) >>> 0;
   }
 
   #tag(secret: Uint8Array, time: Uint8Array, clientId: Uint8Array, peer: PeerAddress): Uint8Array {

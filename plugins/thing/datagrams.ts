@@ -2,15 +2,17 @@
  * `thingDatagrams()`: the application data of the plain Thing dialect. The draft names no data
  * packets, so the plain dialect carries messages as sealed DATA_NOACK packets (code 0x07, the
  * custom ID is the channel): unacknowledged datagrams, delivered at most once (the replay window
- * drops duplicates) and possibly out of order. Reliable delivery is the hybrid dialect's job.
+ * drops duplicates) and possibly out of order. A plain `send(data)` sends one; only an explicit
+ * `{ reliable: true }` is refused, reliable delivery being the hybrid dialect's job.
  *
  * @module
  */
 import { PluginError } from "../../core/errors.ts";
-import { MAX_PAYLOAD_SIZE, PacketType } from "../../core/packet.ts";
+import { MAX_PAYLOAD_SIZE } from "../../core/packet.ts";
 import type { Plugin } from "../../core/plugin.ts";
 import { AEAD_TAG_LENGTH } from "./crypto/mod.ts";
 import { THING_PLUGIN } from "./plugin.ts";
+import { ThingPacket } from "./packets.ts";
 
 /** The largest message the Thing dialect can seal into one packet. */
 export const MAX_THING_MESSAGE: number = MAX_PAYLOAD_SIZE - AEAD_TAG_LENGTH;
@@ -21,8 +23,8 @@ export function thingDatagrams(): Plugin {
     name: "thing:datagrams",
     dependencies: [THING_PLUGIN],
     setup(api) {
-      api.registerPacketType({ code: PacketType.DATA_NOACK, name: "DATA_NOACK" });
-      api.handle(PacketType.DATA_NOACK, (ctx) => {
+      api.registerPacketType({ code: ThingPacket.DATA_NOACK, name: "DATA_NOACK" });
+      api.handle(ThingPacket.DATA_NOACK, (ctx) => {
         const session = ctx.session;
         if (!session || session.state !== "open") return ctx.drop("thing-not-open");
         api.emit("message", {
@@ -34,11 +36,11 @@ export function thingDatagrams(): Plugin {
       });
       api.provide("messenger", {
         send(session, data, options) {
-          if (options.reliable !== false) {
+          if (options.reliable === true) {
             return Promise.reject(
               new PluginError(
                 "THING_ERR_PLUGIN_SERVICE",
-                "Cannot send reliably with the thing dialect: pass { reliable: false } or use hybrid()",
+                "Cannot send reliably with the thing dialect: omit `reliable` (datagrams) or use hybrid()",
               ),
             );
           }
@@ -51,7 +53,7 @@ export function thingDatagrams(): Plugin {
           }
           try {
             session.sendPacket({
-              type: PacketType.DATA_NOACK,
+              type: ThingPacket.DATA_NOACK,
               payload: data,
               customId: options.customId ?? 0,
             });

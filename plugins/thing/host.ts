@@ -4,10 +4,11 @@
  *
  * @module
  */
-import type { HandshakeError } from "../../core/errors.ts";
+import { HandshakeError } from "../../core/errors.ts";
 import type { PluginApi } from "../../core/plugin.ts";
 import type { Session } from "../../core/session.ts";
-import type { CipherSuite, SessionKeys } from "./crypto/mod.ts";
+import { type CipherSuite, type SessionKeys, x25519Shared } from "./crypto/mod.ts";
+import type { ThingDialectErrorCode } from "./errors.ts";
 import type { ThingConfig } from "./options.ts";
 
 /** The services a handshake needs from the plugin that runs it. */
@@ -22,6 +23,39 @@ export interface ThingHost {
   established(session: Session, ttl: number): void;
   /** Ends a handshake with an error. */
   fail(session: Session, error: HandshakeError): void;
+}
+
+/** Ends `session`'s handshake with a `HandshakeError` of `code`. */
+export function failHandshake(
+  host: ThingHost,
+  session: Session,
+  code: ThingDialectErrorCode,
+  message: string,
+): void {
+  host.fail(session, new HandshakeError(code, message));
+}
+
+/**
+ * The X25519 secret shared with the peer's ephemeral key; `undefined` after failing the handshake
+ * when the peer sent a low-order key.
+ */
+export function agreeKey(
+  host: ThingHost,
+  session: Session,
+  privateKey: Uint8Array,
+  peerKey: Uint8Array,
+): Uint8Array | undefined {
+  try {
+    return x25519Shared(privateKey, peerKey, host.config);
+  } catch (error) {
+    host.fail(session, error as HandshakeError);
+    return undefined;
+  }
+}
+
+/** Why a key confirmation did not authenticate: the peer's keys are not ours. */
+export function confirmationFailure(peer: "server" | "client", packet: "SCC" | "CCC"): string {
+  return `Cannot authenticate the ${peer}'s confirmation (${packet}): its keys differ from ours, so someone is in the middle or the handshake was tampered with`;
 }
 
 /** Label prefixed to the transcript hash the server signs in SDH. */

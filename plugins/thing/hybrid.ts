@@ -13,11 +13,11 @@
  *
  * @module
  */
-import { PacketType } from "../../core/packet.ts";
 import type { PluginList } from "../../core/plugin.ts";
 import { connectionData, type DataOptions } from "../connection/mod.ts";
 import type { ThingOptions } from "./options.ts";
 import { thingSession } from "./plugin.ts";
+import { ConnectionPacket } from "../connection/mod.ts";
 
 /** Options of `hybrid()`: the Thing options and the Connection data plugin's options. */
 export type HybridOptions = ThingOptions & DataOptions;
@@ -51,7 +51,7 @@ export function hybrid(options: HybridOptions = {}): PluginList {
   // reach as far back, or the repeat of a DATA_ACK whose ACK was lost is dropped unanswered.
   thingOptions.replayWindow ??= Math.max(1024, options.window ?? DEFAULT_DATA_WINDOW);
   return [
-    thingSession(thingOptions as ThingOptions, { duplicates: [PacketType.DATA_ACK] }),
+    thingSession(thingOptions as ThingOptions, { duplicates: [ConnectionPacket.DATA_ACK] }),
     connectionData(dataOptions as DataOptions),
   ];
 }

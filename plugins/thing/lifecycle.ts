@@ -7,10 +7,10 @@
  * @module
  */
 import { TimeoutError } from "../../core/errors.ts";
-import { PacketType } from "../../core/packet.ts";
 import type { Session } from "../../core/session.ts";
 import { backoff, type ThingHost, Timers } from "./host.ts";
 import { MIN_TTL } from "./options.ts";
+import { ThingPacket } from "./packets.ts";
 
 /** SFL reason byte: the client sent no heartbeat within the TTL. */
 export const SFL_TTL_EXPIRED = 1;
@@ -65,7 +65,7 @@ export class Lifecycle {
 
   /** Server: CHB arrived; answer SUU. */
   onHeartbeat(session: Session): void {
-    if (this.established(session)) session.sendPacket({ type: PacketType.SUU });
+    if (this.established(session)) session.sendPacket({ type: ThingPacket.SUU });
   }
 
   /**
@@ -77,7 +77,7 @@ export class Lifecycle {
     if (!state || session.state === "closed") return false;
     if (this.#host.api.role === "server") {
       if (!state.byClient) {
-        session.sendPacket({ type: PacketType.SFL, payload: reasonByte(SFL_CLOSED) });
+        session.sendPacket({ type: ThingPacket.SFL, payload: reasonByte(SFL_CLOSED) });
       }
       return false;
     }
@@ -93,7 +93,7 @@ export class Lifecycle {
     if (!state) return;
     state.byClient = true;
     session.clearTimer(Timers.ttl);
-    session.sendPacket({ type: PacketType.SGB });
+    session.sendPacket({ type: ThingPacket.SGB });
     const { api, config } = this.#host;
     const linger = backoff(config, config.goodbyeAttempts);
     session.setTimer(Timers.goodbye, api.clock.now() + linger, () => {
@@ -105,7 +105,7 @@ export class Lifecycle {
   onGoodbyeAnswer(session: Session): void {
     const goodbye = this.#states.get(session)?.goodbye;
     if (!goodbye) return;
-    session.sendPacket({ type: PacketType.CFL });
+    session.sendPacket({ type: ThingPacket.CFL });
     session.terminate(goodbye.reason);
   }
 
@@ -128,7 +128,7 @@ export class Lifecycle {
     const { api } = this.#host;
     session.setTimer(Timers.heartbeat, api.clock.now() + Math.floor(ttl / 3), () => {
       if (session.state !== "open") return;
-      session.sendPacket({ type: PacketType.CHB });
+      session.sendPacket({ type: ThingPacket.CHB });
       this.#scheduleHeartbeat(session, ttl);
     });
   }
@@ -139,7 +139,7 @@ export class Lifecycle {
     if (goodbye.attempt >= config.goodbyeAttempts) {
       return session.terminate(`${goodbye.reason} (no SGB)`);
     }
-    session.sendPacket({ type: PacketType.CGB });
+    session.sendPacket({ type: ThingPacket.CGB });
     const delay = backoff(config, goodbye.attempt++);
     session.setTimer(
       Timers.goodbye,
@@ -161,7 +161,7 @@ export class Lifecycle {
 
   #expire(session: Session, ttl: number): void {
     if (this.#host.api.role === "server") {
-      session.sendPacket({ type: PacketType.SFL, payload: reasonByte(SFL_TTL_EXPIRED) });
+      session.sendPacket({ type: ThingPacket.SFL, payload: reasonByte(SFL_TTL_EXPIRED) });
       session.terminate(
         "heartbeat timeout",
         new TimeoutError(`No heartbeat from session ${session.id} within ${ttl} ms`),

@@ -29,7 +29,8 @@ import type { ThingOptions } from "./options.ts";
 import { thingSession } from "./plugin.ts";
 
 export { MAX_THING_MESSAGE, thingDatagrams } from "./datagrams.ts";
-export type { ServerKeyEvent } from "./events.ts";
+export { type ServerKeyEvent, serverKeyEvent } from "./events.ts";
+export type { ThingDialectErrorCode } from "./errors.ts";
 export { generateIdentity, readIdentityFile, writeIdentityFile } from "./identity_file.ts";
 export {
   parseThingOptions,
@@ -39,7 +40,14 @@ export {
 } from "./options.ts";
 export { THING_PLUGIN, type ThingLayer, thingSession } from "./plugin.ts";
 export { hybrid, type HybridOptions } from "./hybrid.ts";
-export { decodeIdentity, encodeIdentity, fingerprint, type Identity } from "./crypto/mod.ts";
+export { ThingPacket } from "./packets.ts";
+export {
+  AEAD_TAG_LENGTH,
+  decodeIdentity,
+  encodeIdentity,
+  fingerprint,
+  type Identity,
+} from "./crypto/mod.ts";
 
 /**
  * The plain Thing dialect: the session layer, then sealed unreliable datagrams (DATA_NOACK).

@@ -6,7 +6,26 @@
  * @module
  */
 import { writeHeaderFields } from "../../core/codec.ts";
-import { HEADER_SIZE, type Packet, PacketType } from "../../core/packet.ts";
+import { HEADER_SIZE, type Packet } from "../../core/packet.ts";
+import { decodeExtensions, encodeExtensions, type Extension } from "../../core/extensions.ts";
+
+/** The Thing dialect's packet type codes (docs/PROTOCOL.md §3); DATA_NOACK carries datagrams. */
+export const ThingPacket = {
+  DATA_NOACK: 0x07,
+  CHI: 0x20,
+  SHI: 0x21,
+  SDH: 0x22,
+  CDH: 0x23,
+  SCC: 0x24,
+  CCC: 0x25,
+  SHF: 0x26,
+  CHB: 0x27,
+  SUU: 0x28,
+  CGB: 0x29,
+  SGB: 0x2a,
+  CFL: 0x2b,
+  SFL: 0x2c,
+} as const;
 
 /** The protocol version carried in CHI and SHI. */
 export const THING_VERSION = 1;
@@ -26,26 +45,15 @@ export const KEY_PHASE_BIT = 0x01;
  * confirmation corrupted on the way must fail the checksum (and be sent again), not fail
  * authentication, which would end the handshake as a key mismatch.
  */
-export const FULL_CHECKSUM_TYPES: ReadonlySet<number> = new Set([PacketType.SCC, PacketType.CCC]);
+export const FULL_CHECKSUM_TYPES: ReadonlySet<number> = new Set([ThingPacket.SCC, ThingPacket.CCC]);
 
 /** The handshake packets sent in the clear (everything else is sealed). */
 export const PLAINTEXT_TYPES: ReadonlySet<number> = new Set([
-  PacketType.CHI,
-  PacketType.SHI,
-  PacketType.SDH,
-  PacketType.CDH,
+  ThingPacket.CHI,
+  ThingPacket.SHI,
+  ThingPacket.SDH,
+  ThingPacket.CDH,
 ]);
-
-/**
- * An entry of the extension list of CHI (what the client offers) or SHI (what the server took):
- * `type` (u16, 1..65,535), then `data.length` (u16) and `data`. See docs/PROTOCOL.md §3.13.
- */
-export interface Extension {
-  /** The extension's type number. */
-  type: number;
-  /** Its data, as that extension defines it (often empty). */
-  data: Uint8Array;
-}
 
 /** CHI: what the client offers. */
 export interface ClientHello {
@@ -114,44 +122,6 @@ export function decodeClientHello(payload: Uint8Array): Required<ClientHello> | 
   const cookie = cookieLength === 0 ? undefined : payload.slice(at + 1, at + 1 + cookieLength);
   const extensions = decodeExtensions(payload.subarray(at + 1 + cookieLength));
   return extensions && { suites, random, cookie, extensions };
-}
-
-/**
- * Encodes an extension list: each entry as type (u16), length (u16), data. The list ends with
- * the payload, or at the zero bytes that pad a CHI.
- */
-export function encodeExtensions(extensions: readonly Extension[] = []): Uint8Array {
-  const out = new Uint8Array(extensions.reduce((sum, e) => sum + 4 + e.data.length, 0));
-  const view = new DataView(out.buffer);
-  let at = 0;
-  for (const { type, data } of extensions) {
-    view.setUint16(at, type);
-    view.setUint16(at + 2, data.length);
-    out.set(data, at + 4);
-    at += 4 + data.length;
-  }
-  return out;
-}
-
-/**
- * Decodes the extension list that fills `bytes`. It ends where fewer than two bytes remain or at
- * an entry type of 0 (the rest is padding, ignored).
- *
- * @returns the entries, or `undefined` when an entry runs past the end or a type repeats
- */
-export function decodeExtensions(bytes: Uint8Array): Extension[] | undefined {
-  const extensions: Extension[] = [];
-  let at = 0;
-  while (bytes.length - at >= 2) {
-    const type = (bytes[at]! << 8) | bytes[at + 1]!;
-    if (type === 0) break;
-    if (bytes.length - at < 4) return undefined;
-    const end = at + 4 + ((bytes[at + 2]! << 8) | bytes[at + 3]!);
-    if (end > bytes.length || extensions.some((e) => e.type === type)) return undefined;
-    extensions.push({ type, data: bytes.slice(at + 4, end) });
-    at = end;
-  }
-  return extensions;
 }
 
 /** Encodes an SHI payload. */

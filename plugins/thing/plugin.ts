@@ -11,17 +11,16 @@
 import { PluginError, SessionError } from "../../core/errors.ts";
 import type { Next } from "../../core/compose.ts";
 import type { PacketContext } from "../../core/context.ts";
-import { AUTHENTICATED_BIT, PacketType, packetTypeName } from "../../core/packet.ts";
+import { AUTHENTICATED_BIT } from "../../core/packet.ts";
 import type { Plugin, PluginApi } from "../../core/plugin.ts";
 import type { Session } from "../../core/session.ts";
 import { ClientHandshake } from "./client_handshake.ts";
 import type { ThingHost } from "./host.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { parseThingOptions, type ThingConfig, type ThingOptions } from "./options.ts";
-import { PLAINTEXT_TYPES } from "./packets.ts";
+import { PLAINTEXT_TYPES, ThingPacket } from "./packets.ts";
 import { Opener, Sealer } from "./sealer.ts";
 import { type ServerHandshake, ServerHandshakes } from "./server_handshake.ts";
-import "./events.ts";
 
 /** The name of the Thing session plugin (data plugins declare it as a dependency). */
 export const THING_PLUGIN = "thing";
@@ -43,7 +42,7 @@ const TYPES = [
 ] as const;
 
 /** The session layer's own packet codes: never acted on from an unvalidated address. */
-const OWN_TYPES: ReadonlySet<number> = new Set(TYPES.map((name) => PacketType[name]));
+const OWN_TYPES: ReadonlySet<number> = new Set(TYPES.map((name) => ThingPacket[name]));
 
 /**
  * The Thing session layer as a plugin. Options are validated here, once.
@@ -93,7 +92,7 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
       "Cannot run a thing server without its private identity key: pass `identity` (a key file from `thing keygen`)",
     );
   }
-  for (const name of TYPES) api.registerPacketType({ code: PacketType[name], name });
+  for (const name of TYPES) api.registerPacketType({ code: ThingPacket[name], name });
   // Every packet with the authenticated bit is opened below or dropped: a plaintext one is dropped.
   api.claimAuthenticated();
   const ciphers = new WeakMap<Session, Ciphers>();
@@ -146,23 +145,25 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
     return next();
   };
 
-  api.use((ctx, next) => {
+  const seal = (ctx: PacketContext, next: Next) => {
     const type = ctx.packet.type;
-    if (ctx.direction === "out") {
-      const session = ctx.session;
-      if (!session || PLAINTEXT_TYPES.has(type)) return next();
-      const cipher = ciphers.get(session);
-      if (!cipher) {
-        throw new SessionError(
-          "THING_ERR_NOT_CONNECTED",
-          `Cannot send ${
-            packetTypeName(type)
-          } on session ${session.id} before its thing handshake derives keys: wait until it is open`,
-        );
-      }
-      cipher.sealer.seal(ctx.packet);
-      return next();
+    const session = ctx.session;
+    if (!session || PLAINTEXT_TYPES.has(type)) return next();
+    const cipher = ciphers.get(session);
+    if (!cipher) {
+      throw new SessionError(
+        "THING_ERR_NOT_CONNECTED",
+        `Cannot send ${
+          api.typeName(type)
+        } on session ${session.id} before its thing handshake derives keys: wait until it is open`,
+      );
     }
+    cipher.sealer.seal(ctx.packet);
+    return next();
+  };
+
+  const open = (ctx: PacketContext, next: Next) => {
+    const type = ctx.packet.type;
     if (PLAINTEXT_TYPES.has(type)) {
       return (ctx.packet.reserved & AUTHENTICATED_BIT) === 0 ? next() : ctx.drop("thing-auth");
     }
@@ -176,10 +177,11 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
       return ctx.drop(result === "auth" ? "thing-auth" : "thing-replay");
     }
     const client = clients.get(session);
-    if (client?.awaitingFinish && type !== PacketType.SCC) client.onFinish();
+    if (client?.awaitingFinish && type !== ThingPacket.SCC) client.onFinish();
     life.touch(session);
     return next();
-  });
+  };
+  api.use({ inbound: open, outbound: seal });
 
   api.on("close", ({ session }) => handshakes?.settle(session));
   api.onSessionClosing((session, reason) => life.onClosing(session, reason));
@@ -196,16 +198,16 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
         if (!handshake) return ctx.drop("thing-no-session");
         fn(handshake, ctx);
       };
-    api.handle(PacketType.SHI, withClient((h, ctx) => h.onHello(ctx.packet)));
-    api.handle(PacketType.SDH, withClient((h, ctx) => h.onKeys(ctx.packet)));
-    api.handle(PacketType.SCC, withClient((h, ctx) => h.onConfirm(ctx.packet.payload)));
-    api.handle(PacketType.SHF, () => {});
-    api.handle(PacketType.SUU, () => {});
-    api.handle(PacketType.SGB, (ctx) => life.onGoodbyeAnswer(ctx.session!));
-    api.handle(PacketType.SFL, (ctx) => life.onServerFlatline(ctx.session!, ctx.packet.payload));
+    api.handle(ThingPacket.SHI, withClient((h, ctx) => h.onHello(ctx.packet)));
+    api.handle(ThingPacket.SDH, withClient((h, ctx) => h.onKeys(ctx.packet)));
+    api.handle(ThingPacket.SCC, withClient((h, ctx) => h.onConfirm(ctx.packet.payload)));
+    api.handle(ThingPacket.SHF, () => {});
+    api.handle(ThingPacket.SUU, () => {});
+    api.handle(ThingPacket.SGB, (ctx) => life.onGoodbyeAnswer(ctx.session!));
+    api.handle(ThingPacket.SFL, (ctx) => life.onServerFlatline(ctx.session!, ctx.packet.payload));
     return;
   }
-  api.handle(PacketType.CHI, (ctx) => {
+  api.handle(ThingPacket.CHI, (ctx) => {
     if (ctx.session) return servers.get(ctx.session)?.onHelloAgain(ctx.packet);
     if (ctx.claimed) return ctx.drop("thing-wrong-address");
     const result = handshakes!.accept(ctx.packet, ctx.peer);
@@ -218,9 +220,9 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
       if (!handshake) return ctx.drop("thing-no-session");
       fn(handshake, ctx);
     };
-  api.handle(PacketType.CDH, withServer((h, ctx) => h.onKeys(ctx.packet)));
-  api.handle(PacketType.CCC, withServer((h, ctx) => h.onConfirm(ctx.packet.payload)));
-  api.handle(PacketType.CHB, (ctx) => life.onHeartbeat(ctx.session!));
-  api.handle(PacketType.CGB, (ctx) => life.onGoodbye(ctx.session!));
-  api.handle(PacketType.CFL, (ctx) => life.onFlatline(ctx.session!));
+  api.handle(ThingPacket.CDH, withServer((h, ctx) => h.onKeys(ctx.packet)));
+  api.handle(ThingPacket.CCC, withServer((h, ctx) => h.onConfirm(ctx.packet.payload)));
+  api.handle(ThingPacket.CHB, (ctx) => life.onHeartbeat(ctx.session!));
+  api.handle(ThingPacket.CGB, (ctx) => life.onGoodbye(ctx.session!));
+  api.handle(ThingPacket.CFL, (ctx) => life.onFlatline(ctx.session!));
 }

@@ -19,8 +19,8 @@ import {
   hkdfSha256,
   type ImplementationChoice,
   type ImplementationOptions,
-  ReplayWindow,
 } from "./crypto/mod.ts";
+import { ReplayWindow } from "../../reliability/mod.ts";
 import { FULL_CHECKSUM_TYPES, KEY_PHASE_BIT } from "./packets.ts";
 
 /** The reserved bits the sealer sets and the opener clears. */

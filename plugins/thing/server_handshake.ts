@@ -7,8 +7,7 @@
  *
  * @module
  */
-import { HandshakeError } from "../../core/errors.ts";
-import { HEADER_SIZE, type Packet, type PacketInit, PacketType } from "../../core/packet.ts";
+import { HEADER_SIZE, type Packet, type PacketInit } from "../../core/packet.ts";
 import type { Session } from "../../core/session.ts";
 import type { PeerAddress } from "../../core/transport.ts";
 import {
@@ -24,10 +23,17 @@ import {
   suiteFromId,
   type X25519KeyPair,
   x25519KeyPair,
-  x25519Shared,
 } from "./crypto/mod.ts";
+import type { ThingDialectErrorCode } from "./errors.ts";
 import { AmplificationBudget, CookieJar } from "./cookie.ts";
-import { SIGNATURE_LABEL, type ThingHost, Timers } from "./host.ts";
+import {
+  agreeKey,
+  confirmationFailure,
+  failHandshake,
+  SIGNATURE_LABEL,
+  type ThingHost,
+  Timers,
+} from "./host.ts";
 import {
   type ClientHello,
   concat,
@@ -37,6 +43,7 @@ import {
   handshakeEntry,
   transcriptEntry,
 } from "./packets.ts";
+import { ThingPacket } from "./packets.ts";
 
 /** Accepts CHIs for one server endpoint and tracks its half-open handshakes. */
 export class ServerHandshakes {
@@ -47,7 +54,12 @@ export class ServerHandshakes {
   /** Creates the acceptor of one server endpoint (`host`: the plugin's shared services). */
   constructor(host: ThingHost) {
     this.#host = host;
-    this.#jar = new CookieJar(host.api.clock, host.api.random, host.config.cookieLifetime);
+    this.#jar = new CookieJar(
+      host.api.clock,
+      host.api.random,
+      host.config.cookieLifetime,
+      () => host.api.service("cookieSecrets"),
+    );
   }
 
   /** Forgets `session` as half-open (it finished or closed). */
@@ -70,7 +82,7 @@ export class ServerHandshakes {
         retry: true,
         cookie: this.#jar.mint(packet.clientId, peer),
       });
-      this.#host.api.sendTo(peer, packet.clientId.slice(), { type: PacketType.SHI, payload });
+      this.#host.api.sendTo(peer, packet.clientId.slice(), { type: ThingPacket.SHI, payload });
       return "retry";
     }
     const session = this.#host.api.sessions.create(packet.clientId.slice(), peer);
@@ -141,14 +153,14 @@ export class ServerHandshake {
     this.#ephemeral = x25519KeyPair(api.random.fill(new Uint8Array(32)), config);
     const identity = config.identity!;
     const unsigned = concat(this.#ephemeral.publicKey, identity.publicKey);
-    const prefix = handshakeEntry(clientId, PacketType.SDH, concat(unsigned, new Uint8Array(64)));
+    const prefix = handshakeEntry(clientId, ThingPacket.SDH, concat(unsigned, new Uint8Array(64)));
     const signed = sha256(
-      concat(this.#chi, handshakeEntry(clientId, PacketType.SHI, shi), prefix.subarray(0, -64)),
+      concat(this.#chi, handshakeEntry(clientId, ThingPacket.SHI, shi), prefix.subarray(0, -64)),
     );
     const signature = ed25519Sign(identity.privateKey!, concat(SIGNATURE_LABEL, signed), config);
-    this.#shi = { type: PacketType.SHI, payload: shi };
+    this.#shi = { type: ThingPacket.SHI, payload: shi };
     this.#sdh = {
-      type: PacketType.SDH,
+      type: ThingPacket.SDH,
       payload: encodeServerKeys({
         ephemeral: this.#ephemeral.publicKey,
         identity: identity.publicKey,
@@ -170,22 +182,18 @@ export class ServerHandshake {
   onKeys(packet: Packet): void {
     this.#budget.receive(HEADER_SIZE + packet.payload.length);
     if (this.#step === "confirm" && constantTimeEqual(packet.payload, this.#cdh)) {
-      return this.#sendSealed({ type: PacketType.SCC, payload: this.#scc });
+      return this.#sendSealed({ type: ThingPacket.SCC, payload: this.#scc });
     }
     if (this.#step !== "keys" || packet.payload.length !== 32) return;
-    let shared: Uint8Array;
-    try {
-      shared = x25519Shared(this.#ephemeral!.privateKey, packet.payload, this.#host.config);
-    } catch (error) {
-      return this.#host.fail(this.#session, error as HandshakeError);
-    }
+    const shared = agreeKey(this.#host, this.#session, this.#ephemeral!.privateKey, packet.payload);
+    if (!shared) return;
     this.#cdh = packet.payload.slice();
     const clientId = this.#session.clientId;
     this.#th1 = sha256(
       concat(
         this.#chi,
-        handshakeEntry(clientId, PacketType.SHI, this.#shi!.payload!),
-        handshakeEntry(clientId, PacketType.SDH, this.#sdh!.payload!),
+        handshakeEntry(clientId, ThingPacket.SHI, this.#shi!.payload!),
+        handshakeEntry(clientId, ThingPacket.SDH, this.#sdh!.payload!),
         transcriptEntry(packet),
       ),
     );
@@ -195,12 +203,12 @@ export class ServerHandshake {
     this.#host.install(this.#session, this.#keys, this.#suite!);
     this.#scc = hmacSha256(this.#keys.serverConfirm, this.#th1, this.#host.config);
     this.#step = "confirm";
-    this.#sendSealed({ type: PacketType.SCC, payload: this.#scc });
+    this.#sendSealed({ type: ThingPacket.SCC, payload: this.#scc });
   }
 
   /** CCC arrived (opened): check it, open the session and send SHF (again, for a repeat). */
   onConfirm(plaintext: Uint8Array): void {
-    if (this.#step === "done") return this.#session.sendPacket({ type: PacketType.SHF });
+    if (this.#step === "done") return this.#session.sendPacket({ type: ThingPacket.SHF });
     if (this.#step !== "confirm") return;
     const expected = hmacSha256(
       this.#keys!.clientConfirm,
@@ -216,17 +224,14 @@ export class ServerHandshake {
     this.#step = "done";
     this.#budget.validated = true;
     this.#session.clearTimer(Timers.handshake);
-    this.#session.sendPacket({ type: PacketType.SHF });
+    this.#session.sendPacket({ type: ThingPacket.SHF });
     this.#host.established(this.#session, this.#host.config.ttl);
   }
 
   /** A sealed packet failed authentication during the handshake. */
   onAuthFailure(type: number): void {
-    if (this.#step === "confirm" && type === PacketType.CCC) {
-      this.#fail(
-        "THING_ERR_AUTH",
-        "Cannot authenticate the client's confirmation (CCC): its keys differ from ours, so someone is in the middle or the handshake was tampered with",
-      );
+    if (this.#step === "confirm" && type === ThingPacket.CCC) {
+      this.#fail("THING_ERR_AUTH", confirmationFailure("client", "CCC"));
     }
   }
 
@@ -244,8 +249,8 @@ export class ServerHandshake {
     }
   }
 
-  #fail(code: "THING_ERR_HANDSHAKE" | "THING_ERR_AUTH", message: string): void {
+  #fail(code: ThingDialectErrorCode, message: string): void {
     this.#step = "done";
-    this.#host.fail(this.#session, new HandshakeError(code, message));
+    failHandshake(this.#host, this.#session, code, message);
   }
 }

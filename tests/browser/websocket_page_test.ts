@@ -4,7 +4,7 @@
 // and `npm install --no-save playwright-core`).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startWebSocketDemo } from "../../transports/websocket/demo/demo.ts";
+import { startWebSocketDemo } from "../../examples/websocket_demo/demo.ts";
 import { browserSkip, type HeadlessChromium, launchChromium } from "../_browser.ts";
 
 const skip = browserSkip("websocket_page_test.ts");

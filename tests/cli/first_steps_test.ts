@@ -21,6 +21,30 @@ describe(`thing CLI first steps (${here})`, () => {
     assert.match(short.stderr, /Invalid --count "-5"/);
   });
 
+  it("a --server-key that starts with '-' (1 base64url key in 64) is read as the key", async () => {
+    const key = "-" + "A".repeat(42);
+    const { code, stderr } = await run(
+      here,
+      [
+        "ping",
+        "127.0.0.1:1",
+        "--dialect",
+        "hybrid",
+        "--server-key",
+        key,
+        "-c",
+        "1",
+        "--connect-timeout",
+        "300",
+      ],
+      "",
+      8_000,
+    );
+    assert.equal(code, 1);
+    assert.doesNotMatch(stderr, /ambiguous|Invalid --server-key/);
+    assert.match(stderr, /Cannot connect to 127\.0\.0\.1:1/);
+  });
+
   it("a missing --key file says so in words and names keygen (exit 2)", async () => {
     const { code, stderr } = await run(here, [
       "serve",

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { packetTypeName } from "../../core/packet.ts";
+import { builtinTypeName } from "../_packet_names.ts";
 import { inspectBytes } from "../../cli/inspect.ts";
 import { fromHex } from "../../core/hex.ts";
 import { here, run, there } from "./_spawn.ts";
@@ -52,7 +52,7 @@ for (const runtime of [here, there]) {
         const vector = vectors.valid[i]!;
         const fields = vector.fields!;
         assert.deepEqual(JSON.parse(line), {
-          type: packetTypeName(fields.type),
+          type: builtinTypeName(fields.type),
           typeCode: fields.type,
           clientId: fields.clientId,
           length: payloadHex(vector).length / 2,

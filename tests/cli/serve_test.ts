@@ -73,7 +73,8 @@ describe(`thing serve extras (${here})`, () => {
       const metrics = await fetch(`${admin.url}metrics`, {
         headers: { authorization: `Bearer ${token}` },
       });
-      assert.match(await metrics.text(), /thing_packets_total\{[^}]*type="0x/);
+      // Stream frames are named by the streams plugin's registration.
+      assert.match(await metrics.text(), /thing_packets_total\{[^}]*type="STREAM"/);
     } finally {
       assert.equal(await stop(server), 0, server.stderr());
       rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@
  * @module
  */
 import { definePlugin, type Plugin, type PluginApi } from "../../core/plugin.ts";
-import { PacketType } from "../../core/packet.ts";
+import { ConnectionPacket } from "../../plugins/connection/mod.ts";
 
 /** Options of the toy dialect. */
 export interface ToyOptions {
@@ -25,28 +25,30 @@ export function toy(options: ToyOptions = {}): Plugin {
     seed: { accept, reject, answerGoodbye },
     setup(api) {
       for (const name of ["HELLO", "ACCEPT", "REJECT", "DATA_NOACK", "DISCONNECT"] as const) {
-        api.registerPacketType({ code: PacketType[name], name });
+        api.registerPacketType({ code: ConnectionPacket[name], name });
       }
-      api.onConnect((session) => session.sendPacket({ type: PacketType.HELLO }));
-      api.handle(PacketType.HELLO, (ctx) => {
-        if (reject) return api.sendTo(ctx.peer, ctx.packet.clientId, { type: PacketType.REJECT });
+      api.onConnect((session) => session.sendPacket({ type: ConnectionPacket.HELLO }));
+      api.handle(ConnectionPacket.HELLO, (ctx) => {
+        if (reject) {
+          return api.sendTo(ctx.peer, ctx.packet.clientId, { type: ConnectionPacket.REJECT });
+        }
         if (!accept) return;
         const session = ctx.session ?? api.sessions.create(ctx.packet.clientId, ctx.peer);
         session.open();
-        session.sendPacket({ type: PacketType.ACCEPT });
+        session.sendPacket({ type: ConnectionPacket.ACCEPT });
       });
-      api.handle(PacketType.ACCEPT, (ctx) => ctx.session?.open());
-      api.handle(PacketType.REJECT, (ctx) => ctx.session?.terminate("rejected"));
-      api.handle(PacketType.DISCONNECT, (ctx) => {
+      api.handle(ConnectionPacket.ACCEPT, (ctx) => ctx.session?.open());
+      api.handle(ConnectionPacket.REJECT, (ctx) => ctx.session?.terminate("rejected"));
+      api.handle(ConnectionPacket.DISCONNECT, (ctx) => {
         const session = ctx.session;
         if (!session) return;
         if (session.state === "closing") return session.terminate("goodbye answered");
         if (!answerGoodbye) return;
-        session.sendPacket({ type: PacketType.DISCONNECT });
+        session.sendPacket({ type: ConnectionPacket.DISCONNECT });
         session.terminate("peer said goodbye");
       });
       api.onSessionClosing((session) => {
-        session.sendPacket({ type: PacketType.DISCONNECT });
+        session.sendPacket({ type: ConnectionPacket.DISCONNECT });
         return true;
       });
       toyMessages(api);
@@ -59,7 +61,7 @@ export function toy(options: ToyOptions = {}): Plugin {
  * and the messenger sends each message as one DATA_NOACK.
  */
 export function toyMessages(api: PluginApi): void {
-  api.handle(PacketType.DATA_NOACK, (ctx) => {
+  api.handle(ConnectionPacket.DATA_NOACK, (ctx) => {
     if (!ctx.session) return ctx.drop("no-session");
     api.emit("message", {
       session: ctx.session,
@@ -71,7 +73,7 @@ export function toyMessages(api: PluginApi): void {
   api.provide("messenger", {
     send(session, data, opts) {
       session.sendPacket({
-        type: PacketType.DATA_NOACK,
+        type: ConnectionPacket.DATA_NOACK,
         payload: data,
         customId: opts.customId ?? 0,
       });

@@ -4,9 +4,10 @@ import { encodePacket } from "../../core/codec.ts";
 import { Driver } from "../../core/driver.ts";
 import { Endpoint } from "../../core/endpoint.ts";
 import { TransportError } from "../../core/errors.ts";
-import { Offset, PacketType } from "../../core/packet.ts";
+import { Offset } from "../../core/packet.ts";
 import { addressKey, type Link, MAX_HELD_BYTES, type PeerAddress } from "../../core/transport.ts";
 import { toy } from "./_toy_dialect.ts";
+import { ConnectionPacket } from "../../plugins/connection/mod.ts";
 
 const A: PeerAddress = { hostname: "10.0.0.1", port: 1 };
 const B: PeerAddress = { hostname: "10.0.0.2", port: 2 };
@@ -60,7 +61,7 @@ function drivenServer() {
   driver.attach(link);
   for (const [peer, id] of [[A, 1], [B, 2]] as const) {
     const hello = encodePacket({
-      type: PacketType.HELLO,
+      type: ConnectionPacket.HELLO,
       clientId: new Uint8Array(16).fill(id),
       reserved: 0,
       customId: 0,

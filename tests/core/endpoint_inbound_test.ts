@@ -4,10 +4,11 @@ import * as v from "valibot";
 import { encodePacket } from "../../core/codec.ts";
 import type { PacketContext } from "../../core/context.ts";
 import type { DropEvent } from "../../core/events.ts";
-import { AUTHENTICATED_BIT, PacketType } from "../../core/packet.ts";
+import { AUTHENTICATED_BIT } from "../../core/packet.ts";
 import { definePlugin, type MalformedPacket, type Plugin } from "../../core/plugin.ts";
 import { pair } from "../../core/testing/mod.ts";
 import { toy, utf8 } from "./_toy_dialect.ts";
+import { ConnectionPacket } from "../../plugins/connection/mod.ts";
 
 /** A plugin whose middleware pushes every context it sees, in and out, to `seen`. */
 function recorder(name: string, seen: PacketContext[]): Plugin {
@@ -30,7 +31,7 @@ describe("Endpoint inbound drops", () => {
       setup(api) {
         api.onMalformed((m) => {
           hooks.push(m);
-          m.reply({ type: PacketType.REJECT });
+          m.reply({ type: ConnectionPacket.REJECT });
         });
       },
     });
@@ -40,7 +41,7 @@ describe("Endpoint inbound drops", () => {
     const drops: DropEvent[] = [];
     p.server.on("dropped", (e) => void drops.push(e));
     const good = encodePacket({
-      type: PacketType.DATA_NOACK,
+      type: ConnectionPacket.DATA_NOACK,
       clientId: session.clientId,
       reserved: 0,
       customId: 0,
@@ -72,7 +73,7 @@ describe("Endpoint inbound drops", () => {
       "unknown-type",
     ]);
     assert.deepEqual(p.server.stats.dropped, { malformed: 2, checksum: 1, "unknown-type": 1 });
-    assert.equal(drops[2]!.type, PacketType.DATA_NOACK);
+    assert.equal(drops[2]!.type, ConnectionPacket.DATA_NOACK);
     assert.equal(drops[2]!.session, serverSession);
     assert.equal((drops[0]!.error as { code?: string }).code, "THING_ERR_TRUNCATED");
     assert.equal((drops[3]!.error as { code?: string }).code, "THING_ERR_UNKNOWN_PACKET_TYPE");
@@ -82,7 +83,7 @@ describe("Endpoint inbound drops", () => {
     assert.equal(p.server.stats.packetsOut, sentBefore + 1, "the hook's reply was queued");
     const reply = p.server.pollTransmit();
     assert.equal(reply?.peer, p.clientAddress);
-    assert.equal(reply?.bytes[48], PacketType.REJECT);
+    assert.equal(reply?.bytes[48], ConnectionPacket.REJECT);
     assert.equal(p.server.stats.packetsIn >= 4, true);
   });
 
@@ -126,7 +127,7 @@ describe("Endpoint inbound drops", () => {
     const session = await p.connect();
     const serverSession = [...p.server.sessions][0]!;
     const bytes = encodePacket({
-      type: PacketType.DATA_NOACK,
+      type: ConnectionPacket.DATA_NOACK,
       clientId: session.clientId,
       reserved: 0,
       customId: 0,
@@ -151,7 +152,7 @@ describe("Endpoint and the authenticated bit", () => {
   /** A DATA_NOACK with the authenticated bit: its checksum covers the header and last 16 bytes. */
   function authenticated(clientId: Uint8Array): Uint8Array {
     return encodePacket({
-      type: PacketType.DATA_NOACK,
+      type: ConnectionPacket.DATA_NOACK,
       clientId,
       reserved: AUTHENTICATED_BIT,
       customId: 0,

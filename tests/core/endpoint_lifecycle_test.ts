@@ -3,10 +3,10 @@ import { describe, it } from "node:test";
 import { Endpoint } from "../../core/endpoint.ts";
 import { PluginError, TimeoutError } from "../../core/errors.ts";
 import type { CloseEvent } from "../../core/events.ts";
-import { PacketType } from "../../core/packet.ts";
 import { definePlugin } from "../../core/plugin.ts";
 import { ManualClock, pair } from "../../core/testing/mod.ts";
 import { text, toy, utf8 } from "./_toy_dialect.ts";
+import { ConnectionPacket } from "../../plugins/connection/mod.ts";
 
 describe("Endpoint sessions", () => {
   it("pair() connects a client and echoes a message through a toy dialect", async () => {
@@ -73,7 +73,7 @@ describe("Endpoint sessions", () => {
     const handshakeOnly = definePlugin({
       name: "handshake-only",
       setup(api) {
-        api.registerPacketType({ code: PacketType.HELLO, name: "HELLO" });
+        api.registerPacketType({ code: ConnectionPacket.HELLO, name: "HELLO" });
         api.onConnect((session) => session.open());
       },
     });
@@ -90,7 +90,7 @@ describe("Endpoint sessions", () => {
     const clash = definePlugin({
       name: "clash",
       setup(api) {
-        api.registerPacketType({ code: PacketType.HELLO, name: "MY_HELLO" });
+        api.registerPacketType({ code: ConnectionPacket.HELLO, name: "MY_HELLO" });
       },
     });
     assert.throws(
@@ -105,7 +105,7 @@ describe("Endpoint sessions", () => {
     const twice = definePlugin({
       name: "twice",
       setup(api) {
-        api.handle(PacketType.HELLO, () => {});
+        api.handle(ConnectionPacket.HELLO, () => {});
       },
     });
     assert.throws(

@@ -3,10 +3,10 @@ import { describe, it } from "node:test";
 import { SeededRandom } from "../../core/clock.ts";
 import { Endpoint } from "../../core/endpoint.ts";
 import type { DropEvent, ErrorEvent } from "../../core/events.ts";
-import { PacketType } from "../../core/packet.ts";
 import { definePlugin, type Plugin } from "../../core/plugin.ts";
 import { pair } from "../../core/testing/mod.ts";
 import { text, toy, utf8 } from "./_toy_dialect.ts";
+import { ConnectionPacket } from "../../plugins/connection/mod.ts";
 
 /** A plugin whose middleware logs `name:direction>` before next() and `<name` after. */
 function tracer(name: string, log: string[]): Plugin {
@@ -14,7 +14,7 @@ function tracer(name: string, log: string[]): Plugin {
     name,
     setup(api) {
       api.use(async (ctx, next) => {
-        if (ctx.packet.type !== PacketType.DATA_NOACK) return next();
+        if (ctx.packet.type !== ConnectionPacket.DATA_NOACK) return next();
         log.push(`${name}:${ctx.direction}>`);
         await next();
         log.push(`<${name}:${ctx.direction}`);
@@ -42,6 +42,45 @@ describe("Endpoint middleware", () => {
       "<b:in",
       "<a:in",
     ]);
+  });
+
+  it("Endpoint runs use({ inbound, outbound }) each in its direction, in the same order", async () => {
+    const log: string[] = [];
+    const directed = (name: string): Plugin =>
+      definePlugin({
+        name,
+        setup(api) {
+          api.use({
+            inbound: (ctx, next) => {
+              if (ctx.packet.type === ConnectionPacket.DATA_NOACK) {
+                log.push(`${name}:${ctx.direction}`);
+              }
+              return next();
+            },
+            outbound: (ctx, next) => {
+              if (ctx.packet.type === ConnectionPacket.DATA_NOACK) {
+                log.push(`${name}:${ctx.direction}`);
+              }
+              return next();
+            },
+          });
+        },
+      });
+    const inboundOnly = definePlugin({
+      name: "inbound-only",
+      setup: (api) =>
+        api.use({
+          inbound: (ctx, next) => {
+            if (ctx.packet.type === ConnectionPacket.DATA_NOACK) log.push(`c:${ctx.direction}`);
+            return next();
+          },
+        }),
+    });
+    const p = pair({ plugins: [toy(), directed("a"), directed("b"), inboundOnly] });
+    const session = await p.connect();
+    await session.send(utf8("x"));
+    await p.net.drive();
+    assert.deepEqual(log, ["b:out", "a:out", "a:in", "b:in", "c:in"]);
   });
 
   for (const kind of ["sync", "async"] as const) {
@@ -94,7 +133,7 @@ describe("Endpoint middleware", () => {
       assert.equal(errors[0]!.session?.id, one.id);
       assert.equal(drops.length, 1);
       assert.equal(drops[0]!.reason, "middleware");
-      assert.equal(drops[0]!.type, PacketType.DATA_NOACK);
+      assert.equal(drops[0]!.type, ConnectionPacket.DATA_NOACK);
       assert.equal(p.server.stats.dropped["middleware"], 1);
       assert.deepEqual(messages.sort(), ["client2:fine", "client:still here"]);
       assert.equal([...p.server.sessions].length, 2);
@@ -153,7 +192,7 @@ describe("Endpoint middleware", () => {
       ],
     });
     await p.connect();
-    assert.deepEqual(seen, [PacketType.HELLO, PacketType.ACCEPT]);
+    assert.deepEqual(seen, [ConnectionPacket.HELLO, ConnectionPacket.ACCEPT]);
   });
 });
 

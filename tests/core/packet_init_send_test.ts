@@ -1,20 +1,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decodePacket, definePlugin, PacketType } from "../../core/mod.ts";
+import { decodePacket, definePlugin } from "../../core/mod.ts";
 import { pair } from "../../core/testing/mod.ts";
+import { ConnectionPacket } from "../../plugins/connection/mod.ts";
 
 const dialect = definePlugin({
   name: "test:resend",
   setup(api) {
-    api.registerPacketType({ code: PacketType.HELLO, name: "HELLO" });
-    api.registerPacketType({ code: PacketType.ACCEPT, name: "ACCEPT" });
-    api.onConnect((session) => session.sendPacket({ type: PacketType.HELLO }));
-    api.handle(PacketType.HELLO, (ctx) => {
+    api.registerPacketType({ code: ConnectionPacket.HELLO, name: "HELLO" });
+    api.registerPacketType({ code: ConnectionPacket.ACCEPT, name: "ACCEPT" });
+    api.onConnect((session) => session.sendPacket({ type: ConnectionPacket.HELLO }));
+    api.handle(ConnectionPacket.HELLO, (ctx) => {
       const session = api.sessions.create(ctx.packet.clientId, ctx.peer);
       session.open();
-      session.sendPacket({ type: PacketType.ACCEPT });
+      session.sendPacket({ type: ConnectionPacket.ACCEPT });
     });
-    api.handle(PacketType.ACCEPT, (ctx) => ctx.session?.open());
+    api.handle(ConnectionPacket.ACCEPT, (ctx) => ctx.session?.open());
   },
 });
 
@@ -23,8 +24,12 @@ test("sendPacket() with order reuses it and onEncoded sees the encoded bytes", a
   const session = await p.connect();
   const encoded: Uint8Array[] = [];
   const first = session.nextOrder;
-  session.sendPacket({ type: PacketType.HELLO, onEncoded: (bytes) => encoded.push(bytes) });
-  session.sendPacket({ type: PacketType.HELLO, order: first, onEncoded: (b) => encoded.push(b) });
+  session.sendPacket({ type: ConnectionPacket.HELLO, onEncoded: (bytes) => encoded.push(bytes) });
+  session.sendPacket({
+    type: ConnectionPacket.HELLO,
+    order: first,
+    onEncoded: (b) => encoded.push(b),
+  });
   assert.equal(session.nextOrder, first + 1, "an explicit order does not advance the count");
   assert.equal(encoded.length, 2);
   assert.equal(decodePacket(encoded[0]!).order, first);

@@ -3,9 +3,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   addressKey,
+  defineEvent,
+  definePacketType,
   definePlugin,
   type DropEvent,
   Endpoint,
+  type EventKey,
   type PeerAddress,
   type Plugin,
   SeededRandom,
@@ -14,23 +17,21 @@ import { pair } from "../../core/testing/mod.ts";
 
 // --- A minimal dialect: HELLO opens a session, ACCEPT confirms it, NOTE carries text. ---------
 
-const HELLO = 0x80;
-const ACCEPT = 0x81;
-const NOTE = 0x82;
+const HELLO = definePacketType({ code: 0x80, name: "HELLO" });
+const ACCEPT = definePacketType({ code: 0x81, name: "ACCEPT" });
+const NOTE = definePacketType({ code: 0x82, name: "NOTE" });
 
 /** Opens sessions with HELLO/ACCEPT and delivers NOTE payloads as `message` events. */
 export function notes(): Plugin {
   return definePlugin({
     name: "example:notes",
     setup(api) {
-      api.registerPacketType({ code: HELLO, name: "HELLO" });
-      api.registerPacketType({ code: ACCEPT, name: "ACCEPT" });
-      api.registerPacketType({ code: NOTE, name: "NOTE" });
-      api.onConnect((session) => session.sendPacket({ type: HELLO }));
+      for (const type of [HELLO, ACCEPT, NOTE]) api.registerPacketType(type);
+      api.onConnect((session) => session.sendPacket({ type: HELLO.code }));
       api.handle(HELLO, (ctx) => {
         const session = ctx.session ?? api.sessions.create(ctx.packet.clientId, ctx.peer);
         session.open();
-        session.sendPacket({ type: ACCEPT });
+        session.sendPacket({ type: ACCEPT.code });
       });
       api.handle(ACCEPT, (ctx) => ctx.session?.open());
       api.handle(NOTE, (ctx) => {
@@ -44,7 +45,7 @@ export function notes(): Plugin {
       });
       api.provide("messenger", {
         send(session, data, options) {
-          session.sendPacket({ type: NOTE, payload: data, customId: options.customId ?? 0 });
+          session.sendPacket({ type: NOTE.code, payload: data, customId: options.customId ?? 0 });
           return Promise.resolve();
         },
       });
@@ -54,12 +55,16 @@ export function notes(): Plugin {
 
 // --- The rate limiter. ----------------------------------------------------------------------
 
-declare module "../../mod.ts" {
-  interface ThingEvents {
-    /** A packet from `peer` was dropped by the rate limiter. */
-    ratelimit: { peer: PeerAddress; type: number };
-  }
+/** A packet from `peer` was dropped by the rate limiter. */
+export interface RateLimitedEvent {
+  /** Who sent it. */
+  peer: PeerAddress;
+  /** Its packet type code. */
+  type: number;
 }
+
+/** The rate limiter's event: `node.on(rateLimited, ({ peer }) => …)`. */
+export const rateLimited: EventKey<RateLimitedEvent> = defineEvent("ratelimit:limited");
 
 /** Options of `rateLimiter()`. */
 export interface RateLimitOptions {
@@ -92,25 +97,26 @@ export function rateLimiter(options: RateLimitOptions = {}): Plugin {
         if (sweeping) api.setTimer(now + 10_000, sweep);
       };
 
-      api.use((ctx, next) => {
-        if (ctx.direction === "out") return next();
-        const key = addressKey(ctx.peer);
-        const now = api.clock.now();
-        const bucket = buckets.get(key) ?? { tokens: burst, at: now };
-        bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) * rate) / 1000);
-        bucket.at = now;
-        buckets.set(key, bucket);
-        if (!sweeping) {
-          sweeping = true;
-          api.setTimer(now + 10_000, sweep);
-        }
-        if (bucket.tokens < 1) {
-          ctx.drop("rate-limited");
-          api.emit("ratelimit", { peer: ctx.peer, type: ctx.packet.type });
-          return;
-        }
-        bucket.tokens -= 1;
-        return next();
+      api.use({
+        inbound: (ctx, next) => {
+          const key = addressKey(ctx.peer);
+          const now = api.clock.now();
+          const bucket = buckets.get(key) ?? { tokens: burst, at: now };
+          bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) * rate) / 1000);
+          bucket.at = now;
+          buckets.set(key, bucket);
+          if (!sweeping) {
+            sweeping = true;
+            api.setTimer(now + 10_000, sweep);
+          }
+          if (bucket.tokens < 1) {
+            ctx.drop("rate-limited");
+            api.emit(rateLimited, { peer: ctx.peer, type: ctx.packet.type });
+            return;
+          }
+          bucket.tokens -= 1;
+          return next();
+        },
       });
     },
   });
@@ -128,7 +134,7 @@ describe("rateLimiter()", () => {
     const limited: Array<{ peer: PeerAddress; type: number }> = [];
     const drops: DropEvent[] = [];
     p.server.on("message", ({ data }) => void got.push(new TextDecoder().decode(data)));
-    p.server.on("ratelimit", (event) => void limited.push(event));
+    p.server.on(rateLimited, (event) => void limited.push(event));
     p.server.on("dropped", (event) => void drops.push(event));
 
     const session = await p.connect(); // HELLO takes 1 of the 4 tokens
@@ -138,7 +144,7 @@ describe("rateLimiter()", () => {
     await p.net.drive();
     assert.deepEqual(got, ["a", "b", "c"]);
     assert.equal(limited.length, 2);
-    assert.equal(limited[0]!.type, NOTE);
+    assert.equal(limited[0]!.type, NOTE.code);
     assert.deepEqual(limited[0]!.peer, p.clientAddress);
     assert.deepEqual(drops.map((d) => d.reason), ["rate-limited", "rate-limited"]);
     assert.equal(p.server.stats.dropped["rate-limited"], 2);

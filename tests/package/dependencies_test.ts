@@ -44,7 +44,10 @@ describe("dependencies", () => {
     const undeclared = new Set<string>();
     for (const file of librarySources()) {
       const code = readFileSync(join(root, file), "utf8");
-      for (const [, specifier] of code.matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)) {
+      const statements =
+        /^\s*(?:import|export)\b[^;]*?\bfrom\s*"([^"]+)"|\bimport\(\s*"([^"]+)"\s*\)/gm;
+      for (const [, from, dynamic] of code.matchAll(statements)) {
+        const specifier = from ?? dynamic;
         if (/^(\.|node:|npm:|jsr:|https?:|@thing\/net)/.test(specifier!)) continue;
         if (!(packageOf(specifier!) in dependencies)) undeclared.add(`${specifier} (${file})`);
       }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { memory, memoryNetwork } from "../../transports/memory/mod.ts";
-import { makePacket, Recorder, transportSuite } from "../conformance/transport_suite.ts";
+import { makePacket, Recorder, transportSuite } from "../../core/testing/mod.ts";
 
 transportSuite("memory", () => memory(memoryNetwork()), { hostname: "mem-server" });
 transportSuite(

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { detectRuntime } from "../../transports/_runtime.ts";
 import { tcp } from "../../transports/tcp/mod.ts";
-import { makePacket, Recorder, transportSuite } from "../conformance/transport_suite.ts";
+import { makePacket, Recorder, transportSuite } from "../../core/testing/mod.ts";
 
 type Binding = "bun" | "deno" | "node";
 

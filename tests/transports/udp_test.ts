@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { TransportError } from "../../core/errors.ts";
 import { defaultUdpBinding, udp } from "../../transports/udp/mod.ts";
-import { makePacket, Recorder, transportSuite } from "../conformance/transport_suite.ts";
+import { makePacket, Recorder, transportSuite } from "../../core/testing/mod.ts";
 
 type Binding = "bun" | "deno" | "node";
 

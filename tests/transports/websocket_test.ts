@@ -5,12 +5,7 @@ import type { UpgradeWebSocket } from "hono/ws";
 import { ThingError } from "../../core/errors.ts";
 import type { Link, PeerAddress } from "../../core/transport.ts";
 import { websocket, websocketClient } from "../../transports/websocket/mod.ts";
-import {
-  assertThrowsCode,
-  makePacket,
-  Recorder,
-  transportSuite,
-} from "../conformance/transport_suite.ts";
+import { assertThrowsCode, makePacket, Recorder, transportSuite } from "../../core/testing/mod.ts";
 
 for (const hostname of ["127.0.0.1", "::1"]) {
   transportSuite(`websocket ${hostname}`, () => websocket(), { hostname });

@@ -1,20 +1,18 @@
 /**
- * The runtime-neutral half of a TCP link: peers, framing, backpressure and lifecycle. Each binding
- * supplies only socket plumbing through `StreamConn` and reports bytes through `ConnSink`.
+ * The runtime-neutral half of a TCP link: framing by the packet header over the peers, limits and
+ * lifecycle every stream link shares (`StreamPeers`). Each binding supplies only socket plumbing
+ * through `StreamConn` and reports bytes through `ConnSink`.
  *
  * @module
  */
 
 import { TransportError } from "../../core/errors.ts";
-import {
-  addressKey,
-  type Link,
-  type LinkHandlers,
-  type PeerAddress,
-} from "../../core/transport.ts";
-import { checkBuffered, checkSend } from "../_limits.ts";
-import { asError, deliver, report, reportPeerClosed } from "../_runtime.ts";
+import { addressKey, type LinkHandlers, type PeerAddress } from "../../core/transport.ts";
+import { asError, deliver, report } from "../_runtime.ts";
+import { type StreamLimits, type StreamPeer, StreamPeers } from "../_stream_peers.ts";
 import { FrameReader } from "./frame_reader.ts";
+
+export type { StreamLimits };
 
 /** One connected byte stream, as a binding exposes it. */
 export interface StreamConn {
@@ -38,36 +36,15 @@ export interface ConnSink {
   closed(error?: unknown): void;
 }
 
-/** Buffer and size limits of a stream link. */
-export interface StreamLimits {
-  /** The largest packet `send` accepts and the reader allows. */
-  maxPacketSize: number;
-  /** `ready(peer)` waits while more than this many bytes are buffered for `peer`. */
-  highWaterMark: number;
-  /** `send` throws rather than buffer more than this for one peer. */
-  maxBufferedBytes: number;
-}
-
-interface Peer {
-  conn: StreamConn;
-  address: PeerAddress;
+interface Peer extends StreamPeer<StreamConn> {
   reader: FrameReader;
-  open: boolean;
   dropped: boolean;
 }
 
-/** A `Link` over any number of stream connections (one for a client link). */
-export class StreamLink implements Link {
-  readonly kind = "stream" as const;
-  readonly maxPacketSize: number;
-  readonly localAddress: PeerAddress;
-  #limits: StreamLimits;
-  #handlers: LinkHandlers;
-  #peers = new Map<string, Peer>();
+/** A `Link` over any number of TCP connections (one for a client link). */
+export class StreamLink extends StreamPeers<StreamConn, Peer> {
   #server: { dialed: PeerAddress; peer: Peer } | undefined;
   #shutdown: () => Promise<void>;
-  #closed = false;
-  #closing: Promise<void> | undefined;
 
   /**
    * @param localAddress the bound (server) or local (client) address
@@ -79,10 +56,7 @@ export class StreamLink implements Link {
     handlers: LinkHandlers,
     shutdown: () => Promise<void>,
   ) {
-    this.localAddress = localAddress;
-    this.maxPacketSize = limits.maxPacketSize;
-    this.#limits = limits;
-    this.#handlers = handlers;
+    super("tcp", localAddress, limits, handlers);
     this.#shutdown = shutdown;
   }
 
@@ -91,14 +65,14 @@ export class StreamLink implements Link {
     const peer: Peer = {
       conn,
       address: conn.remote,
-      reader: new FrameReader(this.#limits.maxPacketSize),
+      reader: new FrameReader(this.limits.maxPacketSize),
       open: true,
       dropped: false,
     };
-    if (this.#closed) conn.destroy();
-    else this.#peers.set(addressKey(conn.remote), peer);
+    if (this.closed) conn.destroy();
+    else this.peers.set(addressKey(conn.remote), peer);
     if (dialed) this.#server = { dialed, peer };
-    const emit = (packet: Uint8Array) => deliver(this.#handlers, packet, peer.address);
+    const emit = (packet: Uint8Array) => deliver(this.handlers, packet, peer.address);
     return {
       data: (chunk) => {
         if (!peer.open || peer.dropped) return;
@@ -112,62 +86,34 @@ export class StreamLink implements Link {
     };
   }
 
-  send(bytes: Uint8Array, peer: PeerAddress): void {
-    checkSend("tcp", this.#closed, bytes, this.maxPacketSize);
-    const target = this.#find(peer);
-    if (!target.open) {
-      throw new TransportError(
-        "THING_ERR_CLOSED",
-        `Cannot send to '${addressKey(target.address)}': the connection closed; connect again`,
-      );
-    }
-    checkBuffered(
-      target.address,
-      target.conn.buffered,
-      bytes.length,
-      this.#limits.maxBufferedBytes,
-    );
-    target.conn.write(bytes);
-  }
-
-  async ready(peer: PeerAddress): Promise<void> {
-    const target = this.#find(peer);
-    while (target.open && !this.#closed && target.conn.buffered > this.#limits.highWaterMark) {
-      await target.conn.progress();
-    }
-  }
-
   disconnect(peer: PeerAddress): void {
-    const target = this.#peers.get(addressKey(peer));
+    const target = this.peers.get(addressKey(peer));
     if (target?.open) target.conn.destroy();
   }
 
-  close(): Promise<void> {
-    if (this.#closing) return this.#closing;
-    this.#closed = true;
-    const peers = [...this.#peers.values()];
-    this.#peers.clear();
+  protected write(peer: Peer, bytes: Uint8Array): void {
+    peer.conn.write(bytes);
+  }
+
+  protected closeAll(): Promise<void> {
+    const peers = [...this.peers.values()];
+    this.peers.clear();
     for (const peer of peers) {
       peer.open = false;
       peer.conn.destroy();
     }
-    this.#closing = this.#shutdown();
-    return this.#closing;
+    return this.#shutdown();
   }
 
   /** The peer `send`/`ready` address: any connected peer, or on a client only its server. */
-  #find(peer: PeerAddress): Peer {
+  protected find(peer: PeerAddress): Peer {
     const key = addressKey(peer);
     if (this.#server) {
       const { dialed, peer: server } = this.#server;
       if (key === addressKey(dialed) || key === addressKey(server.address)) return server;
-      throw new TypeError(
-        `Cannot send to '${key}' on a tcp client link to '${
-          addressKey(dialed)
-        }': a client link talks only to its server`,
-      );
+      throw this.notMyServer(key, dialed);
     }
-    const found = this.#peers.get(key);
+    const found = this.peers.get(key);
     if (found) return found;
     throw new TransportError(
       "THING_ERR_CLOSED",
@@ -180,7 +126,7 @@ export class StreamLink implements Link {
     peer.dropped = true;
     const message = cause instanceof Error ? cause.message : String(cause);
     report(
-      this.#handlers,
+      this.handlers,
       new TransportError(
         "THING_ERR_TRANSPORT",
         `Disconnected '${addressKey(peer.address)}': ${message}`,
@@ -190,25 +136,22 @@ export class StreamLink implements Link {
     peer.conn.destroy();
   }
 
-  #ended(peer: Peer, error: unknown): void {
+  /** The binding reported the connection gone: forget it, say why if it was not clean. */
+  #ended(peer: Peer, cause: unknown): void {
     if (!peer.open) return;
-    peer.open = false;
-    if (this.#peers.get(addressKey(peer.address)) === peer) {
-      this.#peers.delete(addressKey(peer.address));
-    }
-    if (this.#closed) return;
-    if (error !== undefined) report(this.#handlers, asError(error, "TCP connection failed"));
-    else if (peer.reader.pending > 0) {
-      report(
-        this.#handlers,
-        new TransportError(
-          "THING_ERR_TRANSPORT",
-          `Connection from '${
-            addressKey(peer.address)
-          }' ended inside a packet: '${peer.reader.pending}' bytes were dropped`,
-        ),
-      );
-    }
-    reportPeerClosed(this.#handlers, peer.address);
+    const key = addressKey(peer.address);
+    if (this.peers.get(key) === peer) this.peers.delete(key);
+    this.ended(peer, this.#why(peer, cause));
+  }
+
+  #why(peer: Peer, cause: unknown): Error | undefined {
+    if (cause !== undefined) return asError(cause, "TCP connection failed");
+    if (peer.reader.pending === 0) return undefined;
+    return new TransportError(
+      "THING_ERR_TRANSPORT",
+      `Connection from '${
+        addressKey(peer.address)
+      }' ended inside a packet: '${peer.reader.pending}' bytes were dropped`,
+    );
   }
 }

@@ -6,6 +6,7 @@
 
 import type { BindOptions, Link, LinkHandlers, Transport } from "../../core/transport.ts";
 import { MAX_PACKET_SIZE, resolveMaxPacketSize } from "../_limits.ts";
+import { checkReusePortPlatform } from "../_reuse_port.ts";
 import { detectRuntime, type Runtime } from "../_runtime.ts";
 import type { StreamLimits } from "./_stream_link.ts";
 import { bunTcp, tcpBunConnect, tcpBunListen } from "./tcp_bun.ts";
@@ -22,9 +23,20 @@ export interface TcpOptions {
   highWaterMark?: number;
   /** `send` throws rather than buffer more than this for one peer (default 4 MiB). */
   maxBufferedBytes?: number;
+  /**
+   * Set `SO_REUSEPORT` on `listen` so listeners in several workers share one port and the kernel
+   * spreads connections over them (default false). Every binding has it: `Deno.listen`,
+   * `Bun.listen` and `node:net`'s `listen({ reusePort })`.
+   */
+  reusePort?: boolean;
 }
 
-type Open = (bind: BindOptions, limits: StreamLimits, handlers: LinkHandlers) => Promise<Link>;
+type Open = (
+  bind: BindOptions,
+  limits: StreamLimits,
+  handlers: LinkHandlers,
+  reusePort: boolean,
+) => Promise<Link>;
 
 const bindings: Record<Runtime, { listen: Open; connect: Open; available(): boolean }> = {
   bun: { listen: tcpBunListen, connect: tcpBunConnect, available: () => bunTcp() !== undefined },
@@ -53,6 +65,7 @@ export function tcp(options: TcpOptions = {}): Transport {
     binding = detectRuntime(),
     highWaterMark = 256 * 1024,
     maxBufferedBytes = 4 * 1024 * 1024,
+    reusePort = false,
   } = options;
   const maxPacketSize = resolveMaxPacketSize(options.maxPacketSize);
   const chosen = bindings[binding];
@@ -70,11 +83,12 @@ export function tcp(options: TcpOptions = {}): Transport {
       `Cannot use maxBufferedBytes '${maxBufferedBytes}': pass at least highWaterMark + ${MAX_PACKET_SIZE}`,
     );
   }
+  if (reusePort) checkReusePortPlatform("TCP");
   const limits: StreamLimits = { maxPacketSize, highWaterMark, maxBufferedBytes };
   return {
     name: "tcp",
     kind: "stream",
-    listen: (bind, handlers) => chosen.listen(bind, limits, handlers),
-    connect: (remote, handlers) => chosen.connect(remote, limits, handlers),
+    listen: (bind, handlers) => chosen.listen(bind, limits, handlers, reusePort),
+    connect: (remote, handlers) => chosen.connect(remote, limits, handlers, false),
   };
 }

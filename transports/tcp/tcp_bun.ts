@@ -30,7 +30,12 @@ interface BunSocketHandlers {
 }
 
 interface BunTcpApi {
-  listen(options: { hostname: string; port: number; socket: BunSocketHandlers }): {
+  listen(options: {
+    hostname: string;
+    port: number;
+    reusePort?: boolean;
+    socket: BunSocketHandlers;
+  }): {
     readonly port: number;
     stop(closeActiveConnections?: boolean): void;
   };
@@ -120,13 +125,19 @@ export function tcpBunListen(
   bind: BindOptions,
   limits: StreamLimits,
   handlers: LinkHandlers,
+  reusePort = false,
 ): Promise<Link> {
   const bun = bunTcp()!;
   const link = { current: undefined as StreamLink | undefined };
   const adopted = handlersFor(() => link.current!);
   let server: ReturnType<BunTcpApi["listen"]>;
   try {
-    server = bun.listen({ hostname: bind.hostname, port: bind.port, socket: adopted.handlers });
+    server = bun.listen({
+      hostname: bind.hostname,
+      port: bind.port,
+      ...(reusePort ? { reusePort } : {}),
+      socket: adopted.handlers,
+    });
   } catch (error) {
     return Promise.reject(bindError("tcp", "bind", bind, error));
   }

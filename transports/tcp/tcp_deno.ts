@@ -90,10 +90,16 @@ export function tcpDenoListen(
   bind: BindOptions,
   limits: StreamLimits,
   handlers: LinkHandlers,
+  reusePort = false,
 ): Promise<Link> {
   let listener: Deno.TcpListener;
   try {
-    listener = Deno.listen({ hostname: bind.hostname, port: bind.port, transport: "tcp" });
+    listener = Deno.listen({
+      hostname: bind.hostname,
+      port: bind.port,
+      transport: "tcp",
+      ...(reusePort ? { reusePort } : {}),
+    });
   } catch (error) {
     return Promise.reject(bindError("tcp", "bind", bind, error));
   }

@@ -40,11 +40,13 @@ export async function tcpNodeListen(
   bind: BindOptions,
   limits: StreamLimits,
   handlers: LinkHandlers,
+  reusePort = false,
 ): Promise<Link> {
   const server: Server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error) => reject(bindError("tcp", "bind", bind, error)));
-    server.listen({ host: bind.hostname, port: bind.port, exclusive: true }, resolve);
+    const options = { host: bind.hostname, port: bind.port, exclusive: true };
+    server.listen(reusePort ? { ...options, reusePort } : options, resolve);
   });
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : bind.port;

@@ -16,6 +16,8 @@ export interface UdpSocketOptions {
   maxInFlight: number;
   /** `SO_RCVBUF` and `SO_SNDBUF` to ask the kernel for, in bytes, where the binding can set them. */
   socketBuffer: number;
+  /** Whether to set `SO_REUSEPORT` so several sockets share the port (the kernel spreads flows). */
+  reusePort: boolean;
   /**
    * A client's server: the binding connects the socket to it where it can, so the kernel reports
    * ICMP port unreachable as `THING_ERR_UNREACHABLE` (the `node` and `bun` bindings on Node and

@@ -6,6 +6,7 @@
 
 import type { BindOptions, Link, LinkHandlers, Transport } from "../../core/transport.ts";
 import { resolveMaxPacketSize } from "../_limits.ts";
+import { checkReusePortPlatform } from "../_reuse_port.ts";
 import { clientBindHost, detectRuntime, type Runtime } from "../_runtime.ts";
 import type { UdpBinding } from "./_binding.ts";
 import { bunUdpSocket, udpBun } from "./udp_bun.ts";
@@ -25,6 +26,13 @@ export interface UdpOptions {
    * `net.core.rmem_max`/`wmem_max`). The `deno` binding cannot set it (`Deno.listenDatagram` has no option), nor can `node:dgram` on Deno.
    */
   socketBuffer?: number;
+  /**
+   * Set `SO_REUSEPORT` on `listen` so sockets in several workers share one port and the kernel
+   * spreads clients over them (default false). Only `node:dgram` has the option: Bun then uses the
+   * `node` binding (`Bun.udpSocket` has none), and Deno 2.9 has it in neither `node:dgram` nor
+   * `Deno.listenDatagram`, so asking for it there throws a `TypeError`.
+   */
+  reusePort?: boolean;
 }
 
 /** The default `socketBuffer`: room for ~60 of the largest datagrams (212,992 B holds ~3). */
@@ -44,9 +52,10 @@ const needs: Record<Runtime, string> = {
   node: "node:dgram",
 };
 
-/** The binding `udp()` picks when no `binding` option is given. */
-export function defaultUdpBinding(): Runtime {
+/** The binding `udp()` picks when no `binding` option is given (`node` for `reusePort`). */
+export function defaultUdpBinding(reusePort = false): Runtime {
   const runtime = detectRuntime();
+  if (reusePort) return "node";
   if (runtime !== "node" && available[runtime]()) return runtime;
   return "node";
 }
@@ -64,7 +73,8 @@ export function defaultUdpBinding(): Runtime {
  */
 export function udp(options: UdpOptions = {}): Transport {
   const {
-    binding = defaultUdpBinding(),
+    reusePort = false,
+    binding = defaultUdpBinding(reusePort),
     maxInFlight = 1024,
     socketBuffer = DEFAULT_SOCKET_BUFFER,
   } = options;
@@ -78,6 +88,7 @@ export function udp(options: UdpOptions = {}): Transport {
       `Cannot use UDP binding '${binding}' here: it needs ${needs[binding]}; pick 'node'`,
     );
   }
+  if (reusePort) checkReusePort(binding);
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
     throw new RangeError(`Cannot use maxInFlight '${maxInFlight}': pass a positive integer`);
   }
@@ -90,11 +101,29 @@ export function udp(options: UdpOptions = {}): Transport {
     name: "udp",
     kind: "datagram",
     listen(bind: BindOptions, handlers: LinkHandlers): Promise<Link> {
-      return open({ bind, maxPacketSize, maxInFlight, socketBuffer }, handlers);
+      return open({ bind, maxPacketSize, maxInFlight, socketBuffer, reusePort }, handlers);
     },
     connect(remote: BindOptions, handlers: LinkHandlers): Promise<Link> {
       const bind = { hostname: clientBindHost(remote.hostname), port: 0 };
-      return open({ bind, maxPacketSize, maxInFlight, socketBuffer, connect: remote }, handlers);
+      return open(
+        { bind, maxPacketSize, maxInFlight, socketBuffer, reusePort: false, connect: remote },
+        handlers,
+      );
     },
   };
+}
+
+/** Throws when `binding` cannot set `SO_REUSEPORT` on this runtime. */
+function checkReusePort(binding: Runtime): void {
+  checkReusePortPlatform("UDP");
+  if (detectRuntime() === "deno") {
+    throw new TypeError(
+      "Cannot use reusePort for UDP on Deno: neither Deno.listenDatagram nor node:dgram on Deno sets SO_REUSEPORT; run the workers on Bun, or use tcp",
+    );
+  }
+  if (binding !== "node") {
+    throw new TypeError(
+      `Cannot use reusePort with the '${binding}' UDP binding: it has no such option; pick 'node' (node:dgram sets SO_REUSEPORT)`,
+    );
+  }
 }

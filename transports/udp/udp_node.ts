@@ -21,11 +21,12 @@ import type { UdpSocketOptions } from "./_binding.ts";
 
 /** Binds a `node:dgram` socket and wraps it as a datagram `Link`. */
 export async function udpNode(options: UdpSocketOptions, handlers: LinkHandlers): Promise<Link> {
-  const { bind, maxPacketSize, maxInFlight, socketBuffer, connect } = options;
+  const { bind, maxPacketSize, maxInFlight, socketBuffer, reusePort, connect } = options;
   const socket = createSocket({
     type: isIpv6(bind.hostname) ? "udp6" : "udp4",
     recvBufferSize: socketBuffer,
     sendBufferSize: socketBuffer,
+    ...(reusePort ? { reusePort } : {}),
   });
   await settle(socket, "bind", bind, (done) => socket.bind(bind.port, bind.hostname, done));
   if (connect) {

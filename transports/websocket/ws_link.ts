@@ -1,20 +1,16 @@
 /**
- * The runtime-neutral half of a WebSocket link: peers, one packet per binary message, backpressure
- * and lifecycle. Server bindings and the browser-safe client supply only socket plumbing through
- * `WsConn` and report events through `WsSink`.
+ * The runtime-neutral half of a WebSocket link: one packet per binary message over the peers,
+ * limits and lifecycle every stream link shares (`StreamPeers`), and a close that waits for each
+ * closing handshake. Server bindings and the browser-safe client supply only socket plumbing
+ * through `WsConn` and report events through `WsSink`.
  *
  * @module
  */
 
 import { TransportError } from "../../core/errors.ts";
-import {
-  addressKey,
-  type Link,
-  type LinkHandlers,
-  type PeerAddress,
-} from "../../core/transport.ts";
-import { checkBuffered, checkSend } from "../_limits.ts";
-import { deliver, report, reportPeerClosed } from "../_runtime.ts";
+import { addressKey, type LinkHandlers, type PeerAddress } from "../../core/transport.ts";
+import { deliver } from "../_runtime.ts";
+import { type StreamPeer, StreamPeers } from "../_stream_peers.ts";
 import { CLOSE_NORMAL, readPacketMessage } from "./message.ts";
 import type { WsSettings } from "./options.ts";
 
@@ -38,28 +34,17 @@ export interface WsSink {
   closed(error?: Error): void;
 }
 
-interface Peer {
-  conn: WsConn;
-  address: PeerAddress;
-  /** Still usable: not dropped, disconnected or closed. */
-  open: boolean;
+interface Peer extends StreamPeer<WsConn> {
   /** Resolves once the binding reported the socket closed. */
   gone: Promise<void>;
   markGone: () => void;
 }
 
 /** A `Link` over any number of WebSockets (exactly one, to its server, for a client link). */
-export class WsLink implements Link {
-  readonly kind = "stream" as const;
-  readonly maxPacketSize: number;
-  readonly localAddress: PeerAddress;
-  #settings: WsSettings;
-  #handlers: LinkHandlers;
-  #peers = new Map<string, Peer>();
+export class WsLink extends StreamPeers<WsConn, Peer> {
+  #closeTimeout: number;
   #server: PeerAddress | undefined;
   #shutdown: () => Promise<void>;
-  #closed = false;
-  #closing: Promise<void> | undefined;
 
   /**
    * @param localAddress the bound (server) or server-observed (client) address
@@ -73,10 +58,8 @@ export class WsLink implements Link {
     shutdown: () => Promise<void>,
     server?: PeerAddress,
   ) {
-    this.localAddress = localAddress;
-    this.maxPacketSize = settings.maxPacketSize;
-    this.#settings = settings;
-    this.#handlers = handlers;
+    super("websocket", localAddress, settings, handlers);
+    this.#closeTimeout = settings.closeTimeout;
     this.#shutdown = shutdown;
     this.#server = server;
   }
@@ -85,63 +68,42 @@ export class WsLink implements Link {
   attach(conn: WsConn, address: PeerAddress): WsSink {
     let markGone = () => {};
     const gone = new Promise<void>((resolve) => (markGone = resolve));
-    const peer: Peer = { conn, address, open: !this.#closed, gone, markGone };
+    const peer: Peer = { conn, address, open: !this.closed, gone, markGone };
     const key = addressKey(address);
-    if (this.#closed) conn.close(CLOSE_NORMAL, "link closed");
-    this.#peers.set(key, peer);
+    if (this.closed) conn.close(CLOSE_NORMAL, "link closed");
+    this.peers.set(key, peer);
     return {
       message: (data) => {
         if (!peer.open) return;
         const packet = readPacketMessage(data, this.maxPacketSize);
-        if (packet instanceof Uint8Array) return deliver(this.#handlers, packet, address);
-        this.#end(
+        if (packet instanceof Uint8Array) return deliver(this.handlers, packet, address);
+        this.ended(
           peer,
           new TransportError("THING_ERR_TRANSPORT", `Disconnected '${key}': ${packet.reason}`),
         );
         conn.close(packet.code, "not a Thing packet");
       },
       closed: (error) => {
-        this.#end(peer, error);
-        if (this.#peers.get(key) === peer) this.#peers.delete(key);
+        this.ended(peer, error);
+        if (this.peers.get(key) === peer) this.peers.delete(key);
         peer.markGone();
       },
     };
   }
 
-  send(bytes: Uint8Array, peer: PeerAddress): void {
-    checkSend("websocket", this.#closed, bytes, this.maxPacketSize);
-    const target = this.#find(peer);
-    checkBuffered(
-      target.address,
-      target.conn.buffered,
-      bytes.byteLength,
-      this.#settings.maxBufferedBytes,
-    );
-    target.conn.send(bytes);
-  }
-
-  async ready(peer: PeerAddress): Promise<void> {
-    const target = this.#find(peer);
-    while (target.open && target.conn.buffered > this.#settings.highWaterMark) {
-      await target.conn.progress();
-    }
-  }
-
   disconnect(peer: PeerAddress): void {
-    const target = this.#peers.get(addressKey(peer));
+    const target = this.peers.get(addressKey(peer));
     if (!target?.open) return;
-    this.#end(target);
+    this.ended(target);
     target.conn.close(CLOSE_NORMAL, "disconnected");
   }
 
-  close(): Promise<void> {
-    this.#closing ??= this.#closeAll();
-    return this.#closing;
+  protected write(peer: Peer, bytes: Uint8Array): void {
+    peer.conn.send(bytes);
   }
 
-  async #closeAll(): Promise<void> {
-    this.#closed = true;
-    const peers = [...this.#peers.values()];
+  protected async closeAll(): Promise<void> {
+    const peers = [...this.peers.values()];
     for (const peer of peers) {
       if (!peer.open) continue;
       peer.open = false;
@@ -149,41 +111,26 @@ export class WsLink implements Link {
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.#settings.closeTimeout);
+      timer = setTimeout(resolve, this.#closeTimeout);
     });
     try {
       await Promise.race([Promise.all(peers.map((peer) => peer.gone)), timeout]);
     } finally {
       clearTimeout(timer);
-      this.#peers.clear();
+      this.peers.clear();
     }
     await this.#shutdown();
   }
 
   /** The open peer `send`/`ready` address; a client link talks only to its server. */
-  #find(peer: PeerAddress): Peer {
+  protected find(peer: PeerAddress): Peer {
     const key = addressKey(peer);
-    if (this.#server && key !== addressKey(this.#server)) {
-      throw new TypeError(
-        `Cannot send to '${key}' on a websocket client link to '${
-          addressKey(this.#server)
-        }': a client link talks only to its server`,
-      );
-    }
-    const found = this.#peers.get(key);
+    if (this.#server && key !== addressKey(this.#server)) throw this.notMyServer(key, this.#server);
+    const found = this.peers.get(key);
     if (found?.open) return found;
     throw new TransportError(
       "THING_ERR_CLOSED",
       `Cannot send to '${key}': no open WebSocket to that peer; it may have closed`,
     );
-  }
-
-  /** Marks `peer` unusable once, reporting `error` and then `peerClosed` unless the link closed. */
-  #end(peer: Peer, error?: Error): void {
-    if (!peer.open) return;
-    peer.open = false;
-    if (this.#closed) return;
-    if (error) report(this.#handlers, error);
-    reportPeerClosed(this.#handlers, peer.address);
   }
 }

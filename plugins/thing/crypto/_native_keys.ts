@@ -90,3 +90,18 @@ export function rawPublicKey(crypto: NodeCrypto, privateKey: KeyObject): Uint8Ar
 export function plainBytes(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);
 }
+
+/**
+ * The raw public key of `privateKey` on `curve`: natively when `crypto` is given (its key object is
+ * remembered for the next native call), else with the noble `fallback`.
+ */
+export function derivePublicKey(
+  crypto: NodeCrypto | undefined,
+  curve: OkpCurve,
+  privateKey: Uint8Array,
+  fallback: (privateKey: Uint8Array) => Uint8Array,
+): Uint8Array {
+  return crypto
+    ? rawPublicKey(crypto, nativePrivateKey(crypto, curve, privateKey))
+    : fallback(privateKey);
+}

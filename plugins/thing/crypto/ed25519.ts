@@ -17,6 +17,7 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { type ImplementationOptions, NativeChoice, requireBytes } from "./implementation.ts";
 import { constantTimeEqual } from "./kdf.ts";
 import {
+  derivePublicKey,
   type KeyObject,
   nativePrivateKey,
   nativePublicKey,
@@ -51,10 +52,12 @@ export function ed25519KeyPair(
   options: ImplementationOptions = {},
 ): Ed25519KeyPair {
   requireBytes(seed, ED25519_KEY_LENGTH, "an Ed25519 seed");
-  const crypto = nativeEd25519.pick(options);
-  const publicKey = crypto
-    ? rawPublicKey(crypto, nativePrivateKey(crypto, "ed25519", seed))
-    : ed25519.getPublicKey(seed);
+  const publicKey = derivePublicKey(
+    nativeEd25519.pick(options),
+    "ed25519",
+    seed,
+    ed25519.getPublicKey,
+  );
   return { privateKey: new Uint8Array(seed), publicKey };
 }
 

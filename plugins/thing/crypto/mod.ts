@@ -1,6 +1,6 @@
 /**
  * Cryptographic primitives of the Thing dialect: AEAD seal/open, X25519, Ed25519, HKDF and the
- * key schedule, nonces, the replay window and identity key files. Pure and synchronous; native
+ * key schedule, nonces and identity key files. Pure and synchronous; native
  * `node:crypto` where the runtime has it, `@noble/*` everywhere else, with identical bytes.
  *
  * @module
@@ -13,5 +13,4 @@ export * from "./identity.ts";
 export * from "./implementation.ts";
 export * from "./kdf.ts";
 export * from "./nonce.ts";
-export * from "./replay_window.ts";
 export * from "./x25519.ts";

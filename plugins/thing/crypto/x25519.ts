@@ -11,6 +11,7 @@ import { HandshakeError } from "../../../core/errors.ts";
 import { type ImplementationOptions, NativeChoice, requireBytes } from "./implementation.ts";
 import { constantTimeEqual } from "./kdf.ts";
 import {
+  derivePublicKey,
   nativePrivateKey,
   nativePublicKey,
   type NodeCrypto,
@@ -43,11 +44,13 @@ export function x25519KeyPair(
 ): X25519KeyPair {
   requireBytes(privateKey, X25519_KEY_LENGTH, "an X25519 private key");
   const copy = new Uint8Array(privateKey);
-  const crypto = nativeX25519.pick(options);
   // The key object made from `copy` is remembered for x25519Shared (see _native_keys.ts).
-  const publicKey = crypto
-    ? rawPublicKey(crypto, nativePrivateKey(crypto, "x25519", copy))
-    : x25519.getPublicKey(copy);
+  const publicKey = derivePublicKey(
+    nativeX25519.pick(options),
+    "x25519",
+    copy,
+    x25519.getPublicKey,
+  );
   return { privateKey: copy, publicKey };
 }
 

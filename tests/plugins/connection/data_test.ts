@@ -1,10 +1,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { SeededRandom } from "../../../core/clock.ts";
-import { HEADER_SIZE, MAX_PACKET_SIZE, PacketType } from "../../../core/packet.ts";
+import { HEADER_SIZE, MAX_PACKET_SIZE } from "../../../core/packet.ts";
 import { Impairment } from "../../../transports/memory/impairment.ts";
 import { LOSS_THRESHOLD } from "../../../plugins/connection/data_sender.ts";
 import { build, connectionPair, settle, text, utf8 } from "./_helpers.ts";
+import { ConnectionPacket } from "../../../plugins/connection/mod.ts";
 
 describe("connection() DATA_NOACK", () => {
   it("is delivered with its custom ID and never answered; send() resolves at once", async () => {
@@ -48,8 +49,8 @@ describe("connection() DATA_ACK", () => {
     await settle(p, sending);
     const data = p.up.seen.at(-1)!;
     const ack = p.down.seen.at(-1)!;
-    assert.equal(data.type, PacketType.DATA_ACK);
-    assert.equal(ack.type, PacketType.ACK);
+    assert.equal(data.type, ConnectionPacket.DATA_ACK);
+    assert.equal(ack.type, ConnectionPacket.ACK);
     assert.deepEqual(ack.payload, data.checksum);
     assert.deepEqual(got, ["hello@9"]);
   });
@@ -60,7 +61,7 @@ describe("connection() DATA_ACK", () => {
     let corrupted: Uint8Array | undefined;
     p.net.setFate(p.clientAddress, p.serverAddress, {
       plan(bytes, now) {
-        if (bytes[48] !== PacketType.DATA_ACK || corrupted) return [{ bytes, at: now + 1 }];
+        if (bytes[48] !== ConnectionPacket.DATA_ACK || corrupted) return [{ bytes, at: now + 1 }];
         corrupted = bytes.slice();
         corrupted[70]! ^= 1;
         return [{ bytes: corrupted, at: now + 1 }];
@@ -71,7 +72,7 @@ describe("connection() DATA_ACK", () => {
     const start = p.net.clock.now();
     await settle(p, session.send(utf8("payload")));
     assert.ok(p.net.clock.now() - start < 100, "resent long before the 5 s RTO");
-    const bad = p.down.seen.find((packet) => packet.type === PacketType.BAD_ACK)!;
+    const bad = p.down.seen.find((packet) => packet.type === ConnectionPacket.BAD_ACK)!;
     assert.deepEqual(bad.payload, corrupted!.subarray(0, 32));
     assert.deepEqual(got, ["payload"]);
     assert.equal(p.server.stats.dropped["checksum"], 1);
@@ -103,7 +104,7 @@ describe("connection() DATA_ACK", () => {
       assert.ok(wait >= rto && wait < 1.5 * rto, `wait ${i}: ${wait} ms, RTO ${rto} ms`);
     });
     assert.ok(new Set(waits.map((wait, i) => wait / 2 ** i)).size > 1, "the factors differ");
-    assert.equal(p.up.types().filter((t) => t === PacketType.DATA_ACK).length, 4);
+    assert.equal(p.up.types().filter((t) => t === ConnectionPacket.DATA_ACK).length, 4);
   });
 
   it(`is resent without waiting for the RTO once ${LOSS_THRESHOLD} later transmissions are ACKed`, async () => {
@@ -112,7 +113,7 @@ describe("connection() DATA_ACK", () => {
     let dropped = 0;
     p.net.setFate(p.clientAddress, p.serverAddress, {
       plan: (bytes, now) =>
-        bytes[48] === PacketType.DATA_ACK && dropped++ === 0 ? [] : [{ bytes, at: now + 1 }],
+        bytes[48] === ConnectionPacket.DATA_ACK && dropped++ === 0 ? [] : [{ bytes, at: now + 1 }],
     });
     const got: string[] = [];
     p.server.on("message", ({ data }) => got.push(text(data)));
@@ -132,8 +133,8 @@ describe("connection() DATA_ACK", () => {
     let first = true;
     p.net.setFate(p.clientAddress, p.serverAddress, {
       plan(bytes, now) {
-        const late = bytes[48] === PacketType.DATA_ACK && first;
-        if (bytes[48] === PacketType.DATA_ACK) first = false;
+        const late = bytes[48] === ConnectionPacket.DATA_ACK && first;
+        if (bytes[48] === ConnectionPacket.DATA_ACK) first = false;
         return [{ bytes, at: now + (late ? 20 : 1) }];
       },
     });
@@ -190,13 +191,13 @@ describe("connection() DATA_ACK", () => {
     assert.equal(counts.size, 1_000);
     for (let i = 0; i < 1_000; i++) assert.equal(counts.get(`msg ${i}@${i % 7}`), 1, `msg ${i}`);
     assert.ok((p.server.stats.dropped["duplicate"] ?? 0) > 50, "duplicates did arrive");
-    assert.ok(p.up.types().filter((t) => t === PacketType.DATA_ACK).length > 1_200);
+    assert.ok(p.up.types().filter((t) => t === ConnectionPacket.DATA_ACK).length > 1_200);
   });
 
   it("keeps at most maxInFlight messages unacknowledged and sends the rest as ACKs come", async () => {
     const p = connectionPair({ pingInterval: 60_000, maxInFlight: 4 });
     const session = await p.connect();
-    const dataSent = () => p.up.types().filter((t) => t === PacketType.DATA_ACK).length;
+    const dataSent = () => p.up.types().filter((t) => t === ConnectionPacket.DATA_ACK).length;
     const sends = Array.from({ length: 10 }, (_, i) => session.send(utf8(`m${i}`)));
     await p.net.runFor(1);
     assert.equal(dataSent(), 4, "four on the wire before the first ACK is back");
@@ -207,7 +208,7 @@ describe("connection() DATA_ACK", () => {
   it("keeps DATA_ACK bytes in flight within the congestion window (two largest packets at first)", async () => {
     const p = connectionPair({ pingInterval: 60_000 });
     const session = await p.connect();
-    const dataSent = () => p.up.types().filter((t) => t === PacketType.DATA_ACK).length;
+    const dataSent = () => p.up.types().filter((t) => t === ConnectionPacket.DATA_ACK).length;
     const message = new Uint8Array(16_384);
     const sends = Array.from({ length: 30 }, () => session.send(message));
     await p.net.runFor(1);
@@ -224,7 +225,11 @@ describe("connection() DATA_ACK", () => {
     assert.ok(serverSession);
     const inject = (order: number) =>
       p.server.handleDatagram(
-        build(session.clientId, { type: PacketType.DATA_ACK, payload: utf8(`o${order}`), order }),
+        build(session.clientId, {
+          type: ConnectionPacket.DATA_ACK,
+          payload: utf8(`o${order}`),
+          order,
+        }),
         p.clientAddress,
       );
     const got: string[] = [];
@@ -235,7 +240,7 @@ describe("connection() DATA_ACK", () => {
     inject(37);
     await p.net.drive();
     assert.deepEqual(got, ["o100", "o37"]);
-    assert.equal(p.down.types().filter((t) => t === PacketType.ACK).length, 3);
+    assert.equal(p.down.types().filter((t) => t === ConnectionPacket.ACK).length, 3);
     assert.equal(p.server.stats.dropped["stale-order"], 1);
   });
 });
@@ -245,12 +250,15 @@ describe("connection() malformed packets", () => {
     const p = connectionPair({ pingInterval: 60_000 });
     const session = await p.connect();
     const before = p.down.seen.length;
-    const ping = build(session.clientId, { type: PacketType.PING });
+    const ping = build(session.clientId, { type: ConnectionPacket.PING });
     ping[10]! ^= 0xff;
     p.server.handleDatagram(ping, p.clientAddress);
     p.server.handleDatagram(new Uint8Array(10), p.clientAddress);
     p.server.handleDatagram(build(session.clientId, { type: 0xee }), p.clientAddress);
-    p.server.handleDatagram(build(session.clientId, { type: PacketType.ACK }), p.clientAddress);
+    p.server.handleDatagram(
+      build(session.clientId, { type: ConnectionPacket.ACK }),
+      p.clientAddress,
+    );
     await p.net.drive();
     assert.equal(p.down.seen.length, before);
     assert.equal(p.server.stats.dropped["checksum"], 1);

@@ -1,7 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { connection, connectionData, connectionSession } from "../../../plugins/connection/mod.ts";
-import { RtoEstimator } from "../../../plugins/connection/rto.ts";
 
 describe("connection() options", () => {
   it("returns the session and data plugins, in that order", () => {
@@ -28,26 +27,5 @@ describe("connection() options", () => {
         return true;
       });
     }
-  });
-});
-
-describe("RtoEstimator", () => {
-  it("follows RFC 6298: first sample, then smoothing, clamped and backed off", () => {
-    const rto = new RtoEstimator(1_000, 200, 60_000);
-    assert.equal(rto.rto, 1_000);
-    rto.sample(100);
-    assert.equal(rto.srtt, 100);
-    assert.equal(rto.rttvar, 50);
-    assert.equal(rto.rto, 300);
-    rto.sample(200);
-    assert.equal(rto.rttvar, 0.75 * 50 + 0.25 * 100);
-    assert.equal(rto.srtt, 0.875 * 100 + 0.125 * 200);
-    assert.equal(rto.rto, 112.5 + 4 * 62.5);
-    assert.equal(rto.backoff(2), 4 * (112.5 + 4 * 62.5));
-    rto.sample(0);
-    rto.sample(0);
-    rto.sample(0);
-    assert.ok(rto.rto >= 200);
-    assert.equal(new RtoEstimator(1_000, 1, 5_000).backoff(10), 5_000);
   });
 });

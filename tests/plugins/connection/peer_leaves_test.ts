@@ -2,14 +2,16 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { decodePacket } from "../../../core/codec.ts";
-import { PacketType } from "../../../core/packet.ts";
 import type { ErrorEvent } from "../../../core/events.ts";
 import { ThingError } from "../../../core/errors.ts";
 import { connectionPair, settle, utf8 } from "./_helpers.ts";
+import { ConnectionPacket } from "../../../plugins/connection/mod.ts";
 
 /** A link that loses every DATA_ACK and delivers the rest after 1 ms. */
 function noEcho(bytes: Uint8Array, now: number) {
-  return decodePacket(bytes.slice()).type === PacketType.DATA_ACK ? [] : [{ bytes, at: now + 1 }];
+  return decodePacket(bytes.slice()).type === ConnectionPacket.DATA_ACK
+    ? []
+    : [{ bytes, at: now + 1 }];
 }
 
 describe("a peer that leaves while the server sends to it reliably", () => {

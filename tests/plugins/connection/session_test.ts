@@ -1,8 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { PacketType } from "../../../core/packet.ts";
 import type { Session } from "../../../core/session.ts";
 import { build, connectionPair, intruder, settle, stamp, utf8 } from "./_helpers.ts";
+import { ConnectionPacket, reconnectingEvent } from "../../../plugins/connection/mod.ts";
 
 const EVIL = { hostname: "evil", port: 666 };
 
@@ -13,10 +13,10 @@ describe("connection() initiating", () => {
     const session = await p.connect();
     assert.equal(session.state, "open");
     const hello = p.up.seen[0]!;
-    assert.equal(hello.type, PacketType.HELLO);
+    assert.equal(hello.type, ConnectionPacket.HELLO);
     const sent = new DataView(hello.payload.buffer, hello.payload.byteOffset).getBigUint64(0);
     assert.equal(Number(sent), started);
-    assert.deepEqual(p.down.types(), [PacketType.ACCEPT]);
+    assert.deepEqual(p.down.types(), [ConnectionPacket.ACCEPT]);
     assert.deepEqual(p.down.seen[0]!.clientId, session.clientId);
     assert.equal([...p.server.sessions][0]!.id, session.id);
   });
@@ -25,8 +25,8 @@ describe("connection() initiating", () => {
     const p = connectionPair({ helloWindow: 30_000 });
     const evil = intruder(p, EVIL);
     const id = new Uint8Array(16).fill(7);
-    evil.send(id, { type: PacketType.HELLO, payload: stamp(p.net.clock.wallNow() - 30_001) });
-    evil.send(id, { type: PacketType.HELLO, payload: stamp(p.net.clock.wallNow() + 30_001) });
+    evil.send(id, { type: ConnectionPacket.HELLO, payload: stamp(p.net.clock.wallNow() - 30_001) });
+    evil.send(id, { type: ConnectionPacket.HELLO, payload: stamp(p.net.clock.wallNow() + 30_001) });
     await p.net.drive();
     assert.equal(evil.answers.seen.length, 0);
     assert.equal(p.server.sessions.size, 0);
@@ -42,7 +42,7 @@ describe("connection() initiating", () => {
     await p.net.runFor(2_000);
     const session = await connecting;
     assert.equal(session.state, "open");
-    assert.equal(p.up.types().filter((t) => t === PacketType.HELLO).length, 2);
+    assert.equal(p.up.types().filter((t) => t === ConnectionPacket.HELLO).length, 2);
     assert.equal(p.server.sessions.size, 1);
   });
 
@@ -50,7 +50,7 @@ describe("connection() initiating", () => {
     const p = connectionPair({ helloTries: 3 });
     p.up.open = false;
     await assert.rejects(p.connect(), { name: "TimeoutError" });
-    assert.equal(p.up.types().filter((t) => t === PacketType.HELLO).length, 3);
+    assert.equal(p.up.types().filter((t) => t === ConnectionPacket.HELLO).length, 3);
   });
 
   it("REJECTs a HELLO beyond maxSessions and connect() fails with THING_ERR_REJECTED", async () => {
@@ -65,7 +65,7 @@ describe("connection() replay and address binding", () => {
     const p = connectionPair();
     const session = await p.connect();
     const helloBytes = build(session.clientId, {
-      type: PacketType.HELLO,
+      type: ConnectionPacket.HELLO,
       payload: p.up.seen[0]!.payload,
     });
     const evil = intruder(p, EVIL);
@@ -74,7 +74,7 @@ describe("connection() replay and address binding", () => {
     // From the session's own address: dropped as a replay.
     p.server.handleDatagram(helloBytes, p.clientAddress);
     await p.net.drive();
-    assert.deepEqual(evil.answers.types(), [PacketType.REJECT]);
+    assert.deepEqual(evil.answers.types(), [ConnectionPacket.REJECT]);
     const serverSession = [...p.server.sessions][0]!;
     assert.equal(serverSession.peer, p.clientAddress);
     assert.equal(p.server.stats.dropped["replayed-hello"], 1);
@@ -93,12 +93,22 @@ describe("connection() replay and address binding", () => {
     const delivered: string[] = [];
     p.server.on("message", ({ data }) => delivered.push(new TextDecoder().decode(data)));
     const evil = intruder(p, EVIL);
-    for (const type of [PacketType.DISCONNECT, PacketType.PING, PacketType.DATA_NOACK]) {
+    for (
+      const type of [
+        ConnectionPacket.DISCONNECT,
+        ConnectionPacket.PING,
+        ConnectionPacket.DATA_NOACK,
+      ]
+    ) {
       evil.send(session.clientId, { type, payload: utf8("spoof"), order: 99 });
     }
-    evil.send(session.clientId, { type: PacketType.DATA_ACK, payload: utf8("spoof"), order: 98 });
+    evil.send(session.clientId, {
+      type: ConnectionPacket.DATA_ACK,
+      payload: utf8("spoof"),
+      order: 98,
+    });
     await p.net.drive();
-    assert.deepEqual(evil.answers.types(), Array(4).fill(PacketType.REJECT));
+    assert.deepEqual(evil.answers.types(), Array(4).fill(ConnectionPacket.REJECT));
     assert.deepEqual(delivered, []);
     assert.equal(p.server.stats.dropped["claimed"], 4);
     const serverSession = [...p.server.sessions][0]!;
@@ -111,12 +121,12 @@ describe("connection() replay and address binding", () => {
     const p = connectionPair();
     const evil = intruder(p, EVIL);
     const id = new Uint8Array(16).fill(3);
-    evil.send(id, { type: PacketType.PING });
-    evil.send(id, { type: PacketType.DATA_ACK, payload: utf8("x") });
-    evil.send(id, { type: PacketType.DISCONNECT });
-    evil.send(id, { type: PacketType.REJECT });
+    evil.send(id, { type: ConnectionPacket.PING });
+    evil.send(id, { type: ConnectionPacket.DATA_ACK, payload: utf8("x") });
+    evil.send(id, { type: ConnectionPacket.DISCONNECT });
+    evil.send(id, { type: ConnectionPacket.REJECT });
     await p.net.drive();
-    assert.deepEqual(evil.answers.types(), Array(3).fill(PacketType.REJECT));
+    assert.deepEqual(evil.answers.types(), Array(3).fill(ConnectionPacket.REJECT));
     assert.deepEqual(evil.answers.seen[0]!.clientId, id);
   });
 });
@@ -127,9 +137,9 @@ describe("connection() continuing", () => {
     const session = await p.connect();
     await p.net.runFor(10_000);
     assert.equal(session.state, "open");
-    const pings = p.up.types().filter((t) => t === PacketType.PING).length;
+    const pings = p.up.types().filter((t) => t === ConnectionPacket.PING).length;
     assert.ok(pings >= 9 && pings <= 10, `${pings} PINGs`);
-    const pongs = p.down.types().filter((t) => t === PacketType.PONG).length;
+    const pongs = p.down.types().filter((t) => t === ConnectionPacket.PONG).length;
     assert.ok(pongs >= pings - 1 && pongs <= pings, `${pongs} PONGs`);
   });
 
@@ -143,7 +153,7 @@ describe("connection() continuing", () => {
     const failed = session.send(utf8("late"), { reliable: false });
     await failed;
     await p.net.drive();
-    assert.equal(p.down.types().at(-1), PacketType.REJECT);
+    assert.equal(p.down.types().at(-1), ConnectionPacket.REJECT);
     assert.equal(session.state, "closed");
     assert.equal(session.closeReason, "rejected by server");
     const before = p.up.seen.length;
@@ -156,7 +166,7 @@ describe("connection() continuing", () => {
     const session = await p.connect();
     const events: string[] = [];
     p.client.on("suspend", ({ reason }) => events.push(`suspend ${reason.split(" ")[0]}`));
-    p.client.on("reconnecting", ({ attempt }) => events.push(`reconnecting ${attempt}`));
+    p.client.on(reconnectingEvent, ({ attempt }) => events.push(`reconnecting ${attempt}`));
     p.client.on("resume", () => events.push("resume"));
     const oldId = session.id;
     p.up.open = false;
@@ -194,7 +204,7 @@ describe("connection() termination", () => {
     let dropped = 0;
     const inner = {
       plan: (bytes: Uint8Array, now: number) =>
-        bytes[48] === PacketType.DISCONNECT && dropped++ < 2 ? [] : [{ bytes, at: now + 1 }],
+        bytes[48] === ConnectionPacket.DISCONNECT && dropped++ < 2 ? [] : [{ bytes, at: now + 1 }],
     };
     p.net.setFate(p.clientAddress, p.serverAddress, inner);
     await settle(p, session.close());
@@ -210,7 +220,7 @@ describe("connection() termination", () => {
     const closing = session.close();
     await p.net.runFor(1_000);
     await closing;
-    assert.equal(p.up.types().filter((t) => t === PacketType.DISCONNECT).length, 4);
+    assert.equal(p.up.types().filter((t) => t === ConnectionPacket.DISCONNECT).length, 4);
     assert.match(session.closeReason ?? "", /no REJECT after 4 DISCONNECTs/);
   });
 

@@ -1,6 +1,5 @@
 import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { PacketType } from "../../../core/mod.ts";
 import { pair } from "../../../core/testing/mod.ts";
 import {
   configureThingLogging,
@@ -10,6 +9,7 @@ import {
   type ThingLoggingConfig,
 } from "../../../plugins/logging/mod.ts";
 import { probe, toyDialect } from "../metrics/_toy_dialect.ts";
+import { ConnectionPacket } from "../../../plugins/connection/mod.ts";
 
 interface JsonRecord {
   "@timestamp": string;
@@ -36,7 +36,7 @@ async function exchange(
   await session.send(new TextEncoder().encode("hi"));
   await net.net.drive();
   p.api().emit("rtt", { session, rtt: 12.5, exchange: "PING/PONG" });
-  session.sendPacket({ type: PacketType.PING });
+  session.sendPacket({ type: ConnectionPacket.PING });
   await net.net.drive();
   return lines;
 }

@@ -1,8 +1,9 @@
 // A toy dialect for observer tests (logging, metrics, admin), a variant of tests/core/_toy_dialect.ts
 // (whose DATA_NOACK messages it shares): HELLO/ACCEPT handshake, PING/PONG, and a server goodbye
 // by REJECT.
-import { definePlugin, PacketType, type Plugin, type PluginApi } from "../../../core/mod.ts";
+import { definePlugin, type Plugin, type PluginApi } from "../../../core/mod.ts";
 import { toyMessages } from "../../core/_toy_dialect.ts";
+import { ConnectionPacket } from "../../../plugins/connection/mod.ts";
 
 /** The toy dialect. `reject` makes the server answer HELLO with REJECT (a failed handshake). */
 export function toyDialect(options: { reject?: boolean } = {}): Plugin {
@@ -10,26 +11,26 @@ export function toyDialect(options: { reject?: boolean } = {}): Plugin {
     name: "test:toy",
     setup(api) {
       for (const name of ["HELLO", "ACCEPT", "REJECT", "PING", "PONG", "DATA_NOACK"] as const) {
-        api.registerPacketType({ code: PacketType[name], name });
+        api.registerPacketType({ code: ConnectionPacket[name], name });
       }
-      api.onConnect((session) => session.sendPacket({ type: PacketType.HELLO }));
-      api.handle(PacketType.HELLO, (ctx) => {
+      api.onConnect((session) => session.sendPacket({ type: ConnectionPacket.HELLO }));
+      api.handle(ConnectionPacket.HELLO, (ctx) => {
         const session = api.sessions.get(ctx.packet.clientId) ??
           api.sessions.create(ctx.packet.clientId, ctx.peer);
         if (options.reject) {
-          session.sendPacket({ type: PacketType.REJECT });
+          session.sendPacket({ type: ConnectionPacket.REJECT });
           return session.terminate("rejected");
         }
         session.open();
-        session.sendPacket({ type: PacketType.ACCEPT });
+        session.sendPacket({ type: ConnectionPacket.ACCEPT });
       });
-      api.handle(PacketType.ACCEPT, (ctx) => ctx.session?.open());
-      api.handle(PacketType.REJECT, (ctx) => ctx.session?.terminate("rejected by server"));
-      api.handle(PacketType.PING, (ctx) => ctx.reply({ type: PacketType.PONG }));
-      api.handle(PacketType.PONG, () => {});
+      api.handle(ConnectionPacket.ACCEPT, (ctx) => ctx.session?.open());
+      api.handle(ConnectionPacket.REJECT, (ctx) => ctx.session?.terminate("rejected by server"));
+      api.handle(ConnectionPacket.PING, (ctx) => ctx.reply({ type: ConnectionPacket.PONG }));
+      api.handle(ConnectionPacket.PONG, () => {});
       api.onSessionClosing((session, reason) => {
         if (api.role !== "server") return false;
-        session.sendPacket({ type: PacketType.REJECT });
+        session.sendPacket({ type: ConnectionPacket.REJECT });
         session.terminate(reason);
         return true;
       });

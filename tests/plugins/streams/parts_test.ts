@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { DecodeError } from "../../../core/errors.ts";
-import { NewReno } from "../../../plugins/streams/congestion.ts";
+import { NewReno, RangeSet, RttEstimator } from "../../../reliability/mod.ts";
 import {
   decodeAck,
   decodeReset,
@@ -13,10 +13,8 @@ import {
   writeStreamHeader,
 } from "../../../plugins/streams/frames.ts";
 import { PayloadPool } from "../../../plugins/streams/payload_pool.ts";
-import { RangeSet } from "../../../plugins/streams/range_set.ts";
 import { RecvStream } from "../../../plugins/streams/recv_stream.ts";
 import { Recovery, type SentPacket } from "../../../plugins/streams/recovery.ts";
-import { RttEstimator } from "../../../plugins/streams/rtt.ts";
 
 describe("streams frames", () => {
   it("decodeStream() reads what writeStreamHeader() wrote", () => {

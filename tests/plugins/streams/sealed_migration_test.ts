@@ -1,7 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { encodePacket } from "../../../core/codec.ts";
-import { PacketType } from "../../../core/packet.ts";
 import type { Delivery } from "../../../core/testing/sim_network.ts";
 import type { Session } from "../../../core/session.ts";
 import type { PeerAddress } from "../../../core/transport.ts";
@@ -11,6 +10,7 @@ import { thingSession } from "../../../plugins/thing/mod.ts";
 import { FrameType, streams, streamSession } from "../../../plugins/streams/mod.ts";
 import { IDENTITY } from "../thing/_fixtures.ts";
 import { bytesOf, drive, readAll, sameBytes, track, writeAll } from "./_sim.ts";
+import { ThingPacket } from "../../../plugins/thing/mod.ts";
 
 const MOVED: PeerAddress = { hostname: "client-nat", port: 40_000 };
 const TTL = 600;
@@ -167,7 +167,7 @@ describe("streams() migration behind the Thing session layer (as in quic())", ()
     let heartbeat: Uint8Array | undefined;
     p.net.setFate(p.clientAddress, p.serverAddress, {
       plan(bytes: Uint8Array, now: number): Delivery[] {
-        if (!heartbeat && bytes[48] === PacketType.CHB) {
+        if (!heartbeat && bytes[48] === ThingPacket.CHB) {
           heartbeat = bytes.slice();
           return [];
         }
@@ -192,7 +192,7 @@ describe("streams() migration behind the Thing session layer (as in quic())", ()
     // Its order count was not used up: from the session's own address it is answered.
     p.server.handleDatagram(heartbeat!, p.clientAddress);
     await p.net.runFor(10);
-    assert.deepEqual(answers, [PacketType.SUU]);
+    assert.deepEqual(answers, [ThingPacket.SUU]);
     assert.deepEqual(p.drops, ["thing-wrong-address"]);
   });
 });

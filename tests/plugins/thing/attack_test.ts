@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { AUTHENTICATED_BIT, encodePacket, PacketType, type ThingError } from "../../../core/mod.ts";
+import { AUTHENTICATED_BIT, encodePacket, type ThingError } from "../../../core/mod.ts";
 import { pair } from "../../../core/testing/mod.ts";
 import {
   ed25519Sign,
@@ -11,8 +11,9 @@ import {
 } from "../../../plugins/thing/crypto/mod.ts";
 import { concat, transcriptEntry } from "../../../plugins/thing/packets.ts";
 import { IDENTITY, OTHER_IDENTITY, Tap, thingPair, withPayload } from "./_fixtures.ts";
+import { serverKeyEvent, ThingPacket } from "../../../plugins/thing/mod.ts";
 
-const { CHI, SHI, SDH, CDH, CCC } = PacketType;
+const { CHI, SHI, SDH, CDH, CCC } = ThingPacket;
 const LABEL = new TextEncoder().encode("thing v1 server signature");
 
 function closeErrors(endpoint: ReturnType<typeof pair>["server"]): string[] {
@@ -68,7 +69,7 @@ describe("thing() handshake under attack", () => {
       return withPayload(packet, concat(unsigned, signature));
     };
     const seen: boolean[] = [];
-    p.client.on("thing:server-key", () => seen.push(true));
+    p.client.on(serverKeyEvent, () => seen.push(true));
     assert.equal(await failure(p), "THING_ERR_AUTH");
     assert.deepEqual(seen, []);
   });
@@ -141,7 +142,7 @@ describe("thing() handshake under attack", () => {
       serverPlugins: thingPair({}, { handshakeTimeout: 3000 }).serverPlugins,
       toClient,
     });
-    toClient.rewrite = (packet) => (packet.type === PacketType.SCC ? null : undefined);
+    toClient.rewrite = (packet) => (packet.type === ThingPacket.SCC ? null : undefined);
     const serverErrors = closeErrors(p.server);
     assert.equal(await failure(p), "THING_ERR_HANDSHAKE");
     await p.net.runFor(5000);

@@ -1,12 +1,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { encodePacket, Endpoint, ManualClock, PacketType } from "../../../core/mod.ts";
+import { encodePacket, Endpoint, ManualClock } from "../../../core/mod.ts";
 import { pair, SeededRandom } from "../../../core/testing/mod.ts";
 import { AmplificationBudget, CookieJar } from "../../../plugins/thing/cookie.ts";
 import { CHI_PAYLOAD_SIZE, encodeClientHello } from "../../../plugins/thing/packets.ts";
 import { Tap, thingPair } from "./_fixtures.ts";
+import { ThingPacket } from "../../../plugins/thing/mod.ts";
 
-const { CHI, SHI, SDH, CDH, SCC, CCC, SHF } = PacketType;
+const { CHI, SHI, SDH, CDH, SCC, CCC, SHF } = ThingPacket;
 const clientId = new Uint8Array(16).fill(3);
 const peer = { hostname: "10.0.0.1", port: 4000 };
 

@@ -1,18 +1,18 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { encodePacket, PacketType, type ThingError } from "../../../core/mod.ts";
+import { decodeExtensions, encodePacket, type ThingError } from "../../../core/mod.ts";
 import { pair } from "../../../core/testing/mod.ts";
 import {
   CHI_PAYLOAD_SIZE,
   decodeClientHello,
-  decodeExtensions,
   decodeServerHello,
   encodeClientHello,
   encodeServerHello,
 } from "../../../plugins/thing/packets.ts";
 import { Tap, thingPair, withPayload } from "./_fixtures.ts";
+import { ThingPacket } from "../../../plugins/thing/mod.ts";
 
-const { CHI, SHI, SDH } = PacketType;
+const { CHI, SHI, SDH } = ThingPacket;
 const peer = { hostname: "10.0.0.1", port: 4000 };
 const entry = (type: number, data: number[]) => ({ type, data: new Uint8Array(data) });
 

@@ -1,11 +1,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { HandshakeError, PacketType } from "../../../core/mod.ts";
+import { HandshakeError } from "../../../core/mod.ts";
 import { pair } from "../../../core/testing/mod.ts";
 import { fingerprint } from "../../../plugins/thing/mod.ts";
 import { IDENTITY, Tap, thingPair } from "./_fixtures.ts";
+import { serverKeyEvent, ThingPacket } from "../../../plugins/thing/mod.ts";
 
-const { CHI, SHI, SDH, CDH, SCC, CCC, SHF } = PacketType;
+const { CHI, SHI, SDH, CDH, SCC, CCC, SHF } = ThingPacket;
 
 describe("thing() handshake", () => {
   it("runs CHI → SHI → SDH → CDH → SCC → CCC → SHF and opens both sides", async () => {
@@ -25,7 +26,7 @@ describe("thing() handshake", () => {
     for (const pinned of [true, false]) {
       const p = pair(thingPair(pinned ? {} : { serverKey: undefined }));
       const seen: string[] = [];
-      p.client.on("thing:server-key", (e) => seen.push(`${e.fingerprint}/${e.pinned}`));
+      p.client.on(serverKeyEvent, (e) => seen.push(`${e.fingerprint}/${e.pinned}`));
       await p.connect();
       assert.deepEqual(seen, [`${fingerprint(IDENTITY.publicKey)}/${pinned}`]);
     }
@@ -47,7 +48,21 @@ describe("thing() handshake", () => {
     await session.send(new TextEncoder().encode("ping"), { reliable: false, customId: 4 });
     await p.net.drive();
     assert.deepEqual(got, ["ping@5"]);
-    await assert.rejects(session.send(new Uint8Array(1)), { code: "THING_ERR_PLUGIN_SERVICE" });
+    await assert.rejects(session.send(new Uint8Array(1), { reliable: true }), {
+      code: "THING_ERR_PLUGIN_SERVICE",
+    });
+  });
+
+  it("sends a plain send(bytes) as a datagram: the dialect's default delivery", async () => {
+    const p = pair(thingPair());
+    const got: string[] = [];
+    p.server.on("message", ({ data, reliable }) => {
+      got.push(`${new TextDecoder().decode(data)}/${reliable}`);
+    });
+    const session = await p.connect();
+    await session.send(new TextEncoder().encode("plain"));
+    await p.net.drive();
+    assert.deepEqual(got, ["plain/false"]);
   });
 
   it("refuses a server whose key is not the pinned one, with THING_ERR_AUTH", async () => {

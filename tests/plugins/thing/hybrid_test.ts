@@ -1,12 +1,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { PacketType } from "../../../core/mod.ts";
 import { pair } from "../../../core/testing/mod.ts";
 import { connectionData } from "../../../plugins/connection/mod.ts";
 import { hybrid, thingSession } from "../../../plugins/thing/mod.ts";
 import { IDENTITY, Tap } from "./_fixtures.ts";
+import { ConnectionPacket } from "../../../plugins/connection/mod.ts";
 
-const { DATA_ACK, ACK } = PacketType;
+const { DATA_ACK, ACK } = ConnectionPacket;
 const text = (s: string) => new TextEncoder().encode(s);
 
 function hybridPair(toServer?: Tap, toClient?: Tap) {

@@ -1,10 +1,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { PacketType, TimeoutError } from "../../../core/mod.ts";
+import { TimeoutError } from "../../../core/mod.ts";
 import { pair } from "../../../core/testing/mod.ts";
 import { Tap, thingPair } from "./_fixtures.ts";
+import { ThingPacket } from "../../../plugins/thing/mod.ts";
 
-const { CHB, SUU, CGB, SGB, CFL, SFL } = PacketType;
+const { CHB, SUU, CGB, SGB, CFL, SFL } = ThingPacket;
 const TTL = { ttl: 3000 };
 
 function closes(endpoint: ReturnType<typeof pair>["client"]): string[] {

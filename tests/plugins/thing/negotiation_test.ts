@@ -1,12 +1,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { PacketType, type ThingError } from "../../../core/mod.ts";
+import type { ThingError } from "../../../core/mod.ts";
 import { pair } from "../../../core/testing/mod.ts";
 import { decodeClientHello } from "../../../plugins/thing/packets.ts";
 import { Tap, thingPair, withPayload } from "./_fixtures.ts";
+import { ThingPacket } from "../../../plugins/thing/mod.ts";
 
-const { CHI, SHI, SHF, DATA_NOACK } = PacketType;
+const { CHI, SHI, SHF, DATA_NOACK } = ThingPacket;
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 function closeErrors(endpoint: ReturnType<typeof pair>["server"]): string[] {

@@ -1,11 +1,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { decodeUnverified, PacketType } from "../../../core/mod.ts";
+import { decodeUnverified } from "../../../core/mod.ts";
 import { pair } from "../../../core/testing/mod.ts";
 import { Tap, thingPair } from "./_fixtures.ts";
+import { ThingPacket } from "../../../plugins/thing/mod.ts";
 
-const { CHI, SHI, CDH, SCC, CCC, SHF } = PacketType;
+const { CHI, SHI, CDH, SCC, CCC, SHF } = ThingPacket;
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 /** The packets of `type` a tap saw, in order. */

@@ -1,9 +1,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { writeHeaderFields } from "../../../core/codec.ts";
-import { AUTHENTICATED_BIT, type Packet, PacketType } from "../../../core/mod.ts";
+import { AUTHENTICATED_BIT, type Packet } from "../../../core/mod.ts";
 import { buildNonce, createAead } from "../../../plugins/thing/crypto/mod.ts";
 import { type DirectionOptions, Opener, Sealer } from "../../../plugins/thing/sealer.ts";
+import { ThingPacket } from "../../../plugins/thing/mod.ts";
 
 const DIRECTION: DirectionOptions = {
   suite: "chacha20-poly1305",
@@ -40,10 +41,12 @@ describe("Sealer and Opener: the authenticated bit (docs/PROTOCOL.md §3.6)", ()
   it("sets the bit on every sealed type but SCC and CCC, and opens what it sealed", () => {
     const sealer = new Sealer(DIRECTION);
     const opener = new Opener(DIRECTION, 64);
-    for (const [order, type] of [PacketType.SCC, PacketType.CHB, PacketType.DATA_NOACK].entries()) {
+    for (
+      const [order, type] of [ThingPacket.SCC, ThingPacket.CHB, ThingPacket.DATA_NOACK].entries()
+    ) {
       const packet = plain(type, order);
       sealer.seal(packet);
-      const expected = type === PacketType.SCC ? 0 : AUTHENTICATED_BIT;
+      const expected = type === ThingPacket.SCC ? 0 : AUTHENTICATED_BIT;
       assert.equal(packet.reserved & AUTHENTICATED_BIT, expected);
       assert.equal(opener.open(packet), "ok");
       assert.equal(packet.reserved, 0, "the opener clears the sealing bits");
@@ -53,11 +56,11 @@ describe("Sealer and Opener: the authenticated bit (docs/PROTOCOL.md §3.6)", ()
   it("fails a packet sealed with the wrong bit for its type, and records nothing", () => {
     const opener = new Opener(DIRECTION, 64);
     // Well sealed (the bit is in the associated data), but a CHB without the bit ...
-    assert.equal(opener.open(sealAsIs(plain(PacketType.CHB, 0))), "auth");
+    assert.equal(opener.open(sealAsIs(plain(ThingPacket.CHB, 0))), "auth");
     // ... or a CCC with it.
-    assert.equal(opener.open(sealAsIs(plain(PacketType.CCC, 1, AUTHENTICATED_BIT))), "auth");
+    assert.equal(opener.open(sealAsIs(plain(ThingPacket.CCC, 1, AUTHENTICATED_BIT))), "auth");
     // The same order counts, sealed with the right bits, still open: nothing was recorded.
-    assert.equal(opener.open(sealAsIs(plain(PacketType.CHB, 0, AUTHENTICATED_BIT))), "ok");
-    assert.equal(opener.open(sealAsIs(plain(PacketType.CCC, 1))), "ok");
+    assert.equal(opener.open(sealAsIs(plain(ThingPacket.CHB, 0, AUTHENTICATED_BIT))), "ok");
+    assert.equal(opener.open(sealAsIs(plain(ThingPacket.CCC, 1))), "ok");
   });
 });

@@ -1,15 +1,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import {
-  AUTHENTICATED_BIT,
-  decodeUnverified,
-  encodePacket,
-  PacketType,
-} from "../../../core/mod.ts";
+import { AUTHENTICATED_BIT, decodeUnverified, encodePacket } from "../../../core/mod.ts";
 import { type PacketFate, pair } from "../../../core/testing/mod.ts";
 import { Tap, thingPair, withPayload } from "./_fixtures.ts";
+import { ThingPacket } from "../../../plugins/thing/mod.ts";
 
-const DATA = PacketType.DATA_NOACK;
+const DATA = ThingPacket.DATA_NOACK;
 const text = (s: string) => new TextEncoder().encode(s);
 
 async function open(options: Parameters<typeof pair>[0] = thingPair()) {
@@ -120,9 +116,9 @@ describe("thing() sealed session", () => {
         payload: new Uint8Array(17).fill(1),
         checksum: new Uint8Array(0),
       });
-    p.client.handleDatagram(forge(PacketType.SFL, 100), p.serverAddress);
-    p.server.handleDatagram(forge(PacketType.CGB, 100), p.clientAddress);
-    p.server.handleDatagram(forge(PacketType.CGB, 101), { hostname: "attacker", port: 9 });
+    p.client.handleDatagram(forge(ThingPacket.SFL, 100), p.serverAddress);
+    p.server.handleDatagram(forge(ThingPacket.CGB, 100), p.clientAddress);
+    p.server.handleDatagram(forge(ThingPacket.CGB, 101), { hostname: "attacker", port: 9 });
     await p.net.runFor(100);
     assert.equal(session.state, "open");
     assert.equal(server.state, "open");

@@ -7,7 +7,7 @@ import { ed25519, x25519 } from "@noble/curves/ed25519.js";
 import { expand, extract } from "@noble/hashes/hkdf.js";
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { packetTypeName } from "../../../core/mod.ts";
+import { builtinTypeName } from "../../_packet_names.ts";
 import { pair } from "../../../core/testing/mod.ts";
 import { thing } from "../../../plugins/thing/mod.ts";
 import { IDENTITY, Tap } from "./_fixtures.ts";
@@ -40,7 +40,7 @@ describe("thing handshake vector (tests/vectors/thing_handshake.json)", () => {
       const log = (direction: string) => {
         const tap = new Tap();
         tap.rewrite = (p, b) =>
-          void seen.push({ direction, type: packetTypeName(p.type), hex: hex(b) });
+          void seen.push({ direction, type: builtinTypeName(p.type), hex: hex(b) });
         return tap;
       };
       const p = pair({

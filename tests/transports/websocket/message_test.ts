@@ -6,7 +6,7 @@ import {
   readPacketMessage,
   webSocketUrl,
 } from "../../../transports/websocket/message.ts";
-import { makePacket } from "../../conformance/transport_suite.ts";
+import { makePacket } from "../../../core/testing/mod.ts";
 
 const buffer = (bytes: Uint8Array) => bytes.slice().buffer;
 

@@ -1,0 +1,128 @@
+/**
+ * `thing serve --workers N|auto`: the same server as `thing serve`, run by N worker threads on one
+ * shared port (`SO_REUSEPORT`, see docs/SCALING.md). This thread supervises: it checks the flags,
+ * starts the pool, reports workers that die and come back, and stops the pool on Ctrl-C. Each
+ * worker runs `cli/serve_worker_main.ts`.
+ *
+ * @module
+ */
+import * as v from "valibot";
+import { addressKey } from "../core/transport.ts";
+import { autoWorkers, serveWorkers } from "../workers/mod.ts";
+import { aborted, type CommandIo, type FlagValues } from "./command.ts";
+import { endpointChoice, serverIdentity } from "./endpoints.ts";
+import { flag, HostFlag, PortFlag, UsageError } from "./flags.ts";
+import type { ServeWorkerData } from "./serve_worker_main.ts";
+
+const WORKERS = "an integer from 1 to 1024, or auto (one per CPU)";
+/** `--workers`: `auto`, or a count from 1 to 1,024. */
+export const WorkersFlag = v.pipe(
+  v.string(),
+  v.regex(/^(auto|\d+)$/, WORKERS),
+  v.transform((text) => text === "auto" ? autoWorkers() : Number(text)),
+  v.number(),
+  v.minValue(1, WORKERS),
+  v.maxValue(1024, WORKERS),
+);
+
+/** The `serve` flags that `--workers` cannot take yet, each with the reason. */
+const UNSUPPORTED: Record<string, string> = {
+  admin: "each worker has its own endpoint; run the admin API on a server without --workers",
+  "admin-token": "it goes with --admin",
+  out: "files travel over quic, and --workers serves udp or tcp",
+  "log-level": "structured logs are per thread; use --json for the session events",
+  "log-format": "structured logs are per thread; use --json for the session events",
+  cluster: "the workers do not join a cluster yet; run one node per process with --cluster",
+  node: "it goes with --cluster",
+  "cluster-prefix": "it goes with --cluster",
+  "cluster-ttl": "it goes with --cluster",
+};
+
+/** Runs `thing serve` with `--workers`; resolves with the exit code once stopped. */
+export async function serveWithWorkers(values: FlagValues, io: CommandIo): Promise<number> {
+  const workers = flag("workers", WorkersFlag, values.workers);
+  for (const [name, reason] of Object.entries(UNSUPPORTED)) {
+    if (values[name] !== undefined) {
+      throw new UsageError(`Invalid --${name} with --workers: ${reason}`);
+    }
+  }
+  const choice = endpointChoice(values);
+  if (choice.transport !== "udp" && choice.transport !== "tcp") {
+    throw new UsageError(
+      `Invalid --transport ${choice.transport} with --workers: workers share a udp or tcp port`,
+    );
+  }
+  const hostname = flag("host", HostFlag, values.host);
+  const port = flag("port", PortFlag, values.port);
+  const json = values.json === true;
+  const echo = values["no-echo"] !== true;
+  const key = values.key === undefined ? undefined : String(values.key);
+  const identity = await serverIdentity(choice, key, io);
+  const data: ServeWorkerData = {
+    dialect: choice.dialect,
+    ...(choice.timeout === undefined ? {} : { timeout: choice.timeout }),
+    ...(identity === undefined ? {} : { identity }),
+    echo,
+    json,
+  };
+  let pool;
+  try {
+    pool = await serveWorkers({
+      module: new URL(`./serve_worker_main.${extension()}`, import.meta.url),
+      workers,
+      transport: choice.transport,
+      hostname,
+      port,
+      data,
+    });
+  } catch (error) {
+    // The runtime or platform has no SO_REUSEPORT for this transport: a usage problem.
+    if (error instanceof TypeError) throw new UsageError(error.message);
+    throw error;
+  }
+  const event = (name: string, fields: Record<string, unknown>, text: string) =>
+    io.out(json ? JSON.stringify({ event: name, ...fields }) : text);
+  pool.on("exit", ({ index, code, error, sessionsLost }) =>
+    event(
+      "worker-exit",
+      { worker: index, code, error: error?.message, sessionsLost },
+      `worker ${index} stopped (${
+        error?.message ?? `exit ${code}`
+      }), ${sessionsLost} sessions lost; restarting it`,
+    ));
+  pool.on(
+    "restart",
+    ({ index }) => event("worker-restart", { worker: index }, `worker ${index} is serving again`),
+  );
+  pool.on(
+    "error",
+    ({ index, error }) => io.err(`worker ${index} restart failed: ${error.message}`),
+  );
+  try {
+    event(
+      "listening",
+      {
+        transport: choice.transport,
+        address: addressKey(pool.address),
+        dialect: choice.dialect,
+        echo,
+        workers,
+      },
+      `listening on ${choice.transport} ${
+        addressKey(pool.address)
+      } with ${workers} workers (dialect ${choice.dialect}, echo ${
+        echo ? "on" : "off"
+      }); Ctrl-C to stop`,
+    );
+    await aborted(io.signal);
+  } finally {
+    await pool.close();
+  }
+  event("stopped", {}, "stopped");
+  return 0;
+}
+
+/** `ts` when running from source, `js` from the npm build. */
+function extension(): string {
+  return import.meta.url.endsWith(".ts") ? "ts" : "js";
+}
