@@ -5,6 +5,7 @@ import random
 import struct
 import time
 
+import extensions
 import wire
 from links import Address, Link
 from peer import Peer, ScenarioError
@@ -78,8 +79,9 @@ class Delivery:
 class ConnectionClient(Peer):
     """A client of `thing serve --dialect connection`."""
 
-    def __init__(self, link: Link, server: Address):
+    def __init__(self, link: Link, server: Address, offer: dict[int, bytes] | None = None):
         super().__init__(link, "connection client")
+        self.offer = offer or {}  # extensions offered after HELLO's time (3.13); v1 knows none
         self.server = server
         self.client_id = os.urandom(16)
         self.order = 0
@@ -109,7 +111,7 @@ class ConnectionClient(Peer):
             self.state = "failed"
             return
         self.hellos += 1
-        self._send(wire.HELLO, struct.pack(">Q", now_ms()))
+        self._send(wire.HELLO, struct.pack(">Q", now_ms()) + extensions.encode(self.offer))
         delay = min(0.25 * 2 ** (self.hellos - 1), 4.0) * random.uniform(0.75, 1.25)
         self.schedule("hello", delay, self._hello)
 
@@ -163,8 +165,12 @@ class ConnectionClient(Peer):
         if source != self.server or p.client_id != self.client_id:
             return
         if p.type == wire.ACCEPT and self.state == "connecting":
-            self.state = "open"
+            try:
+                taken = extensions.decode(p.payload)
+            except extensions.BrokenList:
+                return  # a client ignores a broken list in ACCEPT
             self.cancel("hello")
+            self.state = "failed" if set(taken) - set(self.offer) else "open"
         elif p.type == wire.REJECT:
             self.rejects += 1
             self.state = "closed" if self.state == "closing" else "rejected"
@@ -254,10 +260,15 @@ class ConnectionServer(Peer):
             self.ended.append(p.client_id)
 
     def _hello(self, p: wire.Packet, session: dict | None, source: Address) -> None:
-        if len(p.payload) != 8:
+        if len(p.payload) < 8:
+            return
+        try:
+            extensions.decode(p.payload[8:])  # v1 takes none of them
+        except extensions.BrokenList:
+            self.log("HELLO dropped: broken extension list")
             return
         self.hello_orders.append(p.order)
-        sent = struct.unpack(">Q", p.payload)[0]
+        sent = struct.unpack(">Q", p.payload[:8])[0]
         if abs(sent - now_ms()) > self.hello_window_ms:
             self.log("stale HELLO dropped")
             return

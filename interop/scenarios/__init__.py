@@ -3,6 +3,7 @@ returns a short note, or raises with the reason it failed."""
 
 from scenarios.context import Context
 from scenarios.connection import (
+    connection_client_hello_extensions,
     connection_client_udp,
     connection_client_tcp,
     connection_client_relay_loss,
@@ -50,11 +51,6 @@ __all__ = ["Context", "EXPECTED_FAILURES", "MATRIX"]
 # other failure is a FAIL, and a pass is an XPASS that counts as a failure, so that the entry is
 # removed once the CLI is fixed.
 EXPECTED_FAILURES = {
-    "thing-server-dash-key": (
-        "argument is ambiguous",
-        "thing connect refuses `--server-key KEY` when the base64url key starts with '-' and a "
-        "letter ('argument is ambiguous'); only `--server-key=KEY` works",
-    ),
     "thing-server-double-retry": (
         "Cannot verify the server's signature",
         "the CLI client follows every retry SHI, so two retries with different cookies leave it "
@@ -74,6 +70,7 @@ MATRIX = [
     ("thing-client-chi-checks", thing_client_chi_checks),
     ("connection-client-udp", connection_client_udp),
     ("connection-client-tcp", connection_client_tcp),
+    ("connection-client-hello-extensions", connection_client_hello_extensions),
     ("connection-client-relay-loss", connection_client_relay_loss),
     ("connection-client-relay-corrupt", connection_client_relay_corrupt),
     ("thing-client-relay-loss", thing_client_relay_loss),

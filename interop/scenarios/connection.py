@@ -1,8 +1,10 @@
 """The Connection dialect (PROTOCOL.md section 2): a Python client against `thing serve`, a
 Python server against `thing connect`."""
 
+import struct
+
 import wire
-from connection_peer import ConnectionClient, ConnectionServer
+from connection_peer import ConnectionClient, ConnectionServer, now_ms
 from scenarios.context import Context, check, cli_connect, messages
 
 
@@ -114,3 +116,19 @@ def connection_server_relay_loss(ctx: Context) -> str:
     cli_connect(ctx, s, via, "connection", lines, timeout_s=20)
     return (f"10 lines each way through 20 % loss; CLI HELLO order counts {s.hello_orders}, "
             f"{s.resends} resends of ours; CLI exit 0")
+
+
+def connection_client_hello_extensions(ctx: Context) -> str:
+    """3.13 for the Connection dialect: an unknown extension in HELLO is not taken (empty ACCEPT);
+    a HELLO whose extension list is broken is dropped unanswered."""
+    _, server = ctx.serve("connection")
+    link = ctx.udp()
+    broken = ctx.peer(ConnectionClient(link, server))
+    broken.state = "connecting"
+    broken._send(wire.HELLO, struct.pack(">Q", now_ms()) + bytes([0x70, 0x01, 0x00, 0x09, 1]))
+    broken.run_for(0.4)
+    check(broken.state == "connecting", f"a HELLO with a broken list was answered ({broken.state})")
+    c = ctx.peer(ConnectionClient(link, server, offer={0x7001: b"abc"}))
+    c.connect()
+    c.disconnect()
+    return "HELLO with a broken list: no answer; an unknown extension offered: ACCEPT took none"

@@ -92,8 +92,7 @@ def thing_server_double_retry(ctx: Context) -> str:
 
 def thing_server_dash_key(ctx: Context) -> str:
     """A public key whose base64url starts with "-" and a letter (1 key in 76), given as 3.14
-    shows it: `--server-key KEY`, a separate argument. ("-" and a digit passes: the CLI lets
-    negative numbers through.)"""
+    shows it: `--server-key KEY`, a separate argument (refused before main's 2123947)."""
 
     def dash_letter(seed: bytes) -> bool:
         key = identity.b64url(ed25519.public_key(seed))
