@@ -1,0 +1,1 @@
+"""Pure-Python cryptographic primitives written from their RFCs (standard library only)."""
