@@ -50,14 +50,7 @@ __all__ = ["Context", "EXPECTED_FAILURES", "MATRIX"]
 # failure must contain: the runner prints XFAIL for such a failure and does not count it; any
 # other failure is a FAIL, and a pass is an XPASS that counts as a failure, so that the entry is
 # removed once the CLI is fixed.
-EXPECTED_FAILURES = {
-    "thing-server-double-retry": (
-        "Cannot verify the server's signature",
-        "the CLI client follows every retry SHI, so two retries with different cookies leave it "
-        "verifying SHI/SDH against a newer CHI than they answer (THING_ERR_AUTH); RFC 9000 "
-        "17.2.5.2: a client processes at most one Retry per connection attempt"
-    ),
-}
+EXPECTED_FAILURES: dict[str, tuple[str, str]] = {}
 
 MATRIX = [
     ("thing-client-udp", thing_client_udp),

@@ -95,6 +95,9 @@ export class ClientHandshake {
     const hello = decodeServerHello(packet.payload);
     if (!hello) return;
     if (hello.retry) {
+      // At most one retry per handshake (as RFC 9000 §17.2.5.2): a second one, answering a resent
+      // cookieless CHI, would change the CHI that the server's SHI and SDH are signed over.
+      if (this.#cookie) return;
       this.#cookie = hello.cookie;
       this.#attempt = 0;
       return this.#sendHello();

@@ -1,9 +1,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { encodePacket, Endpoint, ManualClock } from "../../../core/mod.ts";
-import { pair, SeededRandom } from "../../../core/testing/mod.ts";
+import { decodeUnverified, encodePacket, Endpoint, ManualClock } from "../../../core/mod.ts";
+import { type PacketFate, pair, SeededRandom } from "../../../core/testing/mod.ts";
 import { AmplificationBudget, CookieJar } from "../../../plugins/thing/cookie.ts";
-import { CHI_PAYLOAD_SIZE, encodeClientHello } from "../../../plugins/thing/packets.ts";
+import {
+  CHI_PAYLOAD_SIZE,
+  decodeServerHello,
+  encodeClientHello,
+  encodeServerHello,
+} from "../../../plugins/thing/packets.ts";
 import { Tap, thingPair } from "./_fixtures.ts";
 import { ThingPacket } from "../../../plugins/thing/mod.ts";
 
@@ -80,6 +85,33 @@ describe("thing() server under load", () => {
     assert.equal((await connecting).state, "open");
     assert.deepEqual(toServer.types(), [CHI, CHI, CHI, CDH, CCC]);
     assert.deepEqual(toClient.types(), [SHI, SHI, SDH, SCC, SHF]);
+  });
+
+  it("a client takes only the first retry SHI of a handshake and ignores a second one", async () => {
+    const toServer = new Tap();
+    let retries = 0;
+    // Every retry SHI arrives twice: as sent, then with another cookie (what a resent cookieless
+    // CHI draws when the server's answers straddle a second or a secret rotation).
+    const toClient: PacketFate = {
+      plan(bytes, now) {
+        const packet = decodeUnverified(bytes);
+        const hello = packet.type === SHI ? decodeServerHello(packet.payload) : undefined;
+        if (!hello?.retry) return [{ bytes, at: now + 1 }];
+        retries++;
+        const other = encodeServerHello({ retry: true, cookie: hello.cookie.map((b) => b ^ 0xff) });
+        const second = encodePacket({ ...packet, payload: other, checksum: new Uint8Array(0) });
+        return [{ bytes, at: now + 1 }, { bytes: second, at: now + 2 }];
+      },
+    };
+    const p = pair({ ...thingPair({}, { cookieThreshold: 0 }), toServer, toClient });
+    const connecting = p.client.connect(p.serverAddress);
+    let settled = false;
+    connecting.then(() => (settled = true), () => (settled = true));
+    await p.net.runUntil(() => settled, 5_000);
+    assert.equal((await connecting).state, "open");
+    assert.equal(retries, 1);
+    const chis = toServer.sent.map(decodeUnverified).filter((packet) => packet.type === CHI);
+    assert.equal(chis.length, 2, "the cookieless CHI, then one CHI with the first cookie");
   });
 
   it("demands a cookie only once half-open handshakes reach the threshold", async () => {
