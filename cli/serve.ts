@@ -23,6 +23,7 @@ import { flag, HostFlag, hostPort, optionalFlag, PortFlag, UsageError } from "./
 import { startFileServer } from "./serve_files.ts";
 import { clusterHelp, clusterOptions, joinCluster } from "./serve_cluster.ts";
 import { serveWithWorkers } from "./serve_workers.ts";
+import { printSessions } from "./session_lines.ts";
 
 const LogLevelFlag = v.picklist(LOG_LEVELS, `one of ${LOG_LEVELS.join(", ")}`);
 const LogFormatFlag = v.picklist(["pretty", "json"], "pretty or json");
@@ -114,19 +115,7 @@ Ctrl-C closes every session (REJECT or SFL) and stops.`,
         });
     const event = (name: string, fields: Record<string, unknown>, text: string) =>
       io.out(json ? JSON.stringify({ event: name, ...fields }) : text);
-    server.on("session", ({ session }) =>
-      event(
-        "open",
-        { session: session.id, peer: addressKey(session.peer) },
-        `session ${shortId(session.id)} open from ${addressKey(session.peer)}`,
-      ));
-    server.on("close", ({ session, reason }) =>
-      event(
-        "close",
-        { session: session.id, reason },
-        `session ${shortId(session.id)} closed: ${reason}`,
-      ));
-    server.on("error", ({ error }) => io.err(`error: ${error.message}`));
+    printSessions(server, event, io.err);
     if (echo) {
       server.on("message", ({ session, data, customId, reliable }) => {
         session.send(data, { customId, reliable }).catch((error: Error) => {

@@ -5,10 +5,9 @@
  *
  * @module
  */
-import { addressKey } from "../core/transport.ts";
 import type { Identity } from "../plugins/thing/mod.ts";
 import { defineWorker } from "../workers/mod.ts";
-import { shortId } from "./command.ts";
+import { printSessions } from "./session_lines.ts";
 import { dialects } from "./registry.ts";
 
 /** What the supervisor passes each worker. */
@@ -39,19 +38,7 @@ export default defineWorker(async (host) => {
     console.log(
       data.json ? JSON.stringify({ event: name, worker, ...fields }) : `[worker ${worker}] ${text}`,
     );
-  server.on("session", ({ session }) =>
-    event(
-      "open",
-      { session: session.id, peer: addressKey(session.peer) },
-      `session ${shortId(session.id)} open from ${addressKey(session.peer)}`,
-    ));
-  server.on("close", ({ session, reason }) =>
-    event(
-      "close",
-      { session: session.id, reason },
-      `session ${shortId(session.id)} closed: ${reason}`,
-    ));
-  server.on("error", ({ error }) => console.error(`[worker ${worker}] error: ${error.message}`));
+  printSessions(server, event, (line) => console.error(`[worker ${worker}] ${line}`));
   if (data.echo) {
     server.on("message", ({ session, data: bytes, customId, reliable }) => {
       session.send(bytes, { customId, reliable }).catch(() => {});
