@@ -11,9 +11,10 @@ import type { Emitter } from "./emitter.ts";
 import { PluginError } from "./errors.ts";
 import { eventKey, type Role, type ThingEvents } from "./events.ts";
 import type { PacketInit } from "./packet.ts";
-import type { MalformedPacket, PluginApi, SessionTable, ThingServices } from "./plugin.ts";
+import type { MalformedPacket, PluginApi, ThingServices } from "./plugin.ts";
 import type { PacketRegistry, PacketTypeDefinition } from "./registry.ts";
-import type { SendOptions, Session } from "./session.ts";
+import type { SendOptions, Session, SessionControl } from "./session.ts";
+import type { SessionMap } from "./session_table.ts";
 import type { Sha256 } from "./sha256.ts";
 import type { TimerTable } from "./timers.ts";
 import type { PeerAddress } from "./transport.ts";
@@ -29,7 +30,7 @@ export interface PluginHost {
   /** The checksum's SHA-256 provider. */
   hash: Sha256;
   /** The session table. */
-  sessions: SessionTable;
+  sessions: SessionMap;
   /** The packet type registry. */
   registry: PacketRegistry;
   /** The endpoint's timers. */
@@ -51,9 +52,9 @@ export class PluginHooks {
   /** Hooks for packets whose checksum failed. */
   readonly malformed: Array<(packet: MalformedPacket) => void> = [];
   /** Client hooks that start a handshake. */
-  readonly connect: Array<(session: Session) => void> = [];
+  readonly connect: Array<(control: SessionControl) => void> = [];
   /** Hooks that may run a goodbye for a closing session. */
-  readonly closing: Array<(session: Session, reason: string) => boolean> = [];
+  readonly closing: Array<(control: SessionControl, reason: string) => boolean> = [];
   /** Hooks run when the endpoint closes. */
   readonly close: Array<() => void | Promise<void>> = [];
   /** Whether a plugin authenticates packets that carry `AUTHENTICATED_BIT`. */
@@ -69,6 +70,10 @@ export class PluginHooks {
       random: host.random,
       hash: host.hash,
       sessions: host.sessions,
+      control:
+        ((session: Session | undefined) => session && host.sessions.control(session)) as PluginApi[
+          "control"
+        ],
       typeName: (code) => host.registry.name(code),
       registerPacketType: (definition) =>
         host.registry.register(definition as PacketTypeDefinition<unknown>, owner),
