@@ -147,7 +147,6 @@ export class Endpoint {
       role: this.role,
       clock: this.clock,
       random: this.#random,
-      hash: this.#hash,
       sessions: this.#sessions,
       registry: this.registry,
       timers: this.#timers,

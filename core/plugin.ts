@@ -14,7 +14,6 @@ import type { EventName, EventPayload, Role } from "./events.ts";
 import type { PacketInit } from "./packet.ts";
 import type { PacketTypeDefinition } from "./registry.ts";
 import type { SendOptions, Session, SessionControl } from "./session.ts";
-import type { Sha256 } from "./sha256.ts";
 import type { Timer } from "./timers.ts";
 import type { PeerAddress } from "./transport.ts";
 
@@ -97,8 +96,6 @@ export interface PluginApi {
   readonly clock: Clock;
   /** The injected random source. */
   readonly random: Random;
-  /** The SHA-256 provider of the codec. */
-  readonly hash: Sha256;
   /** The endpoint's sessions. */
   readonly sessions: SessionTable;
   /**

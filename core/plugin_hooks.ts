@@ -15,7 +15,6 @@ import type { MalformedPacket, PluginApi, ThingServices } from "./plugin.ts";
 import type { PacketRegistry, PacketTypeDefinition } from "./registry.ts";
 import type { SendOptions, Session, SessionControl } from "./session.ts";
 import type { SessionMap } from "./session_table.ts";
-import type { Sha256 } from "./sha256.ts";
 import type { TimerTable } from "./timers.ts";
 import type { PeerAddress } from "./transport.ts";
 
@@ -27,8 +26,6 @@ export interface PluginHost {
   clock: Clock;
   /** The injected random source. */
   random: Random;
-  /** The checksum's SHA-256 provider. */
-  hash: Sha256;
   /** The session table. */
   sessions: SessionMap;
   /** The packet type registry. */
@@ -68,7 +65,6 @@ export class PluginHooks {
       role: host.role,
       clock: host.clock,
       random: host.random,
-      hash: host.hash,
       sessions: host.sessions,
       control:
         ((session: Session | undefined) => session && host.sessions.control(session)) as PluginApi[
