@@ -66,10 +66,7 @@ export class PluginHooks {
       clock: host.clock,
       random: host.random,
       sessions: host.sessions,
-      control:
-        ((session: Session | undefined) => session && host.sessions.control(session)) as PluginApi[
-          "control"
-        ],
+      control: controlIn(host.sessions),
       typeName: (code) => host.registry.name(code),
       registerPacketType: (definition) =>
         host.registry.register(definition as PacketTypeDefinition<unknown>, owner),
@@ -123,4 +120,14 @@ export class PluginHooks {
     }
     return messenger.send(session, data, options);
   }
+}
+
+/** `api.control` over `sessions`: a session's control, and `undefined` for `undefined`. */
+function controlIn(sessions: SessionMap): PluginApi["control"] {
+  function control(session: Session): SessionControl;
+  function control(session: Session | undefined): SessionControl | undefined;
+  function control(session: Session | undefined): SessionControl | undefined {
+    return session && sessions.control(session);
+  }
+  return control;
 }
