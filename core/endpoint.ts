@@ -35,7 +35,7 @@ import { type PluginList, resolvePlugins } from "./plugin.ts";
 import { PluginHooks, type PluginHost } from "./plugin_hooks.ts";
 import { PacketRegistry } from "./registry.ts";
 import { sameBytes } from "./same_bytes.ts";
-import type { Session } from "./session.ts";
+import type { Session, SessionControl } from "./session.ts";
 import { SessionMap } from "./session_table.ts";
 import { defaultSha256, type Sha256 } from "./sha256.ts";
 import { TimerTable } from "./timers.ts";
@@ -117,7 +117,7 @@ export class Endpoint {
   /** Called when a packet is queued outside `handle*()` calls. */
   #waker: (() => void) | undefined;
   /** The session the last lookup found: consecutive packets mostly belong to one session. */
-  #lastFound: Session | undefined;
+  #lastFound: SessionControl | undefined;
   #closing: Promise<void> | undefined;
   #reporting = false;
 
@@ -131,14 +131,15 @@ export class Endpoint {
     this.#closeTimeout = options.closeTimeout ?? 3_000;
     this.#emitter = new Emitter((error) => this.#reportError(error));
     this.#sessions = new SessionMap({
-      transmit: (session, init) => this.#send(session.peer, session.clientId, init, session),
+      transmit: (control, init) => this.#send(control.peer, control.clientId, init, control),
       setTimer: (at, fire) => this.#timers.set(at, fire),
       sendMessage: (session, data, opts) => this.#hooks.sendMessage(session, data, opts),
-      beginClose: (session, reason) => this.#hooks.closing.some((hook) => hook(session, reason)),
-      sessionChanged: (session, change, detail) => this.#sessionChanged(session, change, detail),
+      beginClose: (control, reason) => this.#hooks.closing.some((hook) => hook(control, reason)),
+      sessionChanged: (control, change, detail) => this.#sessionChanged(control, change, detail),
     });
     this.#contextHost = {
-      sendTo: (peer, clientId, init, session) => this.#send(peer, clientId, init, session),
+      sendTo: (peer, clientId, init, session) =>
+        this.#send(peer, clientId, init, session && this.#sessions.control(session)),
       drop: (ctx, reason, error) =>
         this.#countDrop(reason, ctx.peer, ctx.packet.type, ctx.session, error),
     };
@@ -146,7 +147,6 @@ export class Endpoint {
       role: this.role,
       clock: this.clock,
       random: this.#random,
-      hash: this.#hash,
       sessions: this.#sessions,
       registry: this.registry,
       timers: this.#timers,
@@ -187,8 +187,8 @@ export class Endpoint {
 
   /** Ends every session bound to `peer` (a stream transport lost it). */
   handlePeerClosed(peer: PeerAddress): void {
-    for (const session of [...this.#sessions.values()]) {
-      if (sameAddress(session.peer, peer)) session.terminate("transport closed");
+    for (const control of [...this.#sessions.controls()]) {
+      if (sameAddress(control.peer, peer)) control.terminate("transport closed");
     }
   }
 
@@ -247,23 +247,23 @@ export class Endpoint {
       );
     }
     const timeout = this.#connectTimeout;
-    const session = this.#sessions.create(this.#random.fill(new Uint8Array(16)), peer);
-    session.setTimer("connect-timeout", this.clock.now() + timeout, () => {
-      if (session.state === "connecting") {
-        session.terminate(
+    const control = this.#sessions.create(this.#random.fill(new Uint8Array(16)), peer);
+    control.setTimer("connect-timeout", this.clock.now() + timeout, () => {
+      if (control.state === "connecting") {
+        control.terminate(
           "connect timed out",
           new TimeoutError(`No handshake within ${timeout} ms`),
         );
       }
     });
     try {
-      for (const hook of this.#hooks.connect) hook(session);
+      for (const hook of this.#hooks.connect) hook(control);
     } catch (error) {
-      session.terminate("connect failed", toError(error));
+      control.terminate("connect failed", toError(error));
     }
-    return session.opened.then(() => {
-      session.clearTimer("connect-timeout");
-      return session;
+    return control.opened.then(() => {
+      control.clearTimer("connect-timeout");
+      return control.session;
     });
   }
 
@@ -289,8 +289,8 @@ export class Endpoint {
     if (decoded.error) return this.#malformed(decoded.error, peer, decoded.reason);
     const packet = decoded.packet;
     const found = this.#lookup(packet.clientId);
-    const atPeer = found && sameAddress(found.peer, peer) ? found : undefined;
-    const claimed = found && !atPeer ? found : undefined;
+    const atPeer = found && sameAddress(found.peer, peer) ? found.session : undefined;
+    const claimed = found && !atPeer ? found.session : undefined;
     const ctx = new PacketContext(this.#contextHost, "in", packet, peer, atPeer, claimed);
     this.#run(this.#inbound, ctx);
   }
@@ -300,12 +300,12 @@ export class Endpoint {
    * renames change its `clientId` too, so a non-closed cached session with equal bytes is the one
    * the table holds (and the table lookup hex-encodes the ID).
    */
-  #lookup(clientId: Uint8Array): Session | undefined {
+  #lookup(clientId: Uint8Array): SessionControl | undefined {
     const last = this.#lastFound;
     if (last !== undefined && last.state !== "closed" && sameBytes(last.clientId, clientId)) {
       return last;
     }
-    return (this.#lastFound = this.#sessions.get(clientId));
+    return (this.#lastFound = this.#sessions.find(clientId));
   }
 
   /** The inbound pipeline's last step: decodes the body and calls the packet type's handler. */
@@ -334,8 +334,9 @@ export class Endpoint {
     if (!(error instanceof ChecksumError)) {
       return this.#countDrop(reason, peer, undefined, undefined, error);
     }
-    const found = this.#sessions.get(error.packet.clientId);
-    const session = found && sameAddress(found.peer, peer) ? found : undefined;
+    const found = this.#sessions.find(error.packet.clientId);
+    const control = found && sameAddress(found.peer, peer) ? found : undefined;
+    const session = control?.session;
     const clientId = error.packet.clientId.slice();
     for (const hook of this.#hooks.malformed) {
       try {
@@ -343,7 +344,7 @@ export class Endpoint {
           error,
           peer,
           session,
-          reply: (init) => this.#send(peer, clientId, init, session),
+          reply: (init) => this.#send(peer, clientId, init, control),
         });
       } catch (hookError) {
         this.#reportError(hookError);
@@ -355,7 +356,7 @@ export class Endpoint {
   // --- The outbound path. --------------------------------------------------------------------
 
   /**
-   * Builds the packet `init` describes (its order taken from `session` when it has none) and runs
+   * Builds the packet `init` describes (its order taken from `control` when it has none) and runs
    * it through the outbound pipeline towards `peer`.
    *
    * @throws {RangeError} if the payload is larger than `MAX_PAYLOAD_SIZE`
@@ -364,7 +365,7 @@ export class Endpoint {
     peer: PeerAddress,
     clientId: Uint8Array,
     init: PacketInit,
-    session: Session | undefined,
+    control: SessionControl | undefined,
   ): void {
     const payload = init.payload ?? EMPTY;
     if (payload.length > MAX_PAYLOAD_SIZE) {
@@ -377,11 +378,11 @@ export class Endpoint {
       clientId,
       reserved: init.reserved ?? 0,
       customId: init.customId ?? 0,
-      order: init.order ?? (session ? session.takeOrder() : 0),
+      order: init.order ?? (control ? control.takeOrder() : 0),
       payload,
       checksum: EMPTY,
     };
-    const ctx = new PacketContext(this.#contextHost, "out", packet, peer, session);
+    const ctx = new PacketContext(this.#contextHost, "out", packet, peer, control?.session);
     if (init.onEncoded) this.#encodedHooks.set(ctx, init.onEncoded);
     this.#run(this.#outbound, ctx);
   }
@@ -434,8 +435,9 @@ export class Endpoint {
    * Turns a session's change into the endpoint's event (`session`, `resume`, `suspend`, `close`),
    * and keeps the table in step: a renamed session moves, a closed one leaves.
    */
-  #sessionChanged(session: Session, change: string, detail: unknown): void {
+  #sessionChanged(control: SessionControl, change: string, detail: unknown): void {
     const emitter = this.#emitter;
+    const session = control.session;
     switch (change) {
       case "open":
         return emitter.emit("session", { session });
@@ -444,9 +446,9 @@ export class Endpoint {
       case "suspend":
         return emitter.emit("suspend", { session, reason: String(detail) });
       case "rename":
-        return this.#sessions.rename(session, (detail as { clientId: Uint8Array }).clientId);
+        return this.#sessions.rename(control, (detail as { clientId: Uint8Array }).clientId);
       case "closed":
-        this.#sessions.delete(session);
+        this.#sessions.delete(control);
         return emitter.emit("close", {
           session,
           reason: session.closeReason ?? "closed",
@@ -480,7 +482,7 @@ export class Endpoint {
       expired,
     ]);
     deadline.cancel();
-    for (const session of [...this.#sessions.values()]) session.terminate("endpoint closed");
+    for (const control of [...this.#sessions.controls()]) control.terminate("endpoint closed");
     timers.clear();
   }
 

@@ -19,7 +19,15 @@ export * from "./node.ts";
 export * from "./packet.ts";
 export * from "./plugin.ts";
 export * from "./registry.ts";
-export * from "./session.ts";
+// The control handle's class stays internal: only its type is public, and plugins get handles
+// from `api.control()` and `api.sessions.create()`.
+export {
+  type SendOptions,
+  Session,
+  type SessionControl,
+  type SessionHost,
+  type SessionState,
+} from "./session.ts";
 export * from "./sha256.ts";
 export * from "./timers.ts";
 export * from "./transport.ts";

@@ -13,8 +13,7 @@ import { PluginError } from "./errors.ts";
 import type { EventName, EventPayload, Role } from "./events.ts";
 import type { PacketInit } from "./packet.ts";
 import type { PacketTypeDefinition } from "./registry.ts";
-import type { SendOptions, Session } from "./session.ts";
-import type { Sha256 } from "./sha256.ts";
+import type { SendOptions, Session, SessionControl } from "./session.ts";
 import type { Timer } from "./timers.ts";
 import type { PeerAddress } from "./transport.ts";
 
@@ -78,8 +77,11 @@ export interface DirectedMiddleware {
 export interface SessionTable {
   /** The session with this client ID, if any. */
   get(clientId: Uint8Array): Session | undefined;
-  /** Creates a session bound to `peer`. Throws `RangeError` if the client ID is taken. */
-  create(clientId: Uint8Array, peer: PeerAddress): Session;
+  /**
+   * Creates a session bound to `peer` and returns its control handle (`.session` is what the
+   * application gets). Throws `RangeError` if the client ID is taken.
+   */
+  create(clientId: Uint8Array, peer: PeerAddress): SessionControl;
   /** How many sessions exist. */
   readonly size: number;
   /** Every session. */
@@ -94,10 +96,17 @@ export interface PluginApi {
   readonly clock: Clock;
   /** The injected random source. */
   readonly random: Random;
-  /** The SHA-256 provider of the codec. */
-  readonly hash: Sha256;
   /** The endpoint's sessions. */
   readonly sessions: SessionTable;
+  /**
+   * The control handle of a session of this endpoint (`open`, `terminate`, `sendPacket`, timers…);
+   * `undefined` for `undefined`, so `api.control(ctx.session)?.open()` reads as it runs.
+   *
+   * @throws {PluginError} `THING_ERR_FOREIGN_SESSION` for a session of another endpoint
+   */
+  control(session: Session): SessionControl;
+  /** The control handle of `session` if there is one (see above). */
+  control(session: Session | undefined): SessionControl | undefined;
   /** The registered name of a packet type code (`HELLO`), or `0xNN` when none is registered. */
   typeName(code: number): string;
   /** Claims a packet type code (a token from `definePacketType()`, or a plain definition). */
@@ -124,9 +133,9 @@ export interface PluginApi {
   /** Hears about packets whose checksum failed (they are dropped either way). */
   onMalformed(hook: (packet: MalformedPacket) => void): void;
   /** Client side: a session was created by `connect()`; start the handshake. */
-  onConnect(hook: (session: Session) => void): void;
-  /** A session is closing; return true to run a goodbye and call `session.terminate()` later. */
-  onSessionClosing(hook: (session: Session, reason: string) => boolean): void;
+  onConnect(hook: (control: SessionControl) => void): void;
+  /** A session is closing; return true to run a goodbye and call `control.terminate()` later. */
+  onSessionClosing(hook: (control: SessionControl, reason: string) => boolean): void;
   /** The endpoint is closing; runs before its sessions are closed. */
   onClose(hook: () => void | Promise<void>): void;
   /** Sends a packet outside any session (order count 0), e.g. a REJECT. */

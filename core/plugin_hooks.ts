@@ -11,10 +11,10 @@ import type { Emitter } from "./emitter.ts";
 import { PluginError } from "./errors.ts";
 import { eventKey, type Role, type ThingEvents } from "./events.ts";
 import type { PacketInit } from "./packet.ts";
-import type { MalformedPacket, PluginApi, SessionTable, ThingServices } from "./plugin.ts";
+import type { MalformedPacket, PluginApi, ThingServices } from "./plugin.ts";
 import type { PacketRegistry, PacketTypeDefinition } from "./registry.ts";
-import type { SendOptions, Session } from "./session.ts";
-import type { Sha256 } from "./sha256.ts";
+import type { SendOptions, Session, SessionControl } from "./session.ts";
+import type { SessionMap } from "./session_table.ts";
 import type { TimerTable } from "./timers.ts";
 import type { PeerAddress } from "./transport.ts";
 
@@ -26,10 +26,8 @@ export interface PluginHost {
   clock: Clock;
   /** The injected random source. */
   random: Random;
-  /** The checksum's SHA-256 provider. */
-  hash: Sha256;
   /** The session table. */
-  sessions: SessionTable;
+  sessions: SessionMap;
   /** The packet type registry. */
   registry: PacketRegistry;
   /** The endpoint's timers. */
@@ -51,9 +49,9 @@ export class PluginHooks {
   /** Hooks for packets whose checksum failed. */
   readonly malformed: Array<(packet: MalformedPacket) => void> = [];
   /** Client hooks that start a handshake. */
-  readonly connect: Array<(session: Session) => void> = [];
+  readonly connect: Array<(control: SessionControl) => void> = [];
   /** Hooks that may run a goodbye for a closing session. */
-  readonly closing: Array<(session: Session, reason: string) => boolean> = [];
+  readonly closing: Array<(control: SessionControl, reason: string) => boolean> = [];
   /** Hooks run when the endpoint closes. */
   readonly close: Array<() => void | Promise<void>> = [];
   /** Whether a plugin authenticates packets that carry `AUTHENTICATED_BIT`. */
@@ -67,8 +65,8 @@ export class PluginHooks {
       role: host.role,
       clock: host.clock,
       random: host.random,
-      hash: host.hash,
       sessions: host.sessions,
+      control: controlIn(host.sessions),
       typeName: (code) => host.registry.name(code),
       registerPacketType: (definition) =>
         host.registry.register(definition as PacketTypeDefinition<unknown>, owner),
@@ -122,4 +120,14 @@ export class PluginHooks {
     }
     return messenger.send(session, data, options);
   }
+}
+
+/** `api.control` over `sessions`: a session's control, and `undefined` for `undefined`. */
+function controlIn(sessions: SessionMap): PluginApi["control"] {
+  function control(session: Session): SessionControl;
+  function control(session: Session | undefined): SessionControl | undefined;
+  function control(session: Session | undefined): SessionControl | undefined {
+    return session && sessions.control(session);
+  }
+  return control;
 }

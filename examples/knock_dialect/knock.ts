@@ -139,20 +139,21 @@ export function knock(options: KnockOptions = {}): PluginList {
       for (const type of [KNOCK, WELCOME, DENY, NOTE, BYE]) api.registerPacketType(type);
 
       // Client: knock until the server answers (connect() has its own overall timeout).
-      api.onConnect((session) => {
+      api.onConnect((control) => {
         const knockNow = () => {
-          session.sendPacket({ type: KNOCK.code, payload: nameBytes });
-          session.setTimer("knock", api.clock.now() + retryMs, knockNow);
+          control.sendPacket({ type: KNOCK.code, payload: nameBytes });
+          control.setTimer("knock", api.clock.now() + retryMs, knockNow);
         };
         knockNow();
       });
       api.handle(WELCOME, (ctx) => {
-        ctx.session?.clearTimer("knock");
-        ctx.session?.open();
+        const control = api.control(ctx.session);
+        control?.clearTimer("knock");
+        control?.open();
       });
       api.handle(DENY, (ctx) => {
         const reason = ctx.body;
-        ctx.session?.terminate(
+        api.control(ctx.session)?.terminate(
           "denied",
           new KnockError("KNOCK_ERR_DENIED", `Cannot come in: the server said "${reason}"`),
         );
@@ -169,9 +170,10 @@ export function knock(options: KnockOptions = {}): PluginList {
             payload: encoder.encode(`${ctx.body} is not welcome`),
           });
         }
-        const session = ctx.session ?? api.sessions.create(ctx.packet.clientId, ctx.peer);
-        session.open();
-        session.sendPacket({ type: WELCOME.code });
+        const control = api.control(ctx.session) ??
+          api.sessions.create(ctx.packet.clientId, ctx.peer);
+        control.open();
+        control.sendPacket({ type: WELCOME.code });
       });
 
       // Both: messages and goodbyes.
@@ -185,9 +187,9 @@ export function knock(options: KnockOptions = {}): PluginList {
           reliable: false,
         });
       });
-      api.handle(BYE, (ctx) => ctx.session?.terminate("peer said bye"));
-      api.onSessionClosing((session) => {
-        if (session.state !== "closed") session.sendPacket({ type: BYE.code });
+      api.handle(BYE, (ctx) => api.control(ctx.session)?.terminate("peer said bye"));
+      api.onSessionClosing((control) => {
+        if (control.state !== "closed") control.sendPacket({ type: BYE.code });
         return false;
       });
       api.provide("messenger", {
@@ -198,7 +200,7 @@ export function knock(options: KnockOptions = {}): PluginList {
             );
           }
           try {
-            session.sendPacket({ type: NOTE.code, payload: data, customId });
+            api.control(session).sendPacket({ type: NOTE.code, payload: data, customId });
             return Promise.resolve();
           } catch (error) {
             return Promise.reject(error);

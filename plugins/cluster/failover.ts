@@ -88,7 +88,7 @@ export function failover(options: FailoverOptions): Plugin {
       api.on(reconnectingEvent, ({ session }) => {
         if (!lost.has(session)) lost.set(session, session.peer);
         const at = list.findIndex((e) => addressKey(e) === addressKey(session.peer));
-        session.migrate(list[(at + 1) % list.length]!);
+        api.control(session).migrate(list[(at + 1) % list.length]!);
       });
       api.on("resume", ({ session }) => {
         const previous = lost.get(session);

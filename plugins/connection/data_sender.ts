@@ -64,7 +64,7 @@ export class DataSender implements Messenger {
   stateOf(session: Session): DataState {
     let st = this.#states.get(session);
     if (!st) {
-      st = newDataState(session.id, this.#opts);
+      st = newDataState(this.#api.control(session), this.#opts);
       this.#states.set(session, st);
     } else if (st.incarnation !== session.id) {
       st.incarnation = session.id;
@@ -86,7 +86,11 @@ export class DataSender implements Messenger {
     if (invalid) return Promise.reject(invalid);
     const st = this.stateOf(session);
     if (!reliable && st.queueHead === st.queue.length && this.#canSend(session, st, 0)) {
-      session.sendPacket({ type: ConnectionPacket.DATA_NOACK, payload: data, customId });
+      st.control.sendPacket({
+        type: ConnectionPacket.DATA_NOACK,
+        payload: data,
+        customId,
+      });
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
@@ -169,7 +173,8 @@ export class DataSender implements Messenger {
       return false;
     }
     const oldest = st.inFlight.values().next().value;
-    return oldest === undefined || session.nextOrder - oldest.order < this.#halfWindow;
+    return oldest === undefined ||
+      st.control.nextOrder - oldest.order < this.#halfWindow;
   }
 
   // Resends every message sent once, LOSS_THRESHOLD or more transmissions before the one just
@@ -198,7 +203,7 @@ export class DataSender implements Messenger {
     entry.sentAt = now;
     entry.sentSeq = st.transmissions++;
     entry.tries++;
-    session.sendPacket({
+    st.control.sendPacket({
       type: ConnectionPacket.DATA_ACK,
       payload: entry.data,
       customId: entry.customId,
@@ -213,14 +218,14 @@ export class DataSender implements Messenger {
 
   #sendNow(session: Session, st: DataState, entry: Outgoing): void {
     if (!entry.reliable) {
-      session.sendPacket({
+      st.control.sendPacket({
         type: ConnectionPacket.DATA_NOACK,
         payload: entry.data,
         customId: entry.customId,
       });
       return entry.resolve();
     }
-    entry.order = session.takeOrder();
+    entry.order = st.control.takeOrder();
     entry.incarnation = session.id;
     st.inFlight.set(entry.order, entry);
     st.bytesInFlight += packetBytes(entry);
@@ -266,7 +271,7 @@ export class DataSender implements Messenger {
         ),
       );
     }
-    if (session.nextOrder - entry.order >= opts.window) {
+    if (st.control.nextOrder - entry.order >= opts.window) {
       return fail(
         st,
         entry,

@@ -6,6 +6,7 @@
  * @module
  */
 import { HEADER_SIZE, MAX_PACKET_SIZE } from "../../core/packet.ts";
+import type { SessionControl } from "../../core/session.ts";
 import type { Timer } from "../../core/timers.ts";
 import { NewReno, type ReplayWindow, RetransmitTimeout } from "../../reliability/mod.ts";
 import { sameBytes } from "../../core/same_bytes.ts";
@@ -47,6 +48,8 @@ interface Sent {
 
 /** The data plugin's state of one session. */
 export interface DataState {
+  /** The session's control handle (it sends the DATA packets). */
+  control: SessionControl;
   /** The session's client ID this state belongs to. */
   incarnation: string;
   /** The receiving side's window of order counts, created on the first DATA. */
@@ -69,10 +72,11 @@ export interface DataState {
   congestion: NewReno;
 }
 
-/** A fresh state for the session incarnation `incarnation`. */
-export function newDataState(incarnation: string, opts: ResolvedDataOptions): DataState {
+/** A fresh state for the session `control` drives, in its current incarnation. */
+export function newDataState(control: SessionControl, opts: ResolvedDataOptions): DataState {
   return {
-    incarnation,
+    control,
+    incarnation: control.id,
     received: undefined,
     inFlight: new Map(),
     byChecksum: new Map(),

@@ -7,7 +7,7 @@
  */
 import { SessionError, TimeoutError } from "../../core/errors.ts";
 import type { PluginApi } from "../../core/plugin.ts";
-import type { Session } from "../../core/session.ts";
+import type { Session, SessionControl } from "../../core/session.ts";
 import { reconnectingEvent } from "./events.ts";
 import type { ResolvedSessionOptions } from "./options.ts";
 import { ConnectionPacket, timestampCodec } from "./packets.ts";
@@ -32,58 +32,60 @@ export function setupClient(api: PluginApi, opts: ResolvedSessionOptions): void 
     return base * (0.75 + 0.5 * r);
   };
 
-  const sendHello = (session: Session, st: ClientState): void => {
+  const sendHello = (control: SessionControl, st: ClientState): void => {
     st.hellos++;
-    if (st.reconnecting) api.emit(reconnectingEvent, { session, attempt: st.hellos });
-    session.sendPacket({
+    if (st.reconnecting) {
+      api.emit(reconnectingEvent, { session: control.session, attempt: st.hellos });
+    }
+    control.sendPacket({
       type: ConnectionPacket.HELLO,
       payload: timestampCodec.encode(Math.floor(api.clock.wallNow())),
     });
-    session.setTimer("hello", api.clock.now() + backoff(st.hellos), () => {
-      if (session.state !== "connecting") return;
-      if (st.hellos < opts.helloTries) return sendHello(session, st);
+    control.setTimer("hello", api.clock.now() + backoff(st.hellos), () => {
+      if (control.state !== "connecting") return;
+      if (st.hellos < opts.helloTries) return sendHello(control, st);
       const what = st.reconnecting ? "re-establish the session" : "connect";
-      session.terminate(
+      control.terminate(
         st.reconnecting ? "could not re-establish" : "no ACCEPT",
         new TimeoutError(
-          `Cannot ${what}: no ACCEPT after ${st.hellos} HELLOs to ${session.peer.hostname}:${session.peer.port}; check the server is running`,
+          `Cannot ${what}: no ACCEPT after ${st.hellos} HELLOs to ${control.peer.hostname}:${control.peer.port}; check the server is running`,
         ),
       );
     });
   };
 
-  const armPing = (session: Session, st: ClientState): void => {
-    session.setTimer("ping", api.clock.now() + opts.pingInterval, () => {
-      if (session.state !== "open") return;
+  const armPing = (control: SessionControl, st: ClientState): void => {
+    control.setTimer("ping", api.clock.now() + opts.pingInterval, () => {
+      if (control.state !== "open") return;
       const silent = api.clock.now() - st.lastHeard;
       if (silent < opts.pongTimeout) {
-        session.sendPacket({ type: ConnectionPacket.PING });
-        return armPing(session, st);
+        control.sendPacket({ type: ConnectionPacket.PING });
+        return armPing(control, st);
       }
       const reason = `no PONG for ${Math.round(silent)} ms`;
       if (!opts.reconnect) {
-        return session.terminate(
+        return control.terminate(
           reason,
-          new TimeoutError(`Lost session ${session.id}: ${reason}; the server is unreachable`),
+          new TimeoutError(`Lost session ${control.id}: ${reason}; the server is unreachable`),
         );
       }
-      session.suspend(reason);
-      session.rename(api.random.fill(new Uint8Array(16)));
+      control.suspend(reason);
+      control.rename(api.random.fill(new Uint8Array(16)));
       st.reconnecting = true;
       st.hellos = 0;
-      sendHello(session, st);
+      sendHello(control, st);
     });
   };
 
-  api.onConnect((session) => {
+  api.onConnect((control) => {
     const st: ClientState = {
       lastHeard: api.clock.now(),
       hellos: 0,
       reconnecting: false,
       disconnects: 0,
     };
-    states.set(session, st);
-    sendHello(session, st);
+    states.set(control.session, st);
+    sendHello(control, st);
   });
 
   api.use({
@@ -96,66 +98,66 @@ export function setupClient(api: PluginApi, opts: ResolvedSessionOptions): void 
   });
 
   api.handle(ConnectionPacket.ACCEPT, (ctx) => {
-    const session = ctx.session!;
-    const st = states.get(session)!;
-    if (session.state !== "connecting") return ctx.drop("duplicate");
+    const control = api.control(ctx.session!);
+    const st = states.get(control.session)!;
+    if (control.state !== "connecting") return ctx.drop("duplicate");
     // ACCEPT's payload lists the extensions the server took; this client offers none (§3.13).
     const taken = decodeExtensions(ctx.packet.payload) ?? [];
     if (taken.length > 0) {
-      return session.terminate(
+      return control.terminate(
         "extension not offered",
         new SessionError(
           "THING_ERR_HANDSHAKE",
-          `Cannot connect to ${session.peer.hostname}:${session.peer.port}: the server's ACCEPT takes extension ${
+          `Cannot connect to ${control.peer.hostname}:${control.peer.port}: the server's ACCEPT takes extension ${
             taken[0]!.type
           }, which this client did not offer`,
         ),
       );
     }
-    session.clearTimer("hello");
+    control.clearTimer("hello");
     st.reconnecting = false;
     st.hellos = 0;
-    session.open();
-    armPing(session, st);
+    control.open();
+    armPing(control, st);
   });
 
   api.handle(ConnectionPacket.PONG, () => {});
 
   api.handle(ConnectionPacket.REJECT, (ctx) => {
-    const session = ctx.session!;
-    if (session.state === "closing") return session.terminate("disconnected");
-    if (session.state === "open") return session.terminate("rejected by server");
-    session.terminate(
+    const control = api.control(ctx.session!);
+    if (control.state === "closing") return control.terminate("disconnected");
+    if (control.state === "open") return control.terminate("rejected by server");
+    control.terminate(
       "rejected by server",
       new SessionError(
         "THING_ERR_REJECTED",
-        `Cannot connect to ${session.peer.hostname}:${session.peer.port}: the server rejected the session`,
+        `Cannot connect to ${control.peer.hostname}:${control.peer.port}: the server rejected the session`,
       ),
     );
   });
 
-  const sendDisconnect = (session: Session, st: ClientState): void => {
+  const sendDisconnect = (control: SessionControl, st: ClientState): void => {
     st.disconnects++;
-    session.sendPacket({ type: ConnectionPacket.DISCONNECT });
+    control.sendPacket({ type: ConnectionPacket.DISCONNECT });
     if (st.disconnects > 1) {
       api.emit("retransmit", {
-        session,
+        session: control.session,
         type: ConnectionPacket.DISCONNECT,
         attempt: st.disconnects,
       });
     }
-    session.setTimer("disconnect", api.clock.now() + opts.disconnectRetry, () => {
-      if (st.disconnects < opts.disconnectTries) return sendDisconnect(session, st);
-      session.terminate(`disconnect unconfirmed: no REJECT after ${st.disconnects} DISCONNECTs`);
+    control.setTimer("disconnect", api.clock.now() + opts.disconnectRetry, () => {
+      if (st.disconnects < opts.disconnectTries) return sendDisconnect(control, st);
+      control.terminate(`disconnect unconfirmed: no REJECT after ${st.disconnects} DISCONNECTs`);
     });
   };
 
-  api.onSessionClosing((session) => {
-    const st = states.get(session);
+  api.onSessionClosing((control) => {
+    const st = states.get(control.session);
     if (!st) return false;
-    session.clearTimer("ping");
-    session.clearTimer("hello");
-    sendDisconnect(session, st);
+    control.clearTimer("ping");
+    control.clearTimer("hello");
+    sendDisconnect(control, st);
     return true;
   });
 }

@@ -8,7 +8,7 @@
 import type { PacketContext } from "../../core/context.ts";
 import { toHex } from "../../core/hex.ts";
 import type { PluginApi } from "../../core/plugin.ts";
-import type { Session } from "../../core/session.ts";
+import type { Session, SessionControl } from "../../core/session.ts";
 import type { Timer } from "../../core/timers.ts";
 import type { ResolvedSessionOptions } from "./options.ts";
 import { ConnectionPacket, HELLO } from "./packets.ts";
@@ -23,11 +23,11 @@ export function setupServer(api: PluginApi, opts: ResolvedSessionOptions): void 
   const reject = (ctx: PacketContext) =>
     api.sendTo(ctx.peer, ctx.packet.clientId.slice(), { type: ConnectionPacket.REJECT });
 
-  const armIdle = (session: Session, heard: { at: number }) => {
-    session.setTimer("idle", heard.at + opts.timeout, () => {
+  const armIdle = (control: SessionControl, heard: { at: number }) => {
+    control.setTimer("idle", heard.at + opts.timeout, () => {
       if (api.clock.now() - heard.at >= opts.timeout) {
-        session.terminate(`timed out: nothing heard for ${opts.timeout} ms`);
-      } else armIdle(session, heard);
+        control.terminate(`timed out: nothing heard for ${opts.timeout} ms`);
+      } else armIdle(control, heard);
     });
   };
 
@@ -71,7 +71,7 @@ export function setupServer(api: PluginApi, opts: ResolvedSessionOptions): void 
     const id = toHex(ctx.packet.clientId);
     const newest = newestHello.get(id);
     if (newest !== undefined && timestamp <= newest) return ctx.drop("replayed-hello");
-    let session = ctx.session;
+    const session = ctx.session;
     if (!session && api.sessions.size >= opts.maxSessions) {
       reject(ctx);
       return ctx.drop("full");
@@ -82,28 +82,28 @@ export function setupServer(api: PluginApi, opts: ResolvedSessionOptions): void 
       // The client repeats its HELLO (our ACCEPT was lost): answer again, change nothing.
       const heard = lastHeard.get(session);
       if (heard) heard.at = api.clock.now();
-      return session.sendPacket({ type: ConnectionPacket.ACCEPT });
+      return api.control(session).sendPacket({ type: ConnectionPacket.ACCEPT });
     }
-    session = api.sessions.create(ctx.packet.clientId, ctx.peer);
+    const control = api.sessions.create(ctx.packet.clientId, ctx.peer);
     const heard = { at: api.clock.now() };
-    lastHeard.set(session, heard);
-    armIdle(session, heard);
-    session.sendPacket({ type: ConnectionPacket.ACCEPT });
-    session.open();
+    lastHeard.set(control.session, heard);
+    armIdle(control, heard);
+    control.sendPacket({ type: ConnectionPacket.ACCEPT });
+    control.open();
   });
 
   api.handle(
     ConnectionPacket.PING,
-    (ctx) => ctx.session?.sendPacket({ type: ConnectionPacket.PONG }),
+    (ctx) => api.control(ctx.session)?.sendPacket({ type: ConnectionPacket.PONG }),
   );
 
   api.handle(ConnectionPacket.DISCONNECT, (ctx) => {
     reject(ctx);
-    ctx.session?.terminate("disconnected by client");
+    api.control(ctx.session)?.terminate("disconnected by client");
   });
 
-  api.onSessionClosing((session) => {
-    session.sendPacket({ type: ConnectionPacket.REJECT });
+  api.onSessionClosing((control) => {
+    control.sendPacket({ type: ConnectionPacket.REJECT });
     return false;
   });
 }

@@ -10,17 +10,17 @@
 import type { PeerAddress } from "../../core/transport.ts";
 import type { PacketInit } from "../../core/packet.ts";
 import type { Random } from "../../core/clock.ts";
-import type { Session } from "../../core/session.ts";
+import type { Session, SessionControl } from "../../core/session.ts";
 import { FrameType, PATH_DATA_SIZE } from "./frames.ts";
 
 /** Sends a session packet to `peer` instead of the session's own address. */
-export function sendOnPath(session: Session, peer: PeerAddress, init: PacketInit): void {
-  const home = session.peer;
-  session.migrate(peer);
+export function sendOnPath(control: SessionControl, peer: PeerAddress, init: PacketInit): void {
+  const home = control.peer;
+  control.migrate(peer);
   try {
-    session.sendPacket(init);
+    control.sendPacket(init);
   } finally {
-    session.migrate(home);
+    control.migrate(home);
   }
 }
 
@@ -62,7 +62,7 @@ function same(a: PeerAddress, b: PeerAddress): boolean {
 /** Path validation for every session of one endpoint. */
 export class PathValidator {
   readonly #host: PathHost;
-  readonly #pending = new WeakMap<Session, Challenge>();
+  readonly #pending = new WeakMap<SessionControl, Challenge>();
 
   /** @param host the plugin's services */
   constructor(host: PathHost) {
@@ -70,11 +70,11 @@ export class PathValidator {
   }
 
   /**
-   * A packet of `session` (`bytes` long on the wire) arrived from `peer`, not the session's
+   * A packet of `control`'s session (`bytes` long on the wire) arrived from `peer`, not the session's
    * address: validate `peer`.
    */
-  claimed(session: Session, peer: PeerAddress, bytes: number): void {
-    let challenge = this.#pending.get(session);
+  claimed(control: SessionControl, peer: PeerAddress, bytes: number): void {
+    let challenge = this.#pending.get(control);
     if (!challenge || !same(challenge.peer, peer)) {
       challenge = {
         peer,
@@ -84,16 +84,16 @@ export class PathValidator {
         sent: 0,
         blocked: true,
       };
-      this.#pending.set(session, challenge);
+      this.#pending.set(control, challenge);
     }
     challenge.received += bytes;
-    if (challenge.blocked) this.#challenge(session, challenge);
+    if (challenge.blocked) this.#challenge(control, challenge);
   }
 
-  #challenge(session: Session, challenge: Challenge): void {
-    if (session.state === "closed" || this.#pending.get(session) !== challenge) return;
+  #challenge(control: SessionControl, challenge: Challenge): void {
+    if (control.state === "closed" || this.#pending.get(control) !== challenge) return;
     if (challenge.attempts >= this.#host.attempts) {
-      this.#pending.delete(session);
+      this.#pending.delete(control);
       return;
     }
     const size = this.#host.challengeBytes;
@@ -101,30 +101,30 @@ export class PathValidator {
     if (challenge.blocked) return;
     challenge.attempts++;
     challenge.sent += size;
-    sendOnPath(session, challenge.peer, {
+    sendOnPath(control, challenge.peer, {
       type: FrameType.PATH_CHALLENGE,
       payload: challenge.data,
     });
-    const at = this.#host.now() + this.#host.retryAfter(session);
-    session.setTimer("streams:path", at, () => this.#challenge(session, challenge));
+    const at = this.#host.now() + this.#host.retryAfter(control.session);
+    control.setTimer("streams:path", at, () => this.#challenge(control, challenge));
   }
 
   /** A PATH_CHALLENGE arrived from `peer`: echo it on the path it came from. */
-  challenged(session: Session, peer: PeerAddress, data: Uint8Array): void {
+  challenged(control: SessionControl, peer: PeerAddress, data: Uint8Array): void {
     const init = { type: FrameType.PATH_RESPONSE, payload: data.slice() };
-    if (same(session.peer, peer)) session.sendPacket(init);
-    else sendOnPath(session, peer, init);
+    if (same(control.peer, peer)) control.sendPacket(init);
+    else sendOnPath(control, peer, init);
   }
 
   /** A PATH_RESPONSE arrived from `peer`: migrate when it answers the pending challenge. */
-  responded(session: Session, peer: PeerAddress, data: Uint8Array): void {
-    const pending = this.#pending.get(session);
+  responded(control: SessionControl, peer: PeerAddress, data: Uint8Array): void {
+    const pending = this.#pending.get(control);
     if (!pending || !same(pending.peer, peer)) return;
     for (let i = 0; i < PATH_DATA_SIZE; i++) if (pending.data[i] !== data[i]) return;
-    this.#pending.delete(session);
-    session.clearTimer("streams:path");
-    const from = session.peer;
-    session.migrate(peer);
-    this.#host.migrated(session, from, peer);
+    this.#pending.delete(control);
+    control.clearTimer("streams:path");
+    const from = control.peer;
+    control.migrate(peer);
+    this.#host.migrated(control.session, from, peer);
   }
 }

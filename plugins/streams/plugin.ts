@@ -88,16 +88,20 @@ function setupStreams(api: PluginApi, config: StreamsConfig): void {
     const { type, customId, order, payload } = ctx.packet;
     try {
       if (type === FrameType.PATH_CHALLENGE) {
-        return paths.challenged(session, ctx.peer, decodePathData(payload));
+        return paths.challenged(api.control(session), ctx.peer, decodePathData(payload));
       }
       if (type === FrameType.PATH_RESPONSE) {
-        return paths.responded(session, ctx.peer, decodePathData(payload));
+        return paths.responded(api.control(session), ctx.peer, decodePathData(payload));
       }
       const conn = connectionOf(session);
       conn.handle(type, customId, order, payload);
       if (ctx.claimed) {
         // The dialect has opened the payload: add back its overhead for the size on the wire.
-        paths.claimed(session, ctx.peer, HEADER_SIZE + payload.length + config.overhead);
+        paths.claimed(
+          api.control(session),
+          ctx.peer,
+          HEADER_SIZE + payload.length + config.overhead,
+        );
       }
       conn.flush();
     } catch (error) {
@@ -109,6 +113,7 @@ function setupStreams(api: PluginApi, config: StreamsConfig): void {
 }
 
 function wireOf(api: PluginApi, session: Session) {
+  const control = api.control(session);
   return {
     now: () => api.clock.now(),
     send(
@@ -117,15 +122,15 @@ function wireOf(api: PluginApi, session: Session) {
       payload: Uint8Array,
       encoded?: (bytes: Uint8Array) => void,
     ): number {
-      const pn = session.nextOrder;
-      session.sendPacket({ type, customId, payload, onEncoded: encoded });
+      const pn = control.nextOrder;
+      control.sendPacket({ type, customId, payload, onEncoded: encoded });
       return pn;
     },
     setTimer(name: string, at: number, fire: () => void): void {
-      session.setTimer(name, at, fire);
+      control.setTimer(name, at, fire);
     },
     fail(reason: string): void {
-      session.terminate(
+      control.terminate(
         reason,
         new SessionError("THING_ERR_BAD_FIELD", `Cannot continue the session: ${reason}`),
       );

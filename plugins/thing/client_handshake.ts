@@ -6,7 +6,7 @@
  * @module
  */
 import type { Packet, PacketInit } from "../../core/packet.ts";
-import type { Session } from "../../core/session.ts";
+import type { SessionControl } from "../../core/session.ts";
 import {
   type CipherSuite,
   constantTimeEqual,
@@ -47,7 +47,7 @@ type Step = "hello" | "keys" | "confirm" | "finish" | "done";
 /** One client handshake, for one session. */
 export class ClientHandshake {
   readonly #host: ThingHost;
-  readonly #session: Session;
+  readonly #control: SessionControl;
   readonly #random: Uint8Array;
   #step: Step = "hello";
   #flight: PacketInit | undefined;
@@ -63,9 +63,9 @@ export class ClientHandshake {
   #keys: SessionKeys | undefined;
 
   /** Prepares the handshake of `session`; call `start()` to send CHI. */
-  constructor(host: ThingHost, session: Session) {
+  constructor(host: ThingHost, control: SessionControl) {
     this.#host = host;
-    this.#session = session;
+    this.#control = control;
     this.#random = host.api.random.fill(new Uint8Array(RANDOM_SIZE));
   }
 
@@ -77,7 +77,7 @@ export class ClientHandshake {
   /** Sends CHI and arms the handshake timeout. */
   start(): void {
     const { api, config } = this.#host;
-    this.#session.setTimer(
+    this.#control.setTimer(
       Timers.handshake,
       api.clock.now() + config.handshakeTimeout,
       () =>
@@ -157,13 +157,13 @@ export class ClientHandshake {
       );
     }
     api.emit(serverKeyEvent, {
-      session: this.#session,
+      session: this.#control.session,
       publicKey: keys.identity,
       fingerprint: fingerprint(keys.identity),
       pinned: config.serverKey !== undefined,
     });
     const ephemeral = x25519KeyPair(api.random.fill(new Uint8Array(32)), config);
-    const shared = agreeKey(this.#host, this.#session, ephemeral.privateKey, keys.ephemeral);
+    const shared = agreeKey(this.#host, this.#control, ephemeral.privateKey, keys.ephemeral);
     if (!shared) return;
     const cdh = ephemeral.publicKey;
     this.#th1 = sha256(
@@ -171,12 +171,12 @@ export class ClientHandshake {
         this.#chi,
         this.#shi,
         sdh,
-        handshakeEntry(this.#session.clientId, ThingPacket.CDH, cdh),
+        handshakeEntry(this.#control.clientId, ThingPacket.CDH, cdh),
       ),
     );
     this.#keys = deriveSessionKeys(shared, this.#th1, this.#suite!, this.#host.config);
     shared.fill(0);
-    this.#host.install(this.#session, this.#keys, this.#suite!);
+    this.#host.install(this.#control.session, this.#keys, this.#suite!);
     this.#step = "confirm";
     this.#send({ type: ThingPacket.CDH, payload: cdh }, false);
   }
@@ -201,9 +201,9 @@ export class ClientHandshake {
   onFinish(): void {
     if (this.#step !== "finish") return;
     this.#step = "done";
-    this.#session.clearTimer(Timers.retransmit);
-    this.#session.clearTimer(Timers.handshake);
-    this.#host.established(this.#session, this.#ttl);
+    this.#control.clearTimer(Timers.retransmit);
+    this.#control.clearTimer(Timers.handshake);
+    this.#host.established(this.#control, this.#ttl);
   }
 
   /** A sealed packet failed authentication during the handshake. */
@@ -216,7 +216,7 @@ export class ClientHandshake {
   #sendHello(): void {
     const suites = this.#host.config.suites.map((suite) => SUITE_IDS[suite]);
     const payload = encodeClientHello({ suites, random: this.#random, cookie: this.#cookie });
-    this.#chi = handshakeEntry(this.#session.clientId, ThingPacket.CHI, payload);
+    this.#chi = handshakeEntry(this.#control.clientId, ThingPacket.CHI, payload);
     this.#send({ type: ThingPacket.CHI, payload }, false);
   }
 
@@ -228,15 +228,15 @@ export class ClientHandshake {
   }
 
   #transmit(): void {
-    const session = this.#session;
-    if (this.#sealedFlight) session.sendPacket(this.#flight!);
-    else this.#host.api.sendTo(session.peer, session.clientId, this.#flight!);
+    const control = this.#control;
+    if (this.#sealedFlight) control.sendPacket(this.#flight!);
+    else this.#host.api.sendTo(control.peer, control.clientId, this.#flight!);
     const delay = backoff(this.#host.config, this.#attempt++);
-    session.setTimer(Timers.retransmit, this.#host.api.clock.now() + delay, () => this.#transmit());
+    control.setTimer(Timers.retransmit, this.#host.api.clock.now() + delay, () => this.#transmit());
   }
 
   #fail(code: ThingDialectErrorCode, message: string): void {
     this.#step = "done";
-    failHandshake(this.#host, this.#session, code, message);
+    failHandshake(this.#host, this.#control, code, message);
   }
 }

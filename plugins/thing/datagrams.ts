@@ -52,7 +52,7 @@ export function thingDatagrams(): Plugin {
             );
           }
           try {
-            session.sendPacket({
+            api.control(session).sendPacket({
               type: ThingPacket.DATA_NOACK,
               payload: data,
               customId: options.customId ?? 0,

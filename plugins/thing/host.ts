@@ -6,7 +6,7 @@
  */
 import { HandshakeError } from "../../core/errors.ts";
 import type { PluginApi } from "../../core/plugin.ts";
-import type { Session } from "../../core/session.ts";
+import type { Session, SessionControl } from "../../core/session.ts";
 import { type CipherSuite, type SessionKeys, x25519Shared } from "./crypto/mod.ts";
 import type { ThingDialectErrorCode } from "./errors.ts";
 import type { ThingConfig } from "./options.ts";
@@ -20,19 +20,19 @@ export interface ThingHost {
   /** Installs the session keys: from now on the session's packets are sealed. */
   install(session: Session, keys: SessionKeys, suite: CipherSuite): void;
   /** The handshake finished: open the session, start heartbeats and the TTL. */
-  established(session: Session, ttl: number): void;
+  established(control: SessionControl, ttl: number): void;
   /** Ends a handshake with an error. */
-  fail(session: Session, error: HandshakeError): void;
+  fail(control: SessionControl, error: HandshakeError): void;
 }
 
-/** Ends `session`'s handshake with a `HandshakeError` of `code`. */
+/** Ends `control`'s session handshake with a `HandshakeError` of `code`. */
 export function failHandshake(
   host: ThingHost,
-  session: Session,
+  control: SessionControl,
   code: ThingDialectErrorCode,
   message: string,
 ): void {
-  host.fail(session, new HandshakeError(code, message));
+  host.fail(control, new HandshakeError(code, message));
 }
 
 /**
@@ -41,14 +41,14 @@ export function failHandshake(
  */
 export function agreeKey(
   host: ThingHost,
-  session: Session,
+  control: SessionControl,
   privateKey: Uint8Array,
   peerKey: Uint8Array,
 ): Uint8Array | undefined {
   try {
     return x25519Shared(privateKey, peerKey, host.config);
   } catch (error) {
-    host.fail(session, error as HandshakeError);
+    host.fail(control, error as HandshakeError);
     return undefined;
   }
 }

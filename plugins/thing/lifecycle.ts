@@ -7,7 +7,7 @@
  * @module
  */
 import { TimeoutError } from "../../core/errors.ts";
-import type { Session } from "../../core/session.ts";
+import type { Session, SessionControl } from "../../core/session.ts";
 import { backoff, type ThingHost, Timers } from "./host.ts";
 import { MIN_TTL } from "./options.ts";
 import { ThingPacket } from "./packets.ts";
@@ -53,8 +53,9 @@ export class Lifecycle {
       byClient: false,
     };
     this.#states.set(session, state);
-    this.#armTtl(session, state);
-    if (api.role === "client") this.#scheduleHeartbeat(session, ttl);
+    const control = api.control(session);
+    this.#armTtl(control, state);
+    if (api.role === "client") this.#scheduleHeartbeat(control, ttl);
   }
 
   /** An authenticated packet arrived from the peer: the session is alive for another TTL. */
@@ -65,7 +66,7 @@ export class Lifecycle {
 
   /** Server: CHB arrived; answer SUU. */
   onHeartbeat(session: Session): void {
-    if (this.established(session)) session.sendPacket({ type: ThingPacket.SUU });
+    if (this.established(session)) this.#control(session).sendPacket({ type: ThingPacket.SUU });
   }
 
   /**
@@ -75,15 +76,16 @@ export class Lifecycle {
   onClosing(session: Session, reason: string): boolean {
     const state = this.#states.get(session);
     if (!state || session.state === "closed") return false;
+    const control = this.#control(session);
     if (this.#host.api.role === "server") {
       if (!state.byClient) {
-        session.sendPacket({ type: ThingPacket.SFL, payload: reasonByte(SFL_CLOSED) });
+        control.sendPacket({ type: ThingPacket.SFL, payload: reasonByte(SFL_CLOSED) });
       }
       return false;
     }
-    session.clearTimer(Timers.heartbeat);
+    control.clearTimer(Timers.heartbeat);
     state.goodbye = { reason, attempt: 0 };
-    this.#sendGoodbye(session, state);
+    this.#sendGoodbye(control, state);
     return true;
   }
 
@@ -92,12 +94,13 @@ export class Lifecycle {
     const state = this.#states.get(session);
     if (!state) return;
     state.byClient = true;
-    session.clearTimer(Timers.ttl);
-    session.sendPacket({ type: ThingPacket.SGB });
+    const control = this.#control(session);
+    control.clearTimer(Timers.ttl);
+    control.sendPacket({ type: ThingPacket.SGB });
     const { api, config } = this.#host;
     const linger = backoff(config, config.goodbyeAttempts);
-    session.setTimer(Timers.goodbye, api.clock.now() + linger, () => {
-      session.terminate("closed by client (no CFL)");
+    control.setTimer(Timers.goodbye, api.clock.now() + linger, () => {
+      control.terminate("closed by client (no CFL)");
     });
   }
 
@@ -105,70 +108,75 @@ export class Lifecycle {
   onGoodbyeAnswer(session: Session): void {
     const goodbye = this.#states.get(session)?.goodbye;
     if (!goodbye) return;
-    session.sendPacket({ type: ThingPacket.CFL });
-    session.terminate(goodbye.reason);
+    const control = this.#control(session);
+    control.sendPacket({ type: ThingPacket.CFL });
+    control.terminate(goodbye.reason);
   }
 
   /** Server: CFL arrived; end the session. */
   onFlatline(session: Session): void {
-    if (this.#states.get(session)?.byClient) session.terminate("closed by client");
+    if (this.#states.get(session)?.byClient) this.#control(session).terminate("closed by client");
   }
 
   /** Client: SFL arrived; the server ended the session. */
   onServerFlatline(session: Session, payload: Uint8Array): void {
     if (!this.established(session)) return;
-    session.terminate(
+    this.#control(session).terminate(
       payload[0] === SFL_TTL_EXPIRED
         ? "closed by server: no heartbeat within the TTL"
         : "closed by server",
     );
   }
 
-  #scheduleHeartbeat(session: Session, ttl: number): void {
+  #control(session: Session): SessionControl {
+    return this.#host.api.control(session);
+  }
+
+  #scheduleHeartbeat(control: SessionControl, ttl: number): void {
     const { api } = this.#host;
-    session.setTimer(Timers.heartbeat, api.clock.now() + Math.floor(ttl / 3), () => {
-      if (session.state !== "open") return;
-      session.sendPacket({ type: ThingPacket.CHB });
-      this.#scheduleHeartbeat(session, ttl);
+    control.setTimer(Timers.heartbeat, api.clock.now() + Math.floor(ttl / 3), () => {
+      if (control.state !== "open") return;
+      control.sendPacket({ type: ThingPacket.CHB });
+      this.#scheduleHeartbeat(control, ttl);
     });
   }
 
-  #sendGoodbye(session: Session, state: LifeState): void {
+  #sendGoodbye(control: SessionControl, state: LifeState): void {
     const goodbye = state.goodbye!;
     const { api, config } = this.#host;
     if (goodbye.attempt >= config.goodbyeAttempts) {
-      return session.terminate(`${goodbye.reason} (no SGB)`);
+      return control.terminate(`${goodbye.reason} (no SGB)`);
     }
-    session.sendPacket({ type: ThingPacket.CGB });
+    control.sendPacket({ type: ThingPacket.CGB });
     const delay = backoff(config, goodbye.attempt++);
-    session.setTimer(
+    control.setTimer(
       Timers.goodbye,
       api.clock.now() + delay,
-      () => this.#sendGoodbye(session, state),
+      () => this.#sendGoodbye(control, state),
     );
   }
 
   // One timer per session, re-armed lazily: touching a session on every packet costs no timer.
-  #armTtl(session: Session, state: LifeState): void {
-    session.setTimer(Timers.ttl, state.lastSeen + state.ttl, () => {
+  #armTtl(control: SessionControl, state: LifeState): void {
+    control.setTimer(Timers.ttl, state.lastSeen + state.ttl, () => {
       if (state.byClient) return;
       if (this.#host.api.clock.now() < state.lastSeen + state.ttl) {
-        return this.#armTtl(session, state);
+        return this.#armTtl(control, state);
       }
-      this.#expire(session, state.ttl);
+      this.#expire(control, state.ttl);
     });
   }
 
-  #expire(session: Session, ttl: number): void {
+  #expire(control: SessionControl, ttl: number): void {
     if (this.#host.api.role === "server") {
-      session.sendPacket({ type: ThingPacket.SFL, payload: reasonByte(SFL_TTL_EXPIRED) });
-      session.terminate(
+      control.sendPacket({ type: ThingPacket.SFL, payload: reasonByte(SFL_TTL_EXPIRED) });
+      control.terminate(
         "heartbeat timeout",
-        new TimeoutError(`No heartbeat from session ${session.id} within ${ttl} ms`),
+        new TimeoutError(`No heartbeat from session ${control.id} within ${ttl} ms`),
       );
       return;
     }
-    session.terminate(
+    control.terminate(
       "server silent",
       new TimeoutError(`No packet from the server within ${ttl} ms: it is gone or unreachable`),
     );

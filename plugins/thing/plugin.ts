@@ -115,13 +115,13 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
         opener: new Opener(client ? s2c : c2s, config.replayWindow),
       });
     },
-    established(session, ttl) {
-      handshakes?.settle(session);
-      life.start(session, ttl);
-      session.open();
+    established(control, ttl) {
+      handshakes?.settle(control.session);
+      life.start(control.session, ttl);
+      control.open();
     },
-    fail(session, error) {
-      session.terminate("handshake failed", error);
+    fail(control, error) {
+      control.terminate("handshake failed", error);
     },
   };
   const life = new Lifecycle(host);
@@ -184,12 +184,12 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
   api.use({ inbound: open, outbound: seal });
 
   api.on("close", ({ session }) => handshakes?.settle(session));
-  api.onSessionClosing((session, reason) => life.onClosing(session, reason));
+  api.onSessionClosing((control, reason) => life.onClosing(control.session, reason));
 
   if (api.role === "client") {
-    api.onConnect((session) => {
-      const handshake = new ClientHandshake(host, session);
-      clients.set(session, handshake);
+    api.onConnect((control) => {
+      const handshake = new ClientHandshake(host, control);
+      clients.set(control.session, handshake);
       handshake.start();
     });
     const withClient =

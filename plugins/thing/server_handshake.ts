@@ -8,7 +8,7 @@
  * @module
  */
 import { HEADER_SIZE, type Packet, type PacketInit } from "../../core/packet.ts";
-import type { Session } from "../../core/session.ts";
+import type { Session, SessionControl } from "../../core/session.ts";
 import type { PeerAddress } from "../../core/transport.ts";
 import {
   AEAD_TAG_LENGTH,
@@ -85,9 +85,9 @@ export class ServerHandshakes {
       this.#host.api.sendTo(peer, packet.clientId.slice(), { type: ThingPacket.SHI, payload });
       return "retry";
     }
-    const session = this.#host.api.sessions.create(packet.clientId.slice(), peer);
-    this.#halfOpen.add(session);
-    const handshake = new ServerHandshake(this.#host, session, packet, hello, cookieOk);
+    const control = this.#host.api.sessions.create(packet.clientId.slice(), peer);
+    this.#halfOpen.add(control.session);
+    const handshake = new ServerHandshake(this.#host, control, packet, hello, cookieOk);
     handshake.start();
     return handshake;
   }
@@ -98,7 +98,7 @@ type Step = "keys" | "confirm" | "done";
 /** One server handshake, for one session. */
 export class ServerHandshake {
   readonly #host: ThingHost;
-  readonly #session: Session;
+  readonly #control: SessionControl;
   readonly #budget = new AmplificationBudget();
   readonly #chi: Uint8Array;
   readonly #suite: CipherSuite | undefined;
@@ -114,13 +114,13 @@ export class ServerHandshake {
   /** Created by `ServerHandshakes.accept`. */
   constructor(
     host: ThingHost,
-    session: Session,
+    control: SessionControl,
     chi: Packet,
     hello: ClientHello,
     validated: boolean,
   ) {
     this.#host = host;
-    this.#session = session;
+    this.#control = control;
     this.#chi = transcriptEntry(chi);
     this.#budget.receive(HEADER_SIZE + chi.payload.length);
     this.#budget.validated = validated;
@@ -130,7 +130,7 @@ export class ServerHandshake {
 
   /** The session this handshake establishes. */
   get session(): Session {
-    return this.#session;
+    return this.#control.session;
   }
 
   /** Chooses the suite, signs the transcript and sends SHI + SDH. */
@@ -139,7 +139,7 @@ export class ServerHandshake {
     if (!this.#suite) {
       return this.#fail("THING_ERR_HANDSHAKE", "Cannot agree on a cipher suite with the client");
     }
-    this.#session.setTimer(
+    this.#control.setTimer(
       Timers.handshake,
       api.clock.now() + config.handshakeTimeout,
       () =>
@@ -149,7 +149,7 @@ export class ServerHandshake {
         ),
     );
     const shi = encodeServerHello({ retry: false, suite: SUITE_IDS[this.#suite], ttl: config.ttl });
-    const clientId = this.#session.clientId;
+    const clientId = this.#control.clientId;
     this.#ephemeral = x25519KeyPair(api.random.fill(new Uint8Array(32)), config);
     const identity = config.identity!;
     const unsigned = concat(this.#ephemeral.publicKey, identity.publicKey);
@@ -185,10 +185,10 @@ export class ServerHandshake {
       return this.#sendSealed({ type: ThingPacket.SCC, payload: this.#scc });
     }
     if (this.#step !== "keys" || packet.payload.length !== 32) return;
-    const shared = agreeKey(this.#host, this.#session, this.#ephemeral!.privateKey, packet.payload);
+    const shared = agreeKey(this.#host, this.#control, this.#ephemeral!.privateKey, packet.payload);
     if (!shared) return;
     this.#cdh = packet.payload.slice();
-    const clientId = this.#session.clientId;
+    const clientId = this.#control.clientId;
     this.#th1 = sha256(
       concat(
         this.#chi,
@@ -200,7 +200,7 @@ export class ServerHandshake {
     this.#keys = deriveSessionKeys(shared, this.#th1, this.#suite!, this.#host.config);
     shared.fill(0);
     this.#ephemeral!.privateKey.fill(0);
-    this.#host.install(this.#session, this.#keys, this.#suite!);
+    this.#host.install(this.#control.session, this.#keys, this.#suite!);
     this.#scc = hmacSha256(this.#keys.serverConfirm, this.#th1, this.#host.config);
     this.#step = "confirm";
     this.#sendSealed({ type: ThingPacket.SCC, payload: this.#scc });
@@ -208,7 +208,7 @@ export class ServerHandshake {
 
   /** CCC arrived (opened): check it, open the session and send SHF (again, for a repeat). */
   onConfirm(plaintext: Uint8Array): void {
-    if (this.#step === "done") return this.#session.sendPacket({ type: ThingPacket.SHF });
+    if (this.#step === "done") return this.#control.sendPacket({ type: ThingPacket.SHF });
     if (this.#step !== "confirm") return;
     const expected = hmacSha256(
       this.#keys!.clientConfirm,
@@ -223,9 +223,9 @@ export class ServerHandshake {
     }
     this.#step = "done";
     this.#budget.validated = true;
-    this.#session.clearTimer(Timers.handshake);
-    this.#session.sendPacket({ type: ThingPacket.SHF });
-    this.#host.established(this.#session, this.#host.config.ttl);
+    this.#control.clearTimer(Timers.handshake);
+    this.#control.sendPacket({ type: ThingPacket.SHF });
+    this.#host.established(this.#control, this.#host.config.ttl);
   }
 
   /** A sealed packet failed authentication during the handshake. */
@@ -239,18 +239,18 @@ export class ServerHandshake {
     const { api } = this.#host;
     for (const init of [this.#shi!, this.#sdh!]) {
       if (!this.#budget.trySend(HEADER_SIZE + init.payload!.length)) return;
-      api.sendTo(this.#session.peer, this.#session.clientId, init);
+      api.sendTo(this.#control.peer, this.#control.clientId, init);
     }
   }
 
   #sendSealed(init: PacketInit): void {
     if (this.#budget.trySend(HEADER_SIZE + init.payload!.length + AEAD_TAG_LENGTH)) {
-      this.#session.sendPacket(init);
+      this.#control.sendPacket(init);
     }
   }
 
   #fail(code: ThingDialectErrorCode, message: string): void {
     this.#step = "done";
-    failHandshake(this.#host, this.#session, code, message);
+    failHandshake(this.#host, this.#control, code, message);
   }
 }

@@ -7,16 +7,22 @@
 import { connect, listen } from "../../core/node.ts";
 import { udp } from "../../transports/udp/mod.ts";
 import { text, toy, utf8 } from "./_toy_dialect.ts";
+import { controls } from "../_controls.ts";
 
-const server = await listen({ transport: udp(), plugins: [toy()] });
+const c = controls();
+const server = await listen({ transport: udp(), plugins: [toy(), c.plugin] });
 const got = new Promise<string>((resolve) => {
   server.on("message", ({ session, data }) => {
-    session.setTimer("far", server.endpoint.clock.now() + 60_000, () => {});
+    c.of(session).setTimer("far", server.endpoint.clock.now() + 60_000, () => {});
     resolve(text(data));
   });
 });
-const client = await connect({ transport: udp(), port: server.address.port, plugins: [toy()] });
-client.session.setTimer("far", client.endpoint.clock.now() + 60_000, () => {});
+const client = await connect({
+  transport: udp(),
+  port: server.address.port,
+  plugins: [toy(), c.plugin],
+});
+c.of(client.session).setTimer("far", client.endpoint.clock.now() + 60_000, () => {});
 await client.send(utf8("bye"));
 const message = await got;
 await client.close();

@@ -27,28 +27,29 @@ export function toy(options: ToyOptions = {}): Plugin {
       for (const name of ["HELLO", "ACCEPT", "REJECT", "DATA_NOACK", "DISCONNECT"] as const) {
         api.registerPacketType({ code: ConnectionPacket[name], name });
       }
-      api.onConnect((session) => session.sendPacket({ type: ConnectionPacket.HELLO }));
+      api.onConnect((control) => control.sendPacket({ type: ConnectionPacket.HELLO }));
       api.handle(ConnectionPacket.HELLO, (ctx) => {
         if (reject) {
           return api.sendTo(ctx.peer, ctx.packet.clientId, { type: ConnectionPacket.REJECT });
         }
         if (!accept) return;
-        const session = ctx.session ?? api.sessions.create(ctx.packet.clientId, ctx.peer);
+        const session = api.control(ctx.session) ??
+          api.sessions.create(ctx.packet.clientId, ctx.peer);
         session.open();
         session.sendPacket({ type: ConnectionPacket.ACCEPT });
       });
-      api.handle(ConnectionPacket.ACCEPT, (ctx) => ctx.session?.open());
-      api.handle(ConnectionPacket.REJECT, (ctx) => ctx.session?.terminate("rejected"));
+      api.handle(ConnectionPacket.ACCEPT, (ctx) => api.control(ctx.session)?.open());
+      api.handle(ConnectionPacket.REJECT, (ctx) => api.control(ctx.session)?.terminate("rejected"));
       api.handle(ConnectionPacket.DISCONNECT, (ctx) => {
-        const session = ctx.session;
+        const session = api.control(ctx.session);
         if (!session) return;
         if (session.state === "closing") return session.terminate("goodbye answered");
         if (!answerGoodbye) return;
         session.sendPacket({ type: ConnectionPacket.DISCONNECT });
         session.terminate("peer said goodbye");
       });
-      api.onSessionClosing((session) => {
-        session.sendPacket({ type: ConnectionPacket.DISCONNECT });
+      api.onSessionClosing((control) => {
+        control.sendPacket({ type: ConnectionPacket.DISCONNECT });
         return true;
       });
       toyMessages(api);
@@ -72,7 +73,7 @@ export function toyMessages(api: PluginApi): void {
   });
   api.provide("messenger", {
     send(session, data, opts) {
-      session.sendPacket({
+      api.control(session).sendPacket({
         type: ConnectionPacket.DATA_NOACK,
         payload: data,
         customId: opts.customId ?? 0,

@@ -9,6 +9,7 @@ import { definePlugin, type MalformedPacket, type Plugin } from "../../core/plug
 import { pair } from "../../core/testing/mod.ts";
 import { toy, utf8 } from "./_toy_dialect.ts";
 import { ConnectionPacket } from "../../plugins/connection/mod.ts";
+import { controls } from "../_controls.ts";
 
 /** A plugin whose middleware pushes every context it sees, in and out, to `seen`. */
 function recorder(name: string, seen: PacketContext[]): Plugin {
@@ -223,10 +224,11 @@ describe("Endpoint payload decoding", () => {
         api.handle(0x91, (ctx) => void bodies.push(ctx.body));
       },
     });
-    const p = pair({ plugins: [toy(), typed] });
+    const c = controls();
+    const p = pair({ plugins: [toy(), typed, c.plugin] });
     const drops: DropEvent[] = [];
     p.server.on("dropped", (e) => void drops.push(e));
-    const session = await p.connect();
+    const session = c.of(await p.connect());
     session.sendPacket({ type: 0x90, payload: utf8('{"x":1,"y":2}') });
     session.sendPacket({ type: 0x90, payload: utf8('{"x":"one"}') });
     session.sendPacket({ type: 0x90, payload: utf8("not json") });

@@ -7,6 +7,7 @@ import { definePlugin } from "../../core/plugin.ts";
 import { ManualClock, pair } from "../../core/testing/mod.ts";
 import { text, toy, utf8 } from "./_toy_dialect.ts";
 import { ConnectionPacket } from "../../plugins/connection/mod.ts";
+import { controls } from "../_controls.ts";
 
 describe("Endpoint sessions", () => {
   it("pair() connects a client and echoes a message through a toy dialect", async () => {
@@ -52,8 +53,9 @@ describe("Endpoint sessions", () => {
   });
 
   it("Session.opened waits again after a suspend, and rejects if the session then closes", async () => {
-    const p = pair({ plugins: [toy()] });
-    const session = await p.connect();
+    const c = controls();
+    const p = pair({ plugins: [toy(), c.plugin] });
+    const session = c.of(await p.connect());
     await session.opened;
     session.suspend("peer went quiet");
     let settled = "pending";
@@ -117,8 +119,9 @@ describe("Endpoint sessions", () => {
   });
 
   it("Session.terminate() clears the session's timers", async () => {
-    const p = pair({ plugins: [toy()] });
-    const session = await p.connect();
+    const c = controls();
+    const p = pair({ plugins: [toy(), c.plugin] });
+    const session = c.of(await p.connect());
     let fired = 0;
     session.setTimer("a", p.net.clock.now() + 100, () => fired++);
     session.setTimer("b", p.net.clock.now() + 200, () => fired++);
@@ -134,8 +137,9 @@ describe("Endpoint sessions", () => {
   });
 
   it("Session.setTimer() replaces a timer of the same name, and clearTimer() cancels it", async () => {
-    const p = pair({ plugins: [toy()] });
-    const session = await p.connect();
+    const c = controls();
+    const p = pair({ plugins: [toy(), c.plugin] });
+    const session = c.of(await p.connect());
     const fired: string[] = [];
     const now = p.net.clock.now();
     session.setTimer("t", now + 10, () => void fired.push("first"));

@@ -7,6 +7,7 @@ import { definePlugin, type Plugin } from "../../core/plugin.ts";
 import { pair } from "../../core/testing/mod.ts";
 import { text, toy, utf8 } from "./_toy_dialect.ts";
 import { ConnectionPacket } from "../../plugins/connection/mod.ts";
+import { controls } from "../_controls.ts";
 
 /** A plugin whose middleware logs `name:direction>` before next() and `<name` after. */
 function tracer(name: string, log: string[]): Plugin {
@@ -200,10 +201,11 @@ describe("Endpoint order counts", () => {
   it("Endpoint numbers each session's packets 0, 1, 2… per sender, and sessionless ones 0", async () => {
     const atServer: string[] = [];
     const atClient: string[] = [];
+    const c = controls();
     const p = pair({
       plugins: [toy()],
       serverPlugins: [toy(), tap("s", atServer)],
-      clientPlugins: [toy(), tap("c", atClient)],
+      clientPlugins: [toy(), tap("c", atClient), c.plugin],
     });
     const session = await p.connect();
     await session.send(utf8("a"));
@@ -211,12 +213,12 @@ describe("Endpoint order counts", () => {
     await p.net.drive();
     assert.deepEqual(atServer, ["1@0", "7@1", "7@2"]);
     assert.deepEqual(atClient, ["2@0"]);
-    assert.equal(session.nextOrder, 3);
+    assert.equal(c.of(session).nextOrder, 3);
 
     const atSecond: string[] = [];
     const other = new Endpoint({
       role: "client",
-      plugins: [toy(), tap("c2", atSecond)],
+      plugins: [toy(), tap("c2", atSecond), c.plugin],
       clock: p.net.clock,
       random: new SeededRandom(5),
     });
@@ -224,7 +226,7 @@ describe("Endpoint order counts", () => {
     const connecting = other.connect(p.serverAddress);
     await p.net.drive();
     const second = await connecting;
-    assert.equal(second.nextOrder, 1, "a new session starts again at 0");
+    assert.equal(c.of(second).nextOrder, 1, "a new session starts again at 0");
     assert.deepEqual(atServer.slice(3), ["1@0"]);
     assert.deepEqual(atSecond, ["2@0"]);
   });

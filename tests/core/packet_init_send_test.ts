@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { decodePacket, definePlugin } from "../../core/mod.ts";
 import { pair } from "../../core/testing/mod.ts";
 import { ConnectionPacket } from "../../plugins/connection/mod.ts";
+import { controls } from "../_controls.ts";
 
 const dialect = definePlugin({
   name: "test:resend",
@@ -15,13 +16,14 @@ const dialect = definePlugin({
       session.open();
       session.sendPacket({ type: ConnectionPacket.ACCEPT });
     });
-    api.handle(ConnectionPacket.ACCEPT, (ctx) => ctx.session?.open());
+    api.handle(ConnectionPacket.ACCEPT, (ctx) => api.control(ctx.session)?.open());
   },
 });
 
 test("sendPacket() with order reuses it and onEncoded sees the encoded bytes", async () => {
-  const p = pair({ plugins: [dialect] });
-  const session = await p.connect();
+  const c = controls();
+  const p = pair({ plugins: [dialect, c.plugin] });
+  const session = c.of(await p.connect());
   const encoded: Uint8Array[] = [];
   const first = session.nextOrder;
   session.sendPacket({ type: ConnectionPacket.HELLO, onEncoded: (bytes) => encoded.push(bytes) });

@@ -27,13 +27,14 @@ export function notes(): Plugin {
     name: "example:notes",
     setup(api) {
       for (const type of [HELLO, ACCEPT, NOTE]) api.registerPacketType(type);
-      api.onConnect((session) => session.sendPacket({ type: HELLO.code }));
+      api.onConnect((control) => control.sendPacket({ type: HELLO.code }));
       api.handle(HELLO, (ctx) => {
-        const session = ctx.session ?? api.sessions.create(ctx.packet.clientId, ctx.peer);
+        const session = api.control(ctx.session) ??
+          api.sessions.create(ctx.packet.clientId, ctx.peer);
         session.open();
         session.sendPacket({ type: ACCEPT.code });
       });
-      api.handle(ACCEPT, (ctx) => ctx.session?.open());
+      api.handle(ACCEPT, (ctx) => api.control(ctx.session)?.open());
       api.handle(NOTE, (ctx) => {
         if (!ctx.session) return ctx.drop("no-session");
         api.emit("message", {
@@ -45,7 +46,11 @@ export function notes(): Plugin {
       });
       api.provide("messenger", {
         send(session, data, options) {
-          session.sendPacket({ type: NOTE.code, payload: data, customId: options.customId ?? 0 });
+          api.control(session).sendPacket({
+            type: NOTE.code,
+            payload: data,
+            customId: options.customId ?? 0,
+          });
           return Promise.resolve();
         },
       });

@@ -4,6 +4,7 @@ import { SeededRandom } from "../../../core/clock.ts";
 import { Endpoint } from "../../../core/endpoint.ts";
 import { latency, type PacketFate, pair, SimNetwork } from "../../../core/testing/mod.ts";
 import { text, toy, utf8 } from "../_toy_dialect.ts";
+import { controls } from "../../_controls.ts";
 
 const lose: PacketFate = { plan: () => [] };
 const twice: PacketFate = {
@@ -60,8 +61,9 @@ describe("SimNetwork", () => {
 
   it("SimNetwork.runFor() fires timers and lands exactly on the end time", async () => {
     const fired: number[] = [];
-    const p = pair({ plugins: [toy()] });
-    const s = await p.connect();
+    const c = controls();
+    const p = pair({ plugins: [toy(), c.plugin] });
+    const s = c.of(await p.connect());
     const start = p.net.clock.now();
     s.setTimer("a", start + 100, () => void fired.push(p.net.clock.now()));
     s.setTimer("b", start + 300, () => void fired.push(p.net.clock.now()));
@@ -73,8 +75,9 @@ describe("SimNetwork", () => {
   });
 
   it("SimNetwork.runUntil() stops as soon as the condition holds, or at maxTime", async () => {
-    const p = pair({ plugins: [toy()] });
-    const s = await p.connect();
+    const c = controls();
+    const p = pair({ plugins: [toy(), c.plugin] });
+    const s = c.of(await p.connect());
     let ticks = 0;
     const tick = () => {
       ticks++;

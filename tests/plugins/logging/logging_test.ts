@@ -36,7 +36,7 @@ async function exchange(
   await session.send(new TextEncoder().encode("hi"));
   await net.net.drive();
   p.api().emit("rtt", { session, rtt: 12.5, exchange: "PING/PONG" });
-  session.sendPacket({ type: ConnectionPacket.PING });
+  p.api().control(session).sendPacket({ type: ConnectionPacket.PING });
   await net.net.drive();
   return lines;
 }

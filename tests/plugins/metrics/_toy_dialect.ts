@@ -13,9 +13,9 @@ export function toyDialect(options: { reject?: boolean } = {}): Plugin {
       for (const name of ["HELLO", "ACCEPT", "REJECT", "PING", "PONG", "DATA_NOACK"] as const) {
         api.registerPacketType({ code: ConnectionPacket[name], name });
       }
-      api.onConnect((session) => session.sendPacket({ type: ConnectionPacket.HELLO }));
+      api.onConnect((control) => control.sendPacket({ type: ConnectionPacket.HELLO }));
       api.handle(ConnectionPacket.HELLO, (ctx) => {
-        const session = api.sessions.get(ctx.packet.clientId) ??
+        const session = api.control(api.sessions.get(ctx.packet.clientId)) ??
           api.sessions.create(ctx.packet.clientId, ctx.peer);
         if (options.reject) {
           session.sendPacket({ type: ConnectionPacket.REJECT });
@@ -24,14 +24,17 @@ export function toyDialect(options: { reject?: boolean } = {}): Plugin {
         session.open();
         session.sendPacket({ type: ConnectionPacket.ACCEPT });
       });
-      api.handle(ConnectionPacket.ACCEPT, (ctx) => ctx.session?.open());
-      api.handle(ConnectionPacket.REJECT, (ctx) => ctx.session?.terminate("rejected by server"));
+      api.handle(ConnectionPacket.ACCEPT, (ctx) => api.control(ctx.session)?.open());
+      api.handle(
+        ConnectionPacket.REJECT,
+        (ctx) => api.control(ctx.session)?.terminate("rejected by server"),
+      );
       api.handle(ConnectionPacket.PING, (ctx) => ctx.reply({ type: ConnectionPacket.PONG }));
       api.handle(ConnectionPacket.PONG, () => {});
-      api.onSessionClosing((session, reason) => {
+      api.onSessionClosing((control, reason) => {
         if (api.role !== "server") return false;
-        session.sendPacket({ type: ConnectionPacket.REJECT });
-        session.terminate(reason);
+        control.sendPacket({ type: ConnectionPacket.REJECT });
+        control.terminate(reason);
         return true;
       });
       toyMessages(api);

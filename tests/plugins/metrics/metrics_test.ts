@@ -14,14 +14,21 @@ function scripted(options: { reject?: boolean } = {}) {
   const serverMetrics = metrics();
   const clientMetrics = metrics();
   const serverProbe = probe();
+  const clientProbe = probe();
   const p = pair({
-    clientPlugins: [clientMetrics, toyDialect(options)],
+    clientPlugins: [clientMetrics, toyDialect(options), clientProbe.plugin],
     serverPlugins: [serverMetrics, toyDialect(options), serverProbe.plugin],
     toServer: latency(10),
     toClient: latency(10),
   });
   p.server.on("message", ({ session, data }) => void session.send(data));
-  return { p, serverMetrics, clientMetrics, serverApi: serverProbe.api };
+  return {
+    p,
+    serverMetrics,
+    clientMetrics,
+    serverApi: serverProbe.api,
+    clientApi: clientProbe.api,
+  };
 }
 
 function line(m: ThingMetrics, prefix: string): string | undefined {
@@ -34,7 +41,7 @@ async function exchanged() {
   const session = await script.p.connect();
   await session.send(text("hi"));
   await session.send(text("abc"));
-  session.sendPacket({ type: ConnectionPacket.PING });
+  script.clientApi().control(session).sendPacket({ type: ConnectionPacket.PING });
   await script.p.net.drive();
   return { ...script, session };
 }
@@ -80,11 +87,11 @@ describe("metrics()", () => {
   });
 
   it("times PING/PONG into the RTT histogram and emits rtt", async () => {
-    const { p, clientMetrics } = scripted();
+    const { p, clientMetrics, clientApi } = scripted();
     const samples: string[] = [];
     p.client.on("rtt", ({ rtt, exchange }) => samples.push(`${exchange} ${rtt}`));
     const session = await p.connect();
-    session.sendPacket({ type: ConnectionPacket.PING });
+    clientApi().control(session).sendPacket({ type: ConnectionPacket.PING });
     await p.net.drive();
     assert.deepEqual(samples, ["PING/PONG 20"]);
     const text = clientMetrics.render();
@@ -98,13 +105,13 @@ describe("metrics()", () => {
   });
 
   it("skips the RTT of a request that was sent twice (Karn's rule)", async () => {
-    const { p, clientMetrics } = scripted();
+    const { p, clientMetrics, clientApi } = scripted();
     const session = await p.connect();
-    session.sendPacket({ type: ConnectionPacket.PING });
-    session.sendPacket({ type: ConnectionPacket.PING });
+    clientApi().control(session).sendPacket({ type: ConnectionPacket.PING });
+    clientApi().control(session).sendPacket({ type: ConnectionPacket.PING });
     await p.net.drive();
     assert.equal(clientMetrics.snapshot().rtt.count, 0);
-    session.sendPacket({ type: ConnectionPacket.PING });
+    clientApi().control(session).sendPacket({ type: ConnectionPacket.PING });
     await p.net.drive();
     assert.equal(clientMetrics.snapshot().rtt.count, 1);
   });
