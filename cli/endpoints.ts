@@ -13,6 +13,7 @@ import type { Command, CommandIo, FlagValues } from "./command.ts";
 import { TimeoutError, TransportError } from "../core/errors.ts";
 import { addressKey } from "../core/transport.ts";
 import {
+  CountFlag,
   DialectFlag,
   flag,
   hostPort,
@@ -23,11 +24,12 @@ import {
 } from "./flags.ts";
 import { type DialectEntry, dialects, type DialectSettings, transports } from "./registry.ts";
 
-/** `--dialect`, `--transport` and `--timeout`, for servers and clients. */
+/** `--dialect`, `--transport`, `--timeout` and `--rekey-after`, for servers and clients. */
 export const endpointOptions: Command["options"] = {
   dialect: { type: "string" },
   transport: { type: "string", default: "udp" },
   timeout: { type: "string" },
+  "rekey-after": { type: "string" },
 };
 
 /** `--server-key` and `--connect-timeout`, for clients. */
@@ -46,7 +48,8 @@ export const endpointHelp = `  --dialect NAME      ${
   Object.keys(dialects).join(", ")
 } (default connection)
   --transport NAME    ${Object.keys(transports).join(", ")} (default udp)
-  --timeout MS        session idle timeout (connection) or TTL (thing, hybrid), in ms`;
+  --timeout MS        session idle timeout (connection) or TTL (thing, hybrid), in ms
+  --rekey-after N     move to the next key after sealing N packets (thing, hybrid; default 2^22)`;
 
 /** The checked dialect and transport flags. */
 export interface EndpointChoice {
@@ -58,6 +61,8 @@ export interface EndpointChoice {
   transport: string;
   /** `--timeout`, if given. */
   timeout: number | undefined;
+  /** `--rekey-after`, if given (thing, hybrid). */
+  rekeyAfter: number | undefined;
   /** Whether the transport carries files over streams (quic) rather than messages. */
   streams: boolean;
 }
@@ -90,7 +95,18 @@ export function endpointChoice(values: FlagValues): EndpointChoice {
     );
   }
   const timeout = optionalFlag("timeout", MillisecondsFlag, values.timeout);
-  return { dialect, entry: dialects[dialect]!, transport, timeout, streams };
+  const rekeyAfter = optionalFlag("rekey-after", CountFlag, values["rekey-after"]);
+  if (rekeyAfter !== undefined && streams) {
+    throw new UsageError(
+      `Invalid --rekey-after with --transport ${transport}: not supported there yet`,
+    );
+  }
+  if (rekeyAfter !== undefined && !dialects[dialect]!.identity) {
+    throw new UsageError(
+      `Invalid --rekey-after for --dialect ${dialect}: it seals nothing; use thing or hybrid`,
+    );
+  }
+  return { dialect, entry: dialects[dialect]!, transport, timeout, rekeyAfter, streams };
 }
 
 /**
@@ -183,6 +199,14 @@ export function serverAddress(positionals: string[]): { hostname: string; port: 
   return server;
 }
 
+/** The dialect settings the shared flags give. */
+function dialectFlags(choice: EndpointChoice): DialectSettings {
+  return {
+    timeout: choice.timeout,
+    ...(choice.rekeyAfter === undefined ? {} : { rekeyAfter: choice.rekeyAfter }),
+  };
+}
+
 /** Starts a server with the chosen dialect and transport, `extra` plugins first. */
 export function startServer(
   choice: EndpointChoice,
@@ -193,7 +217,7 @@ export function startServer(
   return listen({
     transport: transports[choice.transport]!.create(),
     ...where,
-    plugins: [...extra, choice.entry.plugins({ timeout: choice.timeout, ...settings })],
+    plugins: [...extra, choice.entry.plugins({ ...dialectFlags(choice), ...settings })],
   });
 }
 
@@ -226,7 +250,7 @@ export async function startClient(
         serverKeyReporter(io),
         ...extra,
         choice.entry.plugins({
-          timeout: choice.timeout,
+          ...dialectFlags(choice),
           ...(serverKey === undefined ? {} : { serverKey }),
           ...settings,
         }),

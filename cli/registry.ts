@@ -16,6 +16,8 @@ import { websocket } from "../transports/websocket/mod.ts";
 export interface DialectSettings {
   /** Session idle timeout (connection) or TTL (thing, hybrid), in ms. */
   timeout?: number;
+  /** Packets sealed under one key before the next (thing, hybrid). */
+  rekeyAfter?: number;
   /** Server: the identity (thing, hybrid). */
   identity?: Identity;
   /** Client: the server key to pin, base64url or key file text (thing, hybrid). */
@@ -49,6 +51,7 @@ export interface TransportEntry {
 function thingOptions(settings: DialectSettings) {
   return {
     ...(settings.timeout === undefined ? {} : { ttl: settings.timeout }),
+    ...(settings.rekeyAfter === undefined ? {} : { rekeyAfter: settings.rekeyAfter }),
     ...(settings.identity === undefined ? {} : { identity: settings.identity }),
     ...(settings.serverKey === undefined ? {} : { serverKey: settings.serverKey }),
   };

@@ -33,6 +33,7 @@ const UNSUPPORTED: Record<string, string> = {
   "log-level": "structured logs are per thread; use --json for the session events",
   "log-format": "structured logs are per thread; use --json for the session events",
   cluster: "the workers do not join a cluster yet; run one node per process with --cluster",
+  "rekey-after": "the workers do not take it yet",
   node: "it goes with --cluster",
   "cluster-prefix": "it goes with --cluster",
   "cluster-ttl": "it goes with --cluster",

@@ -187,7 +187,7 @@ def thing_client_relay_loss(ctx: Context) -> str:
 
 
 def thing_client_rekey(ctx: Context) -> str:
-    _, server = ctx.serve("thing")
+    _, server = ctx.serve("thing", extra=("--rekey-after", "3"))
     c = ctx.peer(ThingClient(ctx.udp(), server, rekey_after=3))
     c.connect()
     sent = messages(20, "rekey")
@@ -198,5 +198,7 @@ def thing_client_rekey(ctx: Context) -> str:
     c.heartbeat()
     c.goodbye()
     updates = c.session.tx.updates
-    return (f"the client moved to a new key every 3 packets ({updates} updates); the server opened "
-            f"all of them (its own sends stayed in phase 0: the CLI has no rekeyAfter flag)")
+    received = c.session.rx.updates
+    check(received > 0, "the CLI server (--rekey-after 3) never moved to a new key")
+    return (f"both sides moved to a new key every 3 packets: the client {updates} times, the CLI "
+            f"server {received} times, and each opened all of the other's packets")

@@ -84,7 +84,7 @@ def thing_server_rekey(ctx: Context) -> str:
 
 def thing_server_double_retry(ctx: Context) -> str:
     """Two retry SHIs with different cookies (a retransmitted CHI answered twice across a second
-    boundary): the CLI follows each at once (3.7), and we start over from its newest CHI."""
+    boundary): the CLI takes only the first (3.7) and goes on with its CHI."""
     s = _thing_server(ctx, False, True, 2**22, double_retry=True)
     return (f"{s.retries_sent} retry SHIs, {s.counts.get(wire.CHI)} CHIs from the CLI, half-open "
             f"handshake started over {s.replaced} time(s); then as thing-server-udp")

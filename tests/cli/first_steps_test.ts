@@ -45,6 +45,12 @@ describe(`thing CLI first steps (${here})`, () => {
     assert.match(stderr, /Cannot connect to 127\.0\.0\.1:1/);
   });
 
+  it("--rekey-after is for the sealing dialects only", async () => {
+    const { code, stderr } = await run(here, ["serve", "--rekey-after", "3"]);
+    assert.equal(code, 2);
+    assert.match(stderr, /Invalid --rekey-after for --dialect connection: it seals nothing/);
+  });
+
   it("a missing --key file says so in words and names keygen (exit 2)", async () => {
     const { code, stderr } = await run(here, [
       "serve",
