@@ -35,7 +35,7 @@ export async function joinCluster(
   values: FlagValues,
   worker: number | undefined,
   json: boolean,
-  io: CommandIo,
+  io: Pick<CommandIo, "out">,
 ): Promise<Cluster | undefined> {
   const url = values.cluster;
   if (url === undefined) {

@@ -7,6 +7,7 @@
  */
 import type { Identity } from "../plugins/thing/mod.ts";
 import { defineWorker } from "../workers/mod.ts";
+import { joinCluster } from "./serve_cluster.ts";
 import { printSessions } from "./session_lines.ts";
 import { dialects } from "./registry.ts";
 
@@ -22,16 +23,23 @@ export interface ServeWorkerData {
   echo: boolean;
   /** Whether to print session events as JSON lines. */
   json: boolean;
+  /** `--cluster` and its flags (with `node` always set): each worker joins as `NODE/INDEX`. */
+  cluster?: Record<string, string>;
 }
 
 export default defineWorker(async (host) => {
   const data = host.data as ServeWorkerData;
   const entry = dialects[data.dialect]!;
+  const member = data.cluster &&
+    await joinCluster(data.cluster, host.index, data.json, { out: (line) => console.log(line) });
   const server = await host.listen({
-    plugins: entry.plugins({
-      ...(data.timeout === undefined ? {} : { timeout: data.timeout }),
-      ...(data.identity === undefined ? {} : { identity: data.identity }),
-    }),
+    plugins: [
+      ...(member ? [member] : []),
+      entry.plugins({
+        ...(data.timeout === undefined ? {} : { timeout: data.timeout }),
+        ...(data.identity === undefined ? {} : { identity: data.identity }),
+      }),
+    ],
   });
   const worker = host.index;
   const event = (name: string, fields: Record<string, unknown>, text: string) =>

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { randomBytes } from "node:crypto";
 import * as v from "valibot";
 import { addressKey } from "../core/transport.ts";
 import { autoWorkers, serveWorkers } from "../workers/mod.ts";
@@ -32,12 +33,36 @@ const UNSUPPORTED: Record<string, string> = {
   out: "files travel over quic, and --workers serves udp or tcp",
   "log-level": "structured logs are per thread; use --json for the session events",
   "log-format": "structured logs are per thread; use --json for the session events",
-  cluster: "the workers do not join a cluster yet; run one node per process with --cluster",
   "rekey-after": "the workers do not take it yet",
-  node: "it goes with --cluster",
-  "cluster-prefix": "it goes with --cluster",
-  "cluster-ttl": "it goes with --cluster",
 };
+
+/**
+ * The `--cluster` flags for the workers, each of which joins as member `NODE/INDEX` (one node name
+ * for all of them). A `--node` or `--cluster-prefix` without `--cluster` is a usage error here,
+ * before any thread starts.
+ */
+function clusterFlags(values: FlagValues): Pick<ServeWorkerData, "cluster"> {
+  if (values.cluster === undefined) {
+    for (const name of ["node", "cluster-prefix", "cluster-ttl"]) {
+      if (values[name] !== undefined) {
+        throw new UsageError(
+          `Invalid --${name} without --cluster: add --cluster redis://HOST:PORT`,
+        );
+      }
+    }
+    return {};
+  }
+  const flags: Record<string, string> = {
+    cluster: String(values.cluster),
+    node: values.node === undefined
+      ? `node-${randomBytes(4).toString("hex")}`
+      : String(values.node),
+  };
+  for (const name of ["cluster-prefix", "cluster-ttl"]) {
+    if (values[name] !== undefined) flags[name] = String(values[name]);
+  }
+  return { cluster: flags };
+}
 
 /** Runs `thing serve` with `--workers`; resolves with the exit code once stopped. */
 export async function serveWithWorkers(values: FlagValues, io: CommandIo): Promise<number> {
@@ -61,6 +86,7 @@ export async function serveWithWorkers(values: FlagValues, io: CommandIo): Promi
   const identity = await serverIdentity(choice, key, io);
   const data: ServeWorkerData = {
     dialect: choice.dialect,
+    ...clusterFlags(values),
     ...(choice.timeout === undefined ? {} : { timeout: choice.timeout }),
     ...(identity === undefined ? {} : { identity }),
     echo,

@@ -39,10 +39,7 @@ test(`thing serve rejects a bad --workers (${here})`, { timeout: 30_000 }, async
   const admin = await run(here, ["serve", "--workers", "2", "--admin", "127.0.0.1:0"]);
   assert.equal(admin.code, 2);
   assert.match(admin.stderr, /Invalid --admin with --workers/);
-  const cluster = await run(here, ["serve", "--workers", "2", "--cluster", "redis://127.0.0.1:1"]);
-  assert.equal(cluster.code, 2);
-  assert.match(
-    cluster.stderr,
-    /Invalid --cluster with --workers: the workers do not join a cluster/,
-  );
+  const lone = await run(here, ["serve", "--workers", "2", "--node", "n1"]);
+  assert.equal(lone.code, 2);
+  assert.match(lone.stderr, /Invalid --node without --cluster/);
 });
