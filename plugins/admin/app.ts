@@ -38,6 +38,7 @@ import { errorResponse } from "./errors.ts";
 import { eventStream } from "./event_stream.ts";
 import { withLabels } from "./metric_labels.ts";
 import { sessionJson } from "./session_json.ts";
+import { settlesWithin } from "../../core/settles_within.ts";
 
 /** What the admin app serves. */
 export interface AdminAppOptions {
@@ -155,7 +156,7 @@ export function adminApp(options: AdminAppOptions): Hono {
     const { id } = c.req.valid("param");
     const session = find(id);
     if (session) {
-      const closed = await within(session.close("closed by admin"), closeWait);
+      const closed = await settlesWithin(session.close("closed by admin"), closeWait);
       return c.json(sessionJson(session, metrics), closed ? 200 : 202);
     }
     if (!cluster) return unknown(c, id);
@@ -252,15 +253,4 @@ export function adminApp(options: AdminAppOptions): Hono {
   app.get("/events", (c) => eventStream(c, { endpoint, metrics, interval: statsInterval, signal }));
 
   return app;
-}
-
-/** Whether `promise` settles within `ms` milliseconds. */
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([promise.then(() => true, () => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

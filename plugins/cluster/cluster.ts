@@ -29,6 +29,7 @@ import { Outbox, ROUTE, RouteBatcher } from "./outbox.ts";
 import { PendingRequests, type Reply } from "./pending.ts";
 import { RedisLink } from "./redis_link.ts";
 import { checkRoom, Rooms } from "./rooms.ts";
+import { settlesWithin } from "../../core/settles_within.ts";
 
 /** Where a member is in its life: joining Redis, in the cluster, cut off from Redis, or gone. */
 export type ClusterState = "idle" | "joining" | "up" | "down" | "closed";
@@ -250,7 +251,7 @@ export class Cluster implements Plugin {
   ): Promise<{ closed: boolean }> {
     const id = checkSessionId(sessionId);
     const local = this.#local(id);
-    if (local) return { closed: await within(local.close(reason), this.options.closeWait) };
+    if (local) return { closed: await settlesWithin(local.close(reason), this.options.closeWait) };
     const [reply] = await this.#route(
       id,
       (r) => encodeFrame({ t: "close", r, f: this.member, s: id, why: reason }),
@@ -423,7 +424,7 @@ export class Cluster implements Plugin {
       } else if (header.t === "close") {
         answer = {
           ok: true,
-          closed: await within(session.close(header.why), this.options.closeWait),
+          closed: await settlesWithin(session.close(header.why), this.options.closeWait),
         };
       } else {
         try {
@@ -549,15 +550,4 @@ function unknownSession(id: string): ClusterError {
     "THING_ERR_CLUSTER_UNKNOWN_SESSION",
     `No node holds session ${id}: list them with sessions()`,
   );
-}
-
-/** Whether `promise` settles within `ms` milliseconds. */
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([promise.then(() => true, () => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
