@@ -27,7 +27,8 @@ export const END_MARKER = "<!-- end of generated vectors -->";
 const ROOT = new URL("..", import.meta.url);
 const DOCUMENT = new URL("docs/PROTOCOL.md", ROOT);
 
-interface VectorFile {
+/** The shape of tests/vectors/thing_handshake.json. */
+export interface VectorFile {
   serverIdentitySeed: string;
   serverIdentityPublic: string;
   clientId: string;

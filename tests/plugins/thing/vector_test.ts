@@ -11,20 +11,9 @@ import { builtinTypeName } from "../../_packet_names.ts";
 import { pair } from "../../../core/testing/mod.ts";
 import { thing } from "../../../plugins/thing/mod.ts";
 import { IDENTITY, Tap } from "./_fixtures.ts";
+import type { VectorFile } from "../../../.ci/protocol_vectors.ts";
 
-interface Vector {
-  serverIdentitySeed: string;
-  serverIdentityPublic: string;
-  clientId: string;
-  clientRandom: string;
-  clientEphemeralPrivate: string;
-  serverEphemeralPrivate: string;
-  ttl: number;
-  message: { text: string; customId: number };
-  packets: { direction: string; type: string; hex: string }[];
-}
-
-const vector: Vector = JSON.parse(
+const vector: VectorFile = JSON.parse(
   readFileSync(new URL("../../vectors/thing_handshake.json", import.meta.url), "utf8"),
 );
 const bytes = (hex: string) => new Uint8Array(Buffer.from(hex, "hex"));
