@@ -12,7 +12,9 @@ import { fileURLToPath } from "node:url";
 /** The repository root. */
 export const ROOT: string = fileURLToPath(new URL("../../", import.meta.url));
 
-const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)["']([^"']+)["']/gm;
+// A specifier in statement position only (a string such as `from "${x}"` in a message is none).
+const SPECIFIER =
+  /^\s*(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']|\bimport\s*\(\s*["']([^"']+)["']|^\s*import\s+["']([^"']+)["']/gm;
 
 /** One import: the file that has it and the repo-relative file it names. */
 export interface ImportEdge {
@@ -36,19 +38,20 @@ export function sourceFiles(folder: string): string[] {
   return out.sort();
 }
 
-/** The relative imports of one repo-relative file, resolved to repo-relative paths. */
-export function importsOf(file: string): ImportEdge[] {
+/** Every import specifier of one repo-relative file, relative or bare, in order. */
+export function specifiersOf(file: string): string[] {
   // Comments may quote imports as examples: drop them before matching.
   const text = readFileSync(join(ROOT, file), "utf8")
     .replace(/\/\*[\s\S]*?\*\//g, "")
     .replace(/^\s*\/\/.*$/gm, "");
-  const edges: ImportEdge[] = [];
-  for (const match of text.matchAll(SPECIFIER)) {
-    const specifier = match[1]!;
-    if (!specifier.startsWith(".")) continue;
-    edges.push({ from: file, to: normalize(join(dirname(file), specifier)) });
-  }
-  return edges;
+  return [...text.matchAll(SPECIFIER)].map((match) => (match[1] ?? match[2] ?? match[3])!);
+}
+
+/** The relative imports of one repo-relative file, resolved to repo-relative paths. */
+export function importsOf(file: string): ImportEdge[] {
+  return specifiersOf(file)
+    .filter((specifier) => specifier.startsWith("."))
+    .map((specifier) => ({ from: file, to: normalize(join(dirname(file), specifier)) }));
 }
 
 /** The files deno.json exports (the public entry points), repo-relative. */

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { specifiersOf } from "../architecture/_imports.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const packageJson = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
@@ -43,13 +44,9 @@ describe("dependencies", () => {
   it("every bare import of the library names a declared dependency", () => {
     const undeclared = new Set<string>();
     for (const file of librarySources()) {
-      const code = readFileSync(join(root, file), "utf8");
-      const statements =
-        /^\s*(?:import|export)\b[^;]*?\bfrom\s*"([^"]+)"|\bimport\(\s*"([^"]+)"\s*\)/gm;
-      for (const [, from, dynamic] of code.matchAll(statements)) {
-        const specifier = from ?? dynamic;
-        if (/^(\.|node:|npm:|jsr:|https?:|@thing\/net)/.test(specifier!)) continue;
-        if (!(packageOf(specifier!) in dependencies)) undeclared.add(`${specifier} (${file})`);
+      for (const specifier of specifiersOf(file)) {
+        if (/^(\.|node:|npm:|jsr:|https?:|@thing\/net)/.test(specifier)) continue;
+        if (!(packageOf(specifier) in dependencies)) undeclared.add(`${specifier} (${file})`);
       }
     }
     assert.deepEqual([...undeclared], []);
@@ -57,7 +54,7 @@ describe("dependencies", () => {
 
   it("hono is loaded only by the admin plugin and the WebSocket transport, never by a UDP/TCP app", () => {
     const importers = librarySources().filter((file) =>
-      /from "hono[/"]/.test(readFileSync(join(root, file), "utf8"))
+      specifiersOf(file).some((specifier) => packageOf(specifier) === "hono")
     );
     const elsewhere = importers.filter((file) =>
       !file.startsWith("plugins/admin/") && !file.startsWith("transports/websocket/")
