@@ -1,12 +1,15 @@
 /**
- * Loss recovery in the manner of RFC 9002: the packets in flight, what an ACK acknowledges, which
- * packets count as lost (packet and time thresholds), and when the probe timeout fires. It owns the
- * RTT estimator and the congestion controller; it never sends anything itself.
+ * Loss recovery in the manner of RFC 9002, for any protocol that numbers its packets and
+ * acknowledges them in ranges: the packets in flight, what an ACK acknowledges, which packets count
+ * as lost (packet and time thresholds, widened by reordering seen on the path), and when the probe
+ * timeout fires. It owns the RTT estimator and the congestion controller; it never sends anything
+ * itself. What a packet carried is the caller's type `F`, handed back when the packet is
+ * acknowledged or lost.
  *
  * @module
  */
-import { type CongestionController, RttEstimator } from "../../reliability/mod.ts";
-import type { AckRange } from "./frames.ts";
+import type { CongestionController } from "./congestion.ts";
+import { RttEstimator } from "./rtt.ts";
 
 /** Packets sent after a packet that must be acknowledged before it counts as lost (kPacketThreshold). */
 export const PACKET_THRESHOLD = 3;
@@ -15,40 +18,58 @@ export const MAX_PACKET_THRESHOLD = 32;
 /** Lost packets remembered to recognise a late ACK of one (a spurious loss). */
 const REMEMBERED_LOSSES = 64;
 
-/** One packet in flight and the frame it carried (one frame per packet). */
-export interface SentPacket {
-  /** The packet number: the order count the session gave the packet. */
+/** One acknowledged range of packet numbers, inclusive; an ACK's ranges are highest first, disjoint. */
+export interface AckRange {
+  /** Lowest packet number in the range. */
+  first: number;
+  /** Highest packet number in the range. */
+  last: number;
+}
+
+/** One packet in flight; `frames` is whatever the sender needs to resend its contents. */
+export interface SentPacket<F> {
+  /** The packet number: any increasing number the sender assigns, gaps allowed. */
   pn: number;
-  /** This side's own count of packets it tracked (packet numbers have gaps from other plugins). */
+  /** Filled in by `onSent`: this tracker's own count of the packets it was given. */
   seq: number;
-  /** When it was sent. */
+  /** When it was sent, in ms. */
   time: number;
-  /** Its size on the wire in bytes. */
+  /** Its size on the wire in bytes; set to -1 once it is acknowledged or declared lost. */
   size: number;
-  /** Whether the peer must acknowledge it. */
+  /** Whether the peer must acknowledge it (only those count in flight). */
   ackEliciting: boolean;
-  /** Frame type. */
-  kind: number;
-  /** Stream ID, for stream frames. */
-  stream: number;
-  /** Stream offset, for STREAM frames. */
-  offset: number;
-  /** Data bytes, for STREAM frames. */
-  length: number;
-  /** FIN, for STREAM frames. */
-  fin: boolean;
+  /** What the packet carried, as the sender describes it. */
+  frames: F;
 }
 
 /** What an ACK or a timeout changed. */
-export interface RecoveryUpdate {
-  /** Packets newly acknowledged. */
-  acked: SentPacket[];
-  /** Packets now declared lost. */
-  lost: SentPacket[];
+export interface RecoveryUpdate<F> {
+  /** Packets newly acknowledged, lowest packet number first. */
+  acked: SentPacket<F>[];
+  /** Packets now declared lost, oldest first. */
+  lost: SentPacket<F>[];
 }
 
-/** Sent-packet tracking, loss detection and the PTO of one session. */
-export class Recovery {
+/**
+ * Sent-packet tracking, loss detection and the PTO of one path.
+ *
+ * Call order: `onSent` for each packet as it leaves; `onAck` for each ACK received; `timerAt` after
+ * either to (re)arm one timer, and `onTimeout` when it fires. On `probe: true` the caller sends one
+ * or two ack-eliciting packets (new data, or `oldest()`'s contents again).
+ *
+ * @example
+ * ```ts
+ * import { LossRecovery, NewReno } from "@thing/net/reliability";
+ *
+ * const recovery = new LossRecovery<string>(new NewReno(1200), 100, 10);
+ * for (let pn = 0; pn < 5; pn++) {
+ *   recovery.onSent({ pn, time: 0, size: 1200, ackEliciting: true, frames: `packet ${pn}` });
+ * }
+ * const { acked, lost } = recovery.onAck([{ first: 1, last: 4 }], 0, 50);
+ * console.log(acked.length, lost.map((p) => p.frames)); // 4 [ "packet 0" ]
+ * ```
+ */
+export class LossRecovery<F> {
   /** RTT estimates. */
   readonly rtt: RttEstimator;
   /** Congestion control. */
@@ -67,13 +88,13 @@ export class Recovery {
   timeThreshold = 9 / 8;
   /** The peer's maximum ACK delay in ms. */
   readonly maxAckDelay: number;
-  #outstanding: SentPacket[] = [];
+  #outstanding: SentPacket<F>[] = [];
   #seq = 0;
   #largestAcked = -1;
   #largestAckedSeq = -1;
   #lossTime = Infinity;
   #lastAckElicitingTime = -Infinity;
-  #recentLosses: Array<{ packet: SentPacket; largestSeq: number }> = [];
+  #recentLosses: Array<{ packet: SentPacket<F>; largestSeq: number }> = [];
 
   /** Builds the tracker with its estimator and controller. */
   constructor(cc: CongestionController, initialRtt: number, maxAckDelay: number) {
@@ -83,8 +104,8 @@ export class Recovery {
   }
 
   /** Records a sent packet; `seq`, filled in here, orders it among this side's packets. */
-  onSent(packet: Omit<SentPacket, "seq">): void {
-    const sent = packet as SentPacket;
+  onSent(packet: Omit<SentPacket<F>, "seq">): void {
+    const sent = packet as SentPacket<F>;
     sent.seq = this.#seq++;
     if (!sent.ackEliciting) return;
     this.#outstanding.push(sent);
@@ -94,8 +115,8 @@ export class Recovery {
   }
 
   /** Processes an ACK frame's ranges (highest first) received at `now`. */
-  onAck(ranges: AckRange[], ackDelay: number, now: number): RecoveryUpdate {
-    const acked: SentPacket[] = [];
+  onAck(ranges: AckRange[], ackDelay: number, now: number): RecoveryUpdate<F> {
+    const acked: SentPacket<F>[] = [];
     const outstanding = this.#outstanding;
     for (let r = ranges.length - 1; r >= 0; r--) {
       const { first, last } = ranges[r]!;
@@ -126,9 +147,9 @@ export class Recovery {
     return { acked, lost };
   }
 
-  #detectLost(now: number): SentPacket[] {
+  #detectLost(now: number): SentPacket<F>[] {
     this.#lossTime = Infinity;
-    const lost: SentPacket[] = [];
+    const lost: SentPacket<F>[] = [];
     if (this.#largestAckedSeq < 0) return lost;
     const delay = this.rtt.lossDelay(this.timeThreshold);
     for (const packet of this.#outstanding) {
@@ -199,7 +220,7 @@ export class Recovery {
   }
 
   /** The timer fired: declares packets lost by time, or returns `probe: true` for a PTO. */
-  onTimeout(now: number): RecoveryUpdate & { probe: boolean } {
+  onTimeout(now: number): RecoveryUpdate<F> & { probe: boolean } {
     const at = this.timerAt();
     if (at === undefined || at > now) return { acked: [], lost: [], probe: false };
     if (this.#lossTime !== Infinity) {
@@ -211,8 +232,8 @@ export class Recovery {
     return { acked: [], lost: [], probe: true };
   }
 
-  /** The oldest packet in flight, to repeat its frame as a probe. */
-  oldest(): SentPacket | undefined {
+  /** The oldest packet in flight, to repeat its contents as a probe. */
+  oldest(): SentPacket<F> | undefined {
     return this.#outstanding[0];
   }
 
@@ -238,7 +259,7 @@ function covers(ranges: AckRange[], pn: number): boolean {
   return range !== undefined && range.first <= pn && pn <= range.last;
 }
 
-function lowerBound(packets: SentPacket[], pn: number): number {
+function lowerBound<F>(packets: SentPacket<F>[], pn: number): number {
   let lo = 0;
   let hi = packets.length;
   while (lo < hi) {
