@@ -36,8 +36,8 @@ export interface SentFrame {
   bytes: number;
 }
 
-/** Packets above the base size lost, none of that size acknowledged: a black hole (RFC 8899). */
-const BLACK_HOLE_LOSSES = 3;
+/** Losses of packets above the base size, none of that size acknowledged: a black hole (RFC 8899). */
+const BLACK_HOLE_EVENTS = 3;
 
 /** What the sender borrows from its connection. */
 export interface SenderHost extends ControlSource {
@@ -75,7 +75,7 @@ export class Sender {
   #lossArmed: number | undefined;
   #ackArmed: number | undefined;
   #mtuArmed: number | undefined;
-  /** Packets larger than the base size declared lost since one of that size was acknowledged. */
+  /** ACKs or timeouts that declared packets above the base size lost, none of them acknowledged. */
   #largeLost = 0;
   #closed = false;
 
@@ -154,16 +154,17 @@ export class Sender {
   }
 
   /**
-   * A black hole (RFC 8899 §4.3): packets above the base size are lost while ACKs still come. An
-   * ACK that acknowledges one of them clears the count (loss of a burst is congestion, not the
-   * path); `BLACK_HOLE_LOSSES` lost with none acknowledged sends the size back to the base.
+   * A black hole (RFC 8899 §4.3): packets above the base size are lost while smaller ones still
+   * get through. Each ACK or loss timeout that declares such packets lost and acknowledges none of
+   * them counts once (a burst lost to congestion counts once, and the next ACK of a large packet
+   * clears the count); `BLACK_HOLE_EVENTS` in a row send the size back to the base.
    */
   #watchBlackHole(acked: SentPacket<SentFrame>[], lost: SentPacket<SentFrame>[]): void {
     const base = this.#config.packetSize;
     if (this.mtu.size <= base) return;
     if (acked.some((packet) => packet.frames.bytes > base)) this.#largeLost = 0;
-    else for (const packet of lost) if (packet.frames.bytes > base) this.#largeLost++;
-    if (this.#largeLost >= BLACK_HOLE_LOSSES) this.#fellIntoBlackHole();
+    else if (lost.some((packet) => packet.frames.bytes > base)) this.#largeLost++;
+    if (this.#largeLost >= BLACK_HOLE_EVENTS) this.#fellIntoBlackHole();
   }
 
   #fellIntoBlackHole(): void {
@@ -332,9 +333,9 @@ export class Sender {
     for (const packet of update.lost) this.#lost(packet);
     this.#watchBlackHole([], update.lost);
     if (update.probe) this.#probes = 2;
-    // Two probe timeouts in a row with packets above the base size in flight: a black hole too
+    // Three probe timeouts in a row: a black hole too, if the packets are above the base size
     // (nothing at all comes back, so no ACK declares them lost).
-    if (update.probe && this.recovery.ptoCount >= 2) this.#fellIntoBlackHole();
+    if (update.probe && this.recovery.ptoCount >= BLACK_HOLE_EVENTS) this.#fellIntoBlackHole();
     this.flush();
   }
 
