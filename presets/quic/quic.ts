@@ -71,7 +71,7 @@ export function quic(options: QuicOptions = {}): QuicPreset {
   const { thing, udp: udpOptions, ...streamOptions } = options;
   const discovery = streamOptions.packetSize === undefined &&
       streamOptions.maxPacketSize === undefined
-    ? { maxPacketSize: ETHERNET_PACKET_SIZE }
+    ? { maxPacketSize: discoveryCeiling(udpOptions) }
     : {};
   return {
     transport: udp(udpOptions),
@@ -80,6 +80,12 @@ export function quic(options: QuicOptions = {}): QuicPreset {
       streams({ ...discovery, ...streamOptions, overhead: AEAD_TAG_LENGTH }),
     ],
   };
+}
+
+/** The default probing ceiling: Ethernet's, or less when the UDP link takes no more (not below 1,200). */
+function discoveryCeiling(udpOptions: UdpOptions | undefined): number {
+  const link = udpOptions?.maxPacketSize ?? ETHERNET_PACKET_SIZE;
+  return Math.max(1200, Math.min(ETHERNET_PACKET_SIZE, link));
 }
 
 /** Options of `listenQuic()` and `connectQuic()`. */
