@@ -1,8 +1,9 @@
 /**
  * The streams plugin: QUIC-style reliable, ordered, multiplexed streams (bidirectional and
  * unidirectional, with stream limits and RFC 9218 priorities), unreliable datagrams, loss recovery
- * (RFC 9002), NewReno congestion control with pacing, flow control, path MTU discovery (RFC 8899)
- * and connection migration over any dialect's sessions. Applications use `streamSession(session)`, shaped like
+ * (RFC 9002), congestion control with pacing (a NewReno that lets random loss pass by default, or
+ * RFC 9002's NewReno), flow control, path MTU discovery (RFC 8899) and connection migration over
+ * any dialect's sessions. Applications use `streamSession(session)`, shaped like
  * WebTransport.
  *
  * @module
@@ -34,6 +35,8 @@ export {
 export {
   type CongestionController,
   type CongestionFactory,
+  LossTolerantReno,
+  lossTolerantReno,
   NewReno,
   newReno,
 } from "../../reliability/mod.ts";

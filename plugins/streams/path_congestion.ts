@@ -50,4 +50,16 @@ export class PathCongestion implements CongestionController {
   reset(): void {
     this.#inner.reset();
   }
+
+  get pacingRate(): number | undefined {
+    return this.#inner.pacingRate;
+  }
+
+  onPersistentCongestion(now: number): void {
+    this.#inner.onPersistentCongestion?.(now);
+  }
+
+  onSpuriousLoss(now: number, bytes: number, lostAt: number): void {
+    this.#inner.onSpuriousLoss?.(now, bytes, lostAt);
+  }
 }

@@ -291,7 +291,7 @@ export class Sender {
     if (this.#probes > 0) return true;
     const { cc, rtt } = this.recovery;
     if (this.recovery.bytesInFlight + size > cc.window) return false;
-    const at = this.#pacer.schedule(now, size, cc.window, rtt.smoothed);
+    const at = this.#pacer.schedule(now, size, cc.window, rtt.smoothed, cc.pacingRate);
     if (at <= now) return true;
     this.#wire.setTimer("streams:pace", at, () => this.flush());
     return false;
@@ -332,7 +332,7 @@ export class Sender {
     const update = this.recovery.onTimeout(this.#wire.now());
     for (const packet of update.lost) this.#lost(packet);
     this.#watchBlackHole([], update.lost);
-    if (update.probe) this.#probes = 2;
+    if (update.probe) this.#probes = update.tail ? 1 : 2;
     // Three probe timeouts in a row: a black hole too, if the packets are above the base size
     // (nothing at all comes back, so no ACK declares them lost).
     if (update.probe && this.recovery.ptoCount >= BLACK_HOLE_EVENTS) this.#fellIntoBlackHole();
