@@ -1,7 +1,8 @@
 /**
- * The sans-IO stream machinery of one session: streams with flow control per stream and per
- * session, over the `Sender` (ACKs, loss recovery, congestion control, pacing) and the `Receiver`
- * (stream data and session flow control on receipt). Frames come in through `handle()`; packets go
+ * The sans-IO stream machinery of one session: bidirectional and unidirectional streams with flow
+ * control per stream and per session and stream limits per direction (`StreamCredit`), over the
+ * `Sender` (ACKs, loss recovery, congestion control, pacing, priorities, path MTU) and the
+ * `Receiver` (stream data and session flow control on receipt). Frames come in through `handle()`; packets go
  * out through the `Wire` during `flush()`; time is `wire.now()` and deadlines are
  * `wire.setTimer()`.
  *
@@ -56,7 +57,7 @@ export class StreamConnection {
   #sentSum = 0;
   #closed = false;
 
-  /** @param client whether this side is the client (it opens even stream IDs) */
+  /** @param client whether this side is the client (its stream IDs have bit 0 clear) */
   constructor(wire: Wire, config: StreamsConfig, client: boolean) {
     this.#wire = wire;
     this.#config = config;

@@ -10,7 +10,7 @@
 import { INITIAL_MAX_STREAMS } from "./options.ts";
 
 /** The most streams of one direction and initiator a session ever opens: stream IDs stay below 2^42. */
-export const MAX_STREAM_COUNT = 2 ** 40;
+const MAX_STREAM_COUNT = 2 ** 40;
 
 /** Stream counts of one direction. */
 export class StreamCredit {
