@@ -191,12 +191,14 @@ export class Sender {
       // A probe timeout with nothing new to send: repeat the oldest frame in flight, or PING.
       const oldest = this.recovery.oldest();
       if (oldest) this.#lost(oldest);
-      const kind = oldest?.frames.kind;
-      if (kind === undefined || kind === FrameType.DATAGRAM || kind === FrameType.PING) {
-        this.#control.add(FrameType.PING, 0);
-      }
       this.#sendControl(now);
       this.#sendQueued(now);
+      // Nothing left (the oldest was a datagram, a PING, or a control frame that is moot now, such
+      // as MAX_STREAM_DATA for a stream that has ended): a PING, or no ACK would ever come back.
+      if (this.#probes > 0) {
+        this.#control.add(FrameType.PING, 0);
+        this.#sendControl(now);
+      }
       this.#probes = 0;
     }
     const ackAt = this.acks.deadline;

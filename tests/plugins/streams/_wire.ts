@@ -1,6 +1,6 @@
 /**
- * A `StreamConnection` on a recording wire, for tests that feed it frames directly: what a peer
- * can send, including what no well-behaved peer would.
+ * A `StreamConnection` on a recording wire with a manual clock, for tests that feed it frames
+ * directly: what a peer can send, including what no well-behaved peer would.
  *
  * @module
  */
@@ -28,6 +28,8 @@ export interface WiredConnection {
   receive(type: number, payload: Uint8Array): void;
   /** The counts of the MAX_STREAMS frames it sent for a direction. */
   maxStreams(uni: boolean): number[];
+  /** Moves the clock to `at` and fires the timers due by then, in time order. */
+  advance(at: number): void;
 }
 
 /** A server-side (or client-side) connection on a recording wire, at time 0. */
@@ -36,14 +38,16 @@ export function wiredConnection(options: StreamsOptions = {}, client = false): W
   const failures: string[] = [];
   let pn = 0;
   let peerPn = 0;
+  let now = 0;
+  const timers = new Map<string, { at: number; fire: () => void }>();
   const conn = new StreamConnection(
     {
-      now: () => 0,
+      now: () => now,
       send(type, _customId, payload) {
         sent.push({ type, payload: payload.slice() });
         return pn++;
       },
-      setTimer() {},
+      setTimer: (name, at, fire) => void timers.set(name, { at, fire }),
       fail: (reason) => void failures.push(reason),
     },
     parseStreamsOptions(options),
@@ -56,6 +60,16 @@ export function wiredConnection(options: StreamsOptions = {}, client = false): W
     receive(type, payload) {
       conn.handle(type, peerPn++, payload);
       conn.flush();
+    },
+    advance(at) {
+      for (;;) {
+        const due = [...timers].filter(([, t]) => t.at <= at).sort((a, b) => a[1].at - b[1].at)[0];
+        if (!due) break;
+        timers.delete(due[0]);
+        now = Math.max(now, due[1].at);
+        due[1].fire();
+      }
+      now = at;
     },
     maxStreams(uni) {
       return sent.filter((f) => f.type === FrameType.MAX_STREAMS)

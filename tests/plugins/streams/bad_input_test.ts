@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { DecodeError } from "../../../core/errors.ts";
 import {
+  encodeAck,
   encodeReset,
   encodeStop,
   encodeStreamCount,
@@ -11,6 +12,7 @@ import {
   STREAM_HEADER_SIZE,
   writeStreamHeader,
 } from "../../../plugins/streams/frames.ts";
+import type { StreamState } from "../../../plugins/streams/stream.ts";
 import { wiredConnection } from "./_wire.ts";
 
 /** A frame a hostile peer might send: well-formed or not, for any stream ID. */
@@ -84,5 +86,36 @@ describe("streams() bad input", () => {
     w.receive(FrameType.RESET_STREAM, encodeReset({ id: 20, code: 1, finalSize: 1 }));
     assert.equal(w.failures.length, 2);
     assert.match(w.failures[1]!, /Session flow control: 1048577 bytes past the limit 1048576/);
+  });
+
+  it("sends a PING on a probe timeout whose oldest frame is moot, so an ACK comes back", () => {
+    const w = wiredConnection();
+    let state: StreamState | undefined;
+    w.conn.onStream = (s) => void (state = s);
+    const data = new Uint8Array(STREAM_HEADER_SIZE + 200_000);
+    writeStreamHeader(data, 0, 0, false);
+    w.receive(FrameType.STREAM, data);
+    while (w.conn.read(state!)) { /* the application reads it all */ }
+    w.conn.flush(); // MAX_STREAM_DATA: the oldest packet in flight
+    const fin = new Uint8Array(STREAM_HEADER_SIZE);
+    writeStreamHeader(fin, 0, 200_000, true);
+    w.receive(FrameType.STREAM, fin);
+    assert.equal(w.conn.read(state!), undefined);
+    assert.ok(state!.recvDone, "the receiving half is over: the MAX_STREAM_DATA is moot");
+    w.conn.write(state!, new Uint8Array(10));
+    w.conn.finish(state!);
+    w.conn.flush();
+    // The peer acknowledges only the MAX_DATA sent just before the MAX_STREAM_DATA, then nothing.
+    const maxData = w.sent.findIndex((f) => f.type === FrameType.MAX_DATA);
+    assert.equal(w.sent[maxData + 1]!.type, FrameType.MAX_STREAM_DATA);
+    w.receive(
+      FrameType.ACK,
+      encodeAck({ delayMicros: 0, ranges: [{ first: maxData, last: maxData }] }),
+    );
+    const before = w.sent.length;
+    w.advance(2_000);
+    const probes = w.sent.slice(before).map((f) => f.type).filter((t) => t !== FrameType.ACK);
+    assert.ok(probes.length > 0, "the probe timeout sent nothing");
+    assert.ok(probes.every((type) => type !== FrameType.MAX_STREAM_DATA));
   });
 });
