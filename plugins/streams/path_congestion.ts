@@ -51,10 +51,6 @@ export class PathCongestion implements CongestionController {
     this.#inner.reset();
   }
 
-  get pacingRate(): number | undefined {
-    return this.#inner.pacingRate;
-  }
-
   onPersistentCongestion(now: number): void {
     this.#inner.onPersistentCongestion?.(now);
   }
