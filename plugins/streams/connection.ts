@@ -45,6 +45,8 @@ export class StreamConnection {
   onDatagram: (data: Uint8Array) => void = () => {};
   /** Called when the peer's MAX_STREAMS lets this side open more streams of a direction. */
   onCredit: (uni: boolean) => void = () => {};
+  /** Called once the connection is aborted (the session closed or was replaced). */
+  onAbort: () => void = () => {};
   readonly #wire: Wire;
   readonly #config: StreamsConfig;
   readonly #client: boolean;
@@ -203,6 +205,7 @@ export class StreamConnection {
       stream.onReadable();
       stream.onWritable();
     }
+    this.onAbort();
   }
 
   /**

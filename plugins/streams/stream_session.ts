@@ -132,6 +132,7 @@ export class StreamSession {
       else incomingUni.enqueue(receiveOnlyStream(conn, state, this.#flush));
     };
     conn.onCredit = (uni) => this.#retry(uni);
+    conn.onAbort = () => this.#failWaiting();
     let received!: ReadableStreamDefaultController<Uint8Array>;
     const readable = new ReadableStream<Uint8Array>(
       { start: (c) => void (received = c) },

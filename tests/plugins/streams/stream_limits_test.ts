@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { DecodeError } from "../../../core/errors.ts";
+import { DecodeError, SessionError } from "../../../core/errors.ts";
 import {
   decodeStreamCount,
   encodeStop,
@@ -135,6 +135,19 @@ describe("streams() stream limits (MAX_STREAMS, STREAMS_BLOCKED)", () => {
       w.receive(FrameType.STREAMS_BLOCKED, encodeStreamCount({ uni: true, count: 100 }));
       assert.deepEqual(w.maxStreams(true), [110]);
     })();
+  });
+
+  it("rejects opens waiting for credit when the session closes", async () => {
+    const p = await streamPair();
+    const client = streamSession(p.clientSession);
+    for (let i = 0; i < INITIAL_MAX_STREAMS; i++) await client.createUnidirectionalStream();
+    const waiting = track(client.createUnidirectionalStream());
+    await drive(p.net, () => true);
+    assert.equal(waiting.done, false, "the open waits for MAX_STREAMS");
+    const closing = track(client.close());
+    await drive(p.net, () => waiting.done && closing.done);
+    assert.ok(waiting.error instanceof SessionError, String(waiting.error));
+    assert.equal(waiting.error.code, "THING_ERR_SESSION_CLOSED");
   });
 
   it("opens streams past the limit over a simulated network as the peer's streams end", async () => {
