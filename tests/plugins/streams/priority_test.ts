@@ -102,7 +102,9 @@ describe("streams() priorities (RFC 9218 urgency and incremental)", () => {
     return { elapsed, bulkDone };
   }
 
-  it("finishes a small urgent stream sooner than a default one while a bulk stream runs", async () => {
+  it("finishes a small urgent stream sooner than a default one while a bulk stream runs", {
+    timeout: 60_000,
+  }, async () => {
     const shared = await urgentCompletion(undefined);
     const urgent = await urgentCompletion(0);
     assert.equal(shared.bulkDone, false);

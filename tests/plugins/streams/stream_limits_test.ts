@@ -29,30 +29,36 @@ const clientUni = (index: number) => index * 4 + 2;
 const clientBidi = (index: number) => index * 4;
 
 describe("streams() stream limits (MAX_STREAMS, STREAMS_BLOCKED)", () => {
-  it("keeps at most the limit of a flood of 200,000 stream openings open, returning credit as they end", () => {
-    const w = wiredConnection();
-    let most = 0;
-    w.conn.onStream = (state: StreamState) => {
-      // The application reads each stream as it arrives (the FIN comes in the same frame).
-      queueMicrotask(() => void w.conn.read(state));
-    };
-    const one = new Uint8Array([7]);
-    return (async () => {
-      for (let i = 0; i < 200_000; i++) {
-        w.receive(FrameType.STREAM, streamFrame(clientUni(i), one, true));
-        most = Math.max(most, w.conn.streamCount);
-        if (i % 50 === 49) await Promise.resolve();
-      }
-      await Promise.resolve();
-      w.conn.flush();
-      assert.deepEqual(w.failures, []);
-      assert.ok(most <= INITIAL_MAX_STREAMS, `${most} streams were open at once`);
-      const counts = w.maxStreams(true);
-      assert.ok(counts.length > 1_000, `${counts.length} MAX_STREAMS`);
-      assert.ok(counts.at(-1)! >= 200_000, `last MAX_STREAMS ${counts.at(-1)}`);
-      assert.deepEqual(w.maxStreams(false), [], "no bidirectional credit was used");
-    })();
-  });
+  it(
+    "keeps at most the limit of a flood of 200,000 stream openings open, returning credit as they end",
+    {
+      timeout: 60_000,
+    },
+    () => {
+      const w = wiredConnection();
+      let most = 0;
+      w.conn.onStream = (state: StreamState) => {
+        // The application reads each stream as it arrives (the FIN comes in the same frame).
+        queueMicrotask(() => void w.conn.read(state));
+      };
+      const one = new Uint8Array([7]);
+      return (async () => {
+        for (let i = 0; i < 200_000; i++) {
+          w.receive(FrameType.STREAM, streamFrame(clientUni(i), one, true));
+          most = Math.max(most, w.conn.streamCount);
+          if (i % 50 === 49) await Promise.resolve();
+        }
+        await Promise.resolve();
+        w.conn.flush();
+        assert.deepEqual(w.failures, []);
+        assert.ok(most <= INITIAL_MAX_STREAMS, `${most} streams were open at once`);
+        const counts = w.maxStreams(true);
+        assert.ok(counts.length > 1_000, `${counts.length} MAX_STREAMS`);
+        assert.ok(counts.at(-1)! >= 200_000, `last MAX_STREAMS ${counts.at(-1)}`);
+        assert.deepEqual(w.maxStreams(false), [], "no bidirectional credit was used");
+      })();
+    },
+  );
 
   it("ends the session on the first stream past the limit and holds no more than the limit", () => {
     const w = wiredConnection({ maxIncomingBidirectionalStreams: 120 });
@@ -178,7 +184,8 @@ describe("streams() stream limits (MAX_STREAMS, STREAMS_BLOCKED)", () => {
     assert.ok(most <= INITIAL_MAX_STREAMS, `the server held ${most} streams`);
   });
 
-  it("opens more than 32,768 streams over a session's life", async () => {
+  // About 2 s alone; the suite runs beside other work, so it gets more than Bun's 5 s default.
+  it("opens more than 32,768 streams over a session's life", { timeout: 60_000 }, async () => {
     const p = await streamPair();
     const client = streamSession(p.clientSession);
     const server = streamSession(p.serverSession);

@@ -8,7 +8,9 @@ import { within } from "../../_within.ts";
 const IDENTITY = ed25519KeyPair(Uint8Array.from({ length: 32 }, (_, i) => i + 9));
 
 describe("quic() stream limits and priorities over UDP on 127.0.0.1", () => {
-  it("opens 3× the stream limit of echo streams, holding at most the limit open at the server", async () => {
+  it("opens 3× the stream limit of echo streams, holding at most the limit open at the server", {
+    timeout: 30_000,
+  }, async () => {
     let most = 0;
     const server = await listenQuic({ thing: { identity: IDENTITY }, port: 0 });
     server.on("session", ({ session }) => {
