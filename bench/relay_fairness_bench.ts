@@ -1,7 +1,8 @@
 /**
  * Two streams flows through one `thing relay --rate` bottleneck, simulated on the testing kit's
  * SimNetwork with a manual clock (tests/reliability/_two_flows.ts): 500 kB/s each way, a 30 kB
- * tail-drop queue (60 ms), 10 ms each way (20 ms RTT), then the same with 2 % random loss on top.
+ * tail-drop queue (60 ms), 10 ms each way (20 ms RTT), then the same with 2 % random loss on top,
+ * then queues that barely show in the RTT (1 MB/s with 10 kB and 5 kB: 10 and 5 ms).
  * Flow 0 starts at 0 s, flow 1 at 2 s. It prints what each flow delivered per second for each
  * pairing of controllers, Jain's fairness index over the second half and how many packets the
  * queue dropped. Deterministic: the same figures on every run and runtime, whatever the load.
@@ -21,6 +22,8 @@ const CONGESTED = { rate: 500_000, queue: 30_000, delay: 10 };
 const scenarios = [
   ["congested", CONGESTED],
   ["congested and 2 % random loss", { ...CONGESTED, loss: 0.02 }],
+  ["a 10 ms queue (1 MB/s, 10 kB)", { ...CONGESTED, rate: 1_000_000, queue: 10_000 }],
+  ["a 5 ms queue (1 MB/s, 5 kB)", { ...CONGESTED, rate: 1_000_000, queue: 5_000 }],
 ] as const;
 const pairings: Array<[string, [CongestionFactory, CongestionFactory]]> = [
   ["lossTolerantReno + lossTolerantReno", [lossTolerantReno, lossTolerantReno]],

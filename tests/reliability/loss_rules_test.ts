@@ -190,20 +190,51 @@ describe("LossTolerantReno", () => {
     assert.equal(cc.window, window);
     assert.equal(cc.randomLosses, 1);
     assert.equal(cc.queueing(), false);
-    // 60 ms against a 20 ms minimum: 40 ms of queue, more than max(5, 2, 2 × variation 17.5).
+    // 60 ms against a 20 ms minimum: 40 ms of queue, more than max(2.5, 2, 2 × variation 17.5),
+    // but one such sample among the last 8 is not yet a queue.
     rtt.update(60);
     cc.onAcked(60, 1200, 0, rtt);
+    assert.equal(cc.queueing(), false);
+    for (let i = 1; i < 8; i++) cc.onAcked(60, 1200, 0, rtt);
     assert.equal(cc.queueing(), true);
     const grown = cc.window;
     cc.onLost(61, 1200, 50);
     assert.equal(cc.window, Math.floor(grown / 2));
   });
 
-  it("takes jitter for noise: a sample within twice the RTT variation is no queue", () => {
+  it("takes jitter and a lone late sample for noise, not for a queue", () => {
     const cc = new LossTolerantReno(1200);
     const rtt = new RttEstimator(100);
-    for (const sample of [20, 35, 22, 38, 21, 36]) rtt.update(sample);
-    cc.onAcked(100, 1200, 0, rtt);
+    for (const sample of [20, 35, 22, 38, 21, 36, 24, 37]) {
+      rtt.update(sample);
+      cc.onAcked(100, 1200, 0, rtt);
+    }
+    assert.equal(cc.queueing(), false);
+    // A stall of 200 ms (a garbage collection, a busy machine) delays one ACK.
+    rtt.update(200);
+    cc.onAcked(300, 1200, 0, rtt);
+    assert.equal(cc.queueing(), false);
+  });
+
+  it("counts every loss once more than 15 % of the recent bytes were lost, queue or not", () => {
+    const cc = new LossTolerantReno(1200);
+    const rtt = new RttEstimator(100);
+    rtt.update(20);
+    // 1 loss in 20 packets, for a while: about 5 %, let pass.
+    for (let i = 0; i < 400; i++) {
+      if (i % 20 === 19) cc.onLost(i, 1200, i);
+      else cc.onAcked(i, 1200, i, rtt);
+    }
+    assert.ok(cc.lossRate < 0.15, `${cc.lossRate}`);
+    const window = cc.window;
+    cc.onLost(400, 1200, 400);
+    assert.equal(cc.window, window);
+    // Then 1 in 3: an overflowing queue the RTT does not show.
+    for (let i = 401; cc.lossRate <= 0.15; i++) {
+      if (i % 3 === 0) cc.onLost(i, 1200, i);
+      else cc.onAcked(i, 1200, i, rtt);
+    }
+    assert.ok(cc.window < window, "the window was cut");
     assert.equal(cc.queueing(), false);
   });
 
@@ -211,9 +242,11 @@ describe("LossTolerantReno", () => {
     const cc = new LossTolerantReno(1200);
     const initial = cc.window;
     cc.onAcked(1, 50_000, 0, new RttEstimator(10));
+    cc.onLost(2, 1200, 1);
     cc.reset();
     assert.equal(cc.window, initial);
     assert.equal(cc.queueing(), false);
+    assert.equal(cc.lossRate, 0);
   });
 });
 
