@@ -12,8 +12,7 @@
  *
  * @module
  */
-import { NewReno } from "./congestion.ts";
-import type { CongestionFactory } from "./congestion.ts";
+import { type CongestionFactory, NewReno } from "./congestion.ts";
 import { GRANULARITY, type RttEstimator } from "./rtt.ts";
 
 /** Queueing delay below this many ms never counts as a queue (timer and scheduling noise). */
@@ -25,9 +24,9 @@ const LOSS_CEILING = 0.15;
 /** The loss rate is a moving average over about this many packets. */
 const LOSS_MEMORY = 64;
 
-/** NewReno whose window halves only for losses that come with a queue. */
+/** NewReno whose window halves only for losses that come with a queue or a high loss rate. */
 export class LossTolerantReno extends NewReno {
-  /** Losses let pass as random: no queue was seen when they were declared (for statistics). */
+  /** Losses let pass as random: neither a queue nor a high loss rate was seen (for statistics). */
   randomLosses = 0;
   #rtt: RttEstimator | undefined;
   #recent: number[] = [];
