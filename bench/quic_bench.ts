@@ -10,10 +10,15 @@
  * background sweeper after a collection, so the same reading there counts garbage; its RSS growth
  * is small enough to read directly.)
  *
+ * Two more sections over UDP: path MTU discovery (goodput and the packet size reached, starting at
+ * 1,200 and probing up to 65,507, beside both sizes fixed), and priorities (how long a 256 KB
+ * stream opened while one `MB`-megabyte stream is being sent takes to arrive, with urgency 0 and
+ * with the default priority). `--extra` runs only those two.
+ *
  * TLS uses the throwaway ECDSA P-256 certificate in bench/fixtures/ (see thing_bench.ts).
  *
- *     deno run -A --unstable-net bench/quic_bench.ts [MB] [rounds] [--split]
- *     bun bench/quic_bench.ts [MB] [rounds] [--split|--live]
+ *     deno run -A --unstable-net bench/quic_bench.ts [MB] [rounds] [--split|--extra]
+ *     bun bench/quic_bench.ts [MB] [rounds] [--split|--live|--extra]
  *
  * @module
  */
@@ -217,6 +222,7 @@ async function main(): Promise<void> {
   const args = argv.filter((a) => !a.startsWith("--"));
   const split = argv.includes("--split");
   const live = argv.includes("--live");
+  const extra = argv.includes("--extra");
   if (live && !forceGc) {
     throw new Error("--live needs Bun's synchronous Bun.gc(true)");
   }
@@ -235,6 +241,7 @@ async function main(): Promise<void> {
   };
   // The connection handshake is not timed: the clock starts as the sender connects, which is
   // the same for every case (one round trip for TCP, two for TLS 1.3 and Thing) and < 1 ms here.
+  if (extra) return await extraSections(runtime, MB, ROUNDS, median);
   const results: Record<string, Run[]> = {};
   for (let round = 0; round < ROUNDS && performance.now() < deadline; round++) {
     for (const kind of ["quic", "tcp", "tls"] as const) {
@@ -286,4 +293,147 @@ async function main(): Promise<void> {
       `| ${loss * 100} % | ${median(runs[i]!).toFixed(1)} | ${median(ratios[i]!).toFixed(2)} |`,
     );
   }
+}
+
+/** The path MTU and priority sections (UDP on loopback, both ends on one thread). */
+async function extraSections(
+  runtime: string,
+  mb: number,
+  rounds: number,
+  median: (values: number[]) => number,
+): Promise<void> {
+  const bytes = mb * 1_000_000;
+  const sizes: Array<[string, QuicOptions]> = [
+    ["1,200 fixed (`quic()` before)", { packetSize: 1200 }],
+    ["discovery 1,200 → 65,507", { maxPacketSize: LOOPBACK_PACKET_SIZE }],
+    ["65,507 fixed (loopback before)", { packetSize: LOOPBACK_PACKET_SIZE }],
+  ];
+  const mtu: Record<string, Array<{ rate: number; size: number }>> = {};
+  const priority: Record<string, number[]> = { default: [], urgent: [] };
+  for (let round = 0; round < rounds; round++) {
+    // Each case in turn goes first: a run pays for the garbage the previous one left (the
+    // 1,200-byte case sends 50 times the packets), so a fixed order favours whichever follows it.
+    for (let i = 0; i < sizes.length; i++) {
+      const [name, options] = sizes[(round + i) % sizes.length]!;
+      (mtu[name] ??= []).push(await mtuRun(bytes, options));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    for (const urgent of [false, true]) {
+      priority[urgent ? "urgent" : "default"]!.push(await priorityRun(bytes, urgent));
+    }
+  }
+  console.log(
+    `${runtime}: path MTU discovery, ${mb} MB over one stream on ${HOST}, median of ${rounds}`,
+  );
+  console.log("| packet size | MB/s | size reached | vs 1,200 fixed |");
+  console.log("| --- | ---: | ---: | ---: |");
+  const fixed = median(mtu[sizes[0]![0]]!.map((r) => r.rate));
+  for (const [name] of sizes) {
+    const rate = median(mtu[name]!.map((r) => r.rate));
+    const size = median(mtu[name]!.map((r) => r.size));
+    console.log(`| ${name} | ${rate.toFixed(1)} | ${size} | ${(rate / fixed).toFixed(2)} |`);
+  }
+  console.log(
+    `\n${runtime}: a 256 KB stream opened while a ${mb} MB stream is sent, median of ${rounds}`,
+  );
+  console.log("| small stream | completion (ms) | vs default priority |");
+  console.log("| --- | ---: | ---: |");
+  const shared = median(priority.default!);
+  for (
+    const [name, key] of [["default (urgency 3, incremental)", "default"], [
+      "urgency 0",
+      "urgent",
+    ]] as const
+  ) {
+    const ms = median(priority[key]!);
+    console.log(`| ${name} | ${ms.toFixed(1)} | ${(ms / shared).toFixed(2)} |`);
+  }
+}
+
+/** A QUIC server on loopback whose sessions report when each incoming stream has `bytes` read. */
+async function countingServer(options: QuicOptions, onStream: (id: number, got: number) => void) {
+  const server = await listen({
+    ...quic({ ...options, thing: { identity: IDENTITY } }),
+    hostname: HOST,
+    port: 0,
+  });
+  server.on("session", ({ session }) => {
+    void (async () => {
+      for await (const stream of streamSession(session).incomingUnidirectionalStreams) {
+        void (async () => {
+          let got = 0;
+          for await (const chunk of stream.readable) got += chunk.length;
+          onStream(stream.id, got);
+        })().catch(() => {});
+      }
+    })();
+  });
+  return server;
+}
+
+/** Writes `bytes` of `CHUNK`s on `writable` and closes it. */
+async function writeBytes(writable: WritableStream<Uint8Array>, bytes: number): Promise<void> {
+  const writer = writable.getWriter();
+  for (let sent = 0; sent < bytes; sent += CHUNK.length) {
+    await writer.write(sent + CHUNK.length <= bytes ? CHUNK : CHUNK.subarray(0, bytes - sent));
+  }
+  await writer.close();
+}
+
+/** One stream of `bytes` with these packet-size options: MB/s, and the size the path reached. */
+async function mtuRun(
+  bytes: number,
+  options: QuicOptions,
+): Promise<{ rate: number; size: number }> {
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  const server = await countingServer(options, (_id, got) => got === bytes && finish());
+  const start = performance.now();
+  const client = await connect({
+    ...quic({ ...options, thing: { serverKey: IDENTITY.publicKey } }),
+    hostname: HOST,
+    port: server.address.port,
+  });
+  const streams = streamSession(client.session);
+  void writeBytes((await streams.createUnidirectionalStream()).writable, bytes).catch(() => {});
+  await done;
+  const seconds = (performance.now() - start) / 1000;
+  const size = streams.stats.packetSize;
+  await client.close();
+  await server.close();
+  return { rate: bytes / seconds / 1_000_000, size };
+}
+
+/**
+ * A bulk stream of `bulkBytes`; once a fifth of it has arrived, a 256 KB stream (urgency 0 when
+ * `urgent`); returns the ms from opening the small stream to its last byte at the server.
+ */
+async function priorityRun(bulkBytes: number, urgent: boolean): Promise<number> {
+  const options: QuicOptions = { maxPacketSize: LOOPBACK_PACKET_SIZE };
+  const small = 262_144;
+  let smallDone!: (at: number) => void;
+  const smallAt = new Promise<number>((resolve) => (smallDone = resolve));
+  let bulkDone!: () => void;
+  const bulkAt = new Promise<void>((resolve) => (bulkDone = resolve));
+  const server = await countingServer(options, (_id, got) => {
+    if (got === small) smallDone(performance.now());
+    if (got === bulkBytes) bulkDone();
+  });
+  const client = await connect({
+    ...quic({ ...options, thing: { serverKey: IDENTITY.publicKey } }),
+    hostname: HOST,
+    port: server.address.port,
+  });
+  const streams = streamSession(client.session);
+  const bulk = await streams.createUnidirectionalStream();
+  void writeBytes(bulk.writable, bulkBytes).catch(() => {});
+  while (streams.stats.bytesSent < bulkBytes / 5) await new Promise((r) => setTimeout(r, 1));
+  const start = performance.now();
+  const stream = await streams.createUnidirectionalStream(urgent ? { urgency: 0 } : {});
+  void writeBytes(stream.writable, small).catch(() => {});
+  const ms = (await smallAt) - start;
+  await bulkAt;
+  await client.close();
+  await server.close();
+  return ms;
 }

@@ -46,7 +46,7 @@ export async function measureStreams(
         hostname: "127.0.0.1",
         port: 0,
         thing: { identity },
-        packetSize: LOOPBACK_PACKET_SIZE,
+        maxPacketSize: LOOPBACK_PACKET_SIZE,
       });
       await mkdir(join(scratch, "in"));
       receiveFiles(server, join(scratch, "in"));
@@ -57,7 +57,7 @@ export async function measureStreams(
       ...target!,
       connectTimeout,
       thing: serverKey === undefined ? {} : { serverKey },
-      ...(isLoopback(target!.hostname) ? { packetSize: LOOPBACK_PACKET_SIZE } : {}),
+      ...(isLoopback(target!.hostname) ? { maxPacketSize: LOOPBACK_PACKET_SIZE } : {}),
     }).catch((error: Error) => {
       const reason = error instanceof TimeoutError
         ? `no answer within ${connectTimeout} ms`

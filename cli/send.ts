@@ -58,7 +58,7 @@ of what it stored; send prints the hash and exits 1 if the two differ.`,
       ...server,
       connectTimeout,
       thing: serverKey === undefined ? {} : { serverKey },
-      ...(isLoopback(server.hostname) ? { packetSize: LOOPBACK_PACKET_SIZE } : {}),
+      ...(isLoopback(server.hostname) ? { maxPacketSize: LOOPBACK_PACKET_SIZE } : {}),
     }).catch((error: Error) => {
       const reason = whyNoConnection(
         error,

@@ -39,7 +39,7 @@ export async function startFileServer(o: FileServerOptions, io: CommandIo): Prom
     hostname: o.hostname,
     port: o.port,
     thing: { identity: o.identity, ...(o.ttl === undefined ? {} : { ttl: o.ttl }) },
-    ...(isLoopback(o.hostname) ? { packetSize: LOOPBACK_PACKET_SIZE } : {}),
+    ...(isLoopback(o.hostname) ? { maxPacketSize: LOOPBACK_PACKET_SIZE } : {}),
     plugins: o.plugins,
   });
   const started = new Set<string>();

@@ -1,6 +1,6 @@
 /**
  * The counters of one stream connection (`StreamSession.stats`): packets, losses, bytes, RTT,
- * congestion window and what the streams hold in their buffers.
+ * congestion window, the path's packet size and what the streams hold in their buffers.
  *
  * @module
  */
@@ -23,6 +23,12 @@ export interface ConnectionStats {
   bufferedOut: number;
   /** Bytes held on receipt: not yet read by the application. */
   bufferedIn: number;
+  /** The largest packet the path carries now, in bytes on the wire (path MTU discovery). */
+  packetSize: number;
+  /** Path MTU probes sent. */
+  mtuProbes: number;
+  /** Times a black hole sent the packet size back to the base. */
+  blackHoles: number;
 }
 
 /** The counters of a connection with these open streams and this sender. */
@@ -33,7 +39,7 @@ export function connectionStats(streams: Iterable<StreamState>, sender: Sender):
     bufferedOut += stream.send.buffered;
     bufferedIn += stream.recv.buffered;
   }
-  const { recovery, packetsSent, bytesSent } = sender;
+  const { recovery, packetsSent, bytesSent, mtu } = sender;
   return {
     bufferedOut,
     bufferedIn,
@@ -42,5 +48,8 @@ export function connectionStats(streams: Iterable<StreamState>, sender: Sender):
     bytesSent,
     rtt: recovery.rtt.smoothed,
     window: recovery.cc.window,
+    packetSize: mtu.size,
+    mtuProbes: mtu.probesSent,
+    blackHoles: mtu.blackHoles,
   };
 }

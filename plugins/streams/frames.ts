@@ -1,7 +1,7 @@
 /**
  * The streams plugin's frames: one frame per packet, the frame type in the packet type field
- * (0x30–0x39), the stream ID (when the frame has one) in the custom ID field. Codecs are
- * positional and total: a short or inconsistent payload throws one `DecodeError`.
+ * (0x30–0x3b); a frame that names a stream starts with its u64 stream ID (the custom ID field is
+ * 0). Codecs are positional and total: a short or inconsistent payload throws one `DecodeError`.
  *
  * @module
  */
@@ -19,10 +19,12 @@ export const FrameType = {
   PATH_CHALLENGE: 0x37,
   PATH_RESPONSE: 0x38,
   PING: 0x39,
+  MAX_STREAMS: 0x3a,
+  STREAMS_BLOCKED: 0x3b,
 } as const;
 
-/** Bytes of a STREAM frame before its data: flags (1) and offset (8). */
-export const STREAM_HEADER_SIZE = 9;
+/** Bytes of a STREAM frame before its data: stream ID (8), flags (1) and offset (8). */
+export const STREAM_HEADER_SIZE = 17;
 /** Flag bit of a STREAM frame: the last byte of the stream is the last byte of this frame. */
 export const FIN = 0x01;
 /** Flag bit of a STREAM frame: the sender can send no more for now, so acknowledge at once. */
@@ -45,6 +47,17 @@ function getU64(view: DataView, at: number): number {
   return high * TWO_32 + view.getUint32(at + 4);
 }
 
+function exactView(payload: Uint8Array, size: number, what: string): DataView {
+  if (payload.length !== size) {
+    throw new DecodeError(
+      "THING_ERR_LENGTH_MISMATCH",
+      `Cannot decode a ${what} frame of ${payload.length} bytes: it must be ${size}`,
+      0,
+    );
+  }
+  return viewOf(payload, size, what);
+}
+
 function viewOf(payload: Uint8Array, need: number, what: string): DataView {
   if (payload.length < need) {
     throw new DecodeError(
@@ -56,8 +69,10 @@ function viewOf(payload: Uint8Array, need: number, what: string): DataView {
   return new DataView(payload.buffer, payload.byteOffset, payload.length);
 }
 
-/** A decoded STREAM frame (the stream ID is the packet's custom ID). */
+/** A decoded STREAM frame. */
 export interface StreamFrame {
+  /** The stream ID. */
+  id: number;
   /** Byte offset of `data` in the stream. */
   offset: number;
   /** Whether the stream ends after `data`. */
@@ -71,28 +86,31 @@ export interface StreamFrame {
 /** Writes a STREAM frame header into `out` (data goes at `STREAM_HEADER_SIZE`). */
 export function writeStreamHeader(
   out: Uint8Array,
+  id: number,
   offset: number,
   fin: boolean,
   ackNow = false,
 ): void {
   const view = new DataView(out.buffer, out.byteOffset, STREAM_HEADER_SIZE);
-  view.setUint8(0, (fin ? FIN : 0) | (ackNow ? ACK_NOW : 0));
-  setU64(view, 1, offset);
+  setU64(view, 0, id);
+  view.setUint8(8, (fin ? FIN : 0) | (ackNow ? ACK_NOW : 0));
+  setU64(view, 9, offset);
 }
 
 /** Decodes a STREAM frame payload. */
 export function decodeStream(payload: Uint8Array): StreamFrame {
   const view = viewOf(payload, STREAM_HEADER_SIZE, "STREAM");
-  const flags = view.getUint8(0);
+  const id = getU64(view, 0);
+  const flags = view.getUint8(8);
   if ((flags & ~(FIN | ACK_NOW)) !== 0) {
-    throw new DecodeError("THING_ERR_BAD_FIELD", `Cannot decode STREAM flags ${flags}`, 0);
+    throw new DecodeError("THING_ERR_BAD_FIELD", `Cannot decode STREAM flags ${flags}`, 8);
   }
-  const offset = getU64(view, 1);
+  const offset = getU64(view, 9);
   const data = payload.subarray(STREAM_HEADER_SIZE);
   if (offset + data.length > Number.MAX_SAFE_INTEGER) {
-    throw new DecodeError("THING_ERR_BAD_FIELD", "Cannot decode a STREAM frame past 2^53", 1);
+    throw new DecodeError("THING_ERR_BAD_FIELD", "Cannot decode a STREAM frame past 2^53", 9);
   }
-  return { offset, fin: (flags & FIN) !== 0, ackNow: (flags & ACK_NOW) !== 0, data };
+  return { id, offset, fin: (flags & FIN) !== 0, ackNow: (flags & ACK_NOW) !== 0, data };
 }
 
 /** An inclusive range of packet numbers. */
@@ -153,49 +171,113 @@ export function decodeAck(payload: Uint8Array): AckFrame {
 
 /** A decoded RESET_STREAM frame. */
 export interface ResetFrame {
+  /** The stream ID. */
+  id: number;
   /** The application's error code. */
   code: number;
   /** The stream's final size: bytes the sender had sent before resetting. */
   finalSize: number;
 }
 
-/** Encodes RESET_STREAM: u32 code, u64 final size. */
+/** Encodes RESET_STREAM: u64 stream ID, u32 code, u64 final size. */
 export function encodeReset(frame: ResetFrame): Uint8Array {
-  const out = new Uint8Array(12);
+  const out = new Uint8Array(20);
   const view = new DataView(out.buffer);
-  view.setUint32(0, frame.code >>> 0);
-  setU64(view, 4, frame.finalSize);
+  setU64(view, 0, frame.id);
+  view.setUint32(8, frame.code >>> 0);
+  setU64(view, 12, frame.finalSize);
   return out;
 }
 
 /** Decodes RESET_STREAM. */
 export function decodeReset(payload: Uint8Array): ResetFrame {
-  const view = viewOf(payload, 12, "RESET_STREAM");
-  return { code: view.getUint32(0), finalSize: getU64(view, 4) };
+  const view = exactView(payload, 20, "RESET_STREAM");
+  return { id: getU64(view, 0), code: view.getUint32(8), finalSize: getU64(view, 12) };
 }
 
-/** Encodes a u32 error code (STOP_SENDING). */
-export function encodeCode(code: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, code >>> 0);
+/** A decoded STOP_SENDING frame. */
+export interface StopFrame {
+  /** The stream ID. */
+  id: number;
+  /** The application's error code. */
+  code: number;
+}
+
+/** Encodes STOP_SENDING: u64 stream ID, u32 code. */
+export function encodeStop(frame: StopFrame): Uint8Array {
+  const out = new Uint8Array(12);
+  const view = new DataView(out.buffer);
+  setU64(view, 0, frame.id);
+  view.setUint32(8, frame.code >>> 0);
   return out;
 }
 
-/** Decodes a u32 error code (STOP_SENDING). */
-export function decodeCode(payload: Uint8Array): number {
-  return viewOf(payload, 4, "STOP_SENDING").getUint32(0);
+/** Decodes STOP_SENDING. */
+export function decodeStop(payload: Uint8Array): StopFrame {
+  const view = exactView(payload, 12, "STOP_SENDING");
+  return { id: getU64(view, 0), code: view.getUint32(8) };
 }
 
-/** Encodes a u64 limit (MAX_DATA, MAX_STREAM_DATA). */
+/** Encodes a u64 limit (MAX_DATA). */
 export function encodeLimit(limit: number): Uint8Array {
   const out = new Uint8Array(8);
   setU64(new DataView(out.buffer), 0, limit);
   return out;
 }
 
-/** Decodes a u64 limit (MAX_DATA, MAX_STREAM_DATA). */
+/** Decodes a u64 limit (MAX_DATA). */
 export function decodeLimit(payload: Uint8Array): number {
-  return getU64(viewOf(payload, 8, "MAX_DATA"), 0);
+  return getU64(exactView(payload, 8, "MAX_DATA"), 0);
+}
+
+/** A decoded MAX_STREAM_DATA frame. */
+export interface StreamLimitFrame {
+  /** The stream ID. */
+  id: number;
+  /** Highest offset + 1 the peer may send on the stream. */
+  limit: number;
+}
+
+/** Encodes MAX_STREAM_DATA: u64 stream ID, u64 limit. */
+export function encodeStreamLimit(frame: StreamLimitFrame): Uint8Array {
+  const out = new Uint8Array(16);
+  const view = new DataView(out.buffer);
+  setU64(view, 0, frame.id);
+  setU64(view, 8, frame.limit);
+  return out;
+}
+
+/** Decodes MAX_STREAM_DATA. */
+export function decodeStreamLimit(payload: Uint8Array): StreamLimitFrame {
+  const view = exactView(payload, 16, "MAX_STREAM_DATA");
+  return { id: getU64(view, 0), limit: getU64(view, 8) };
+}
+
+/** A decoded MAX_STREAMS or STREAMS_BLOCKED frame. */
+export interface StreamCountFrame {
+  /** Whether it counts unidirectional streams (else bidirectional). */
+  uni: boolean;
+  /** MAX_STREAMS: streams of that direction the receiver may open in all (cumulative); STREAMS_BLOCKED: the count the sender ran into. */
+  count: number;
+}
+
+/** Encodes MAX_STREAMS / STREAMS_BLOCKED: u8 direction (0 bidirectional, 1 unidirectional), u64 count. */
+export function encodeStreamCount(frame: StreamCountFrame): Uint8Array {
+  const out = new Uint8Array(9);
+  const view = new DataView(out.buffer);
+  view.setUint8(0, frame.uni ? 1 : 0);
+  setU64(view, 1, frame.count);
+  return out;
+}
+
+/** Decodes MAX_STREAMS / STREAMS_BLOCKED. */
+export function decodeStreamCount(payload: Uint8Array): StreamCountFrame {
+  const view = exactView(payload, 9, "MAX_STREAMS");
+  const direction = view.getUint8(0);
+  if (direction > 1) {
+    throw new DecodeError("THING_ERR_BAD_FIELD", `Cannot decode stream direction ${direction}`, 0);
+  }
+  return { uni: direction === 1, count: getU64(view, 1) };
 }
 
 /** Checks PATH_CHALLENGE / PATH_RESPONSE data is exactly 8 bytes. */

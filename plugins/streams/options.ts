@@ -12,11 +12,27 @@ import { STREAM_HEADER_SIZE } from "./frames.ts";
 export const INITIAL_MAX_DATA = 1_048_576;
 /** Per-stream flow credit every peer may use before the first MAX_STREAM_DATA (protocol constant). */
 export const INITIAL_MAX_STREAM_DATA = 262_144;
+/** Streams of each direction a peer may open before the first MAX_STREAMS (protocol constant). */
+export const INITIAL_MAX_STREAMS = 100;
+/** The most streams of one direction a receiver lets its peer have open at once (option ceiling). */
+const MAX_STREAM_LIMIT = 1_048_576;
 
 /** Options of `streams()`. Sizes are bytes, times milliseconds. */
 export interface StreamsOptions {
-  /** Largest UDP payload (whole Thing packet: 64-byte header + payload) to send (default 1,200). */
+  /**
+   * Largest UDP payload (whole Thing packet: 64-byte header + payload) every path is assumed to
+   * carry: the size a session starts with (default 1,200).
+   */
   packetSize?: number;
+  /**
+   * The largest packet path MTU discovery probes for (RFC 8899; default `packetSize`, which turns
+   * discovery off and fixes the size). The size a path carries is in `stats.packetSize`.
+   */
+  maxPacketSize?: number;
+  /** Bidirectional streams the peer may have open at once (default and least 100). */
+  maxIncomingBidirectionalStreams?: number;
+  /** Unidirectional streams the peer may have open at once (default and least 100). */
+  maxIncomingUnidirectionalStreams?: number;
   /** Bytes that plugins nearer the wire add to each payload, e.g. 16 for an AEAD tag (default 0). */
   overhead?: number;
   /** Receive window per stream: bytes buffered for a slow reader at most (default 2 MiB). */
@@ -41,14 +57,18 @@ export interface StreamsOptions {
 
 /** Options after validation, with defaults filled in. */
 export interface StreamsConfig {
-  /** Largest packet on the wire. */
+  /** Packet size every path carries (the size a session starts with). */
   packetSize: number;
+  /** Largest packet path MTU discovery probes for (`packetSize`: no discovery). */
+  maxPacketSize: number;
   /** Bytes added by lower plugins. */
   overhead: number;
-  /** Largest frame payload this plugin writes. */
+  /** Largest frame payload this plugin writes (at `maxPacketSize`). */
   maxFrame: number;
-  /** Largest STREAM frame data. */
-  maxStreamData: number;
+  /** Bidirectional streams the peer may have open at once. */
+  maxIncomingBidi: number;
+  /** Unidirectional streams the peer may have open at once. */
+  maxIncomingUni: number;
   /** Per-stream receive window. */
   streamWindow: number;
   /** Session receive window. */
@@ -94,7 +114,14 @@ export function parseStreamsOptions(options: StreamsOptions = {}): StreamsConfig
     minPacket,
     HEADER_SIZE + MAX_PAYLOAD_SIZE,
   );
-  const maxFrame = packetSize - HEADER_SIZE - overhead;
+  const maxPacketSize = integer(
+    "maxPacketSize",
+    options.maxPacketSize,
+    packetSize,
+    packetSize,
+    HEADER_SIZE + MAX_PAYLOAD_SIZE,
+  );
+  const maxFrame = maxPacketSize - HEADER_SIZE - overhead;
   const big = 2 ** 40;
   const streamWindow = integer(
     "streamWindow",
@@ -116,9 +143,23 @@ export function parseStreamsOptions(options: StreamsOptions = {}): StreamsConfig
   }
   return {
     packetSize,
+    maxPacketSize,
     overhead,
     maxFrame,
-    maxStreamData: maxFrame - STREAM_HEADER_SIZE,
+    maxIncomingBidi: integer(
+      "maxIncomingBidirectionalStreams",
+      options.maxIncomingBidirectionalStreams,
+      100,
+      INITIAL_MAX_STREAMS,
+      MAX_STREAM_LIMIT,
+    ),
+    maxIncomingUni: integer(
+      "maxIncomingUnidirectionalStreams",
+      options.maxIncomingUnidirectionalStreams,
+      100,
+      INITIAL_MAX_STREAMS,
+      MAX_STREAM_LIMIT,
+    ),
     streamWindow,
     sessionWindow,
     sendBuffer: integer("sendBuffer", options.sendBuffer, 2 * 1_048_576, 1, big),

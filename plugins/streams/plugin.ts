@@ -85,7 +85,7 @@ function setupStreams(api: PluginApi, config: StreamsConfig): void {
   const frame = (ctx: PacketContext) => {
     const session = ctx.session ?? ctx.claimed;
     if (!session || session.state === "closed") return ctx.drop("no-session");
-    const { type, customId, order, payload } = ctx.packet;
+    const { type, order, payload } = ctx.packet;
     try {
       if (type === FrameType.PATH_CHALLENGE) {
         return paths.challenged(api.control(session), ctx.peer, decodePathData(payload));
@@ -94,7 +94,7 @@ function setupStreams(api: PluginApi, config: StreamsConfig): void {
         return paths.responded(api.control(session), ctx.peer, decodePathData(payload));
       }
       const conn = connectionOf(session);
-      conn.handle(type, customId, order, payload);
+      conn.handle(type, order, payload);
       if (ctx.claimed) {
         // The dialect has opened the payload: add back its overhead for the size on the wire.
         paths.claimed(

@@ -82,7 +82,17 @@ export class Receiver {
         `Stream ${stream.id}: reset with a final size below the data received`,
       );
     }
+    if (frame.finalSize > recv.maxData) {
+      return this.#wire.fail(
+        `Stream ${stream.id}: reset with a final size past the stream limit ${recv.maxData}`,
+      );
+    }
     this.#received += frame.finalSize - recv.highest;
+    if (this.#received > this.#limit) {
+      return this.#wire.fail(
+        `Session flow control: ${this.#received} bytes past the limit ${this.#limit}`,
+      );
+    }
     recv.highest = frame.finalSize;
     recv.finalSize = frame.finalSize;
     this.consume(recv.discard());

@@ -1,14 +1,24 @@
 /**
  * The application's view of a session with the streams plugin, shaped like WebTransport:
- * `createBidirectionalStream()`, `incomingBidirectionalStreams`, `datagrams`, `ready` and `closed`.
+ * `createBidirectionalStream()`, `createUnidirectionalStream()`, `incomingBidirectionalStreams`,
+ * `incomingUnidirectionalStreams`, `datagrams`, `ready` and `closed`.
  *
  * @module
  */
 import type { Session } from "../../core/session.ts";
+import { SessionError } from "../../core/errors.ts";
 import type { PeerAddress } from "../../core/transport.ts";
 import type { StreamConnection } from "./connection.ts";
 import type { ConnectionStats } from "./connection_stats.ts";
-import { type BidirectionalStream, webStream } from "./web_stream.ts";
+import { checkPriority, type StreamPriority, type StreamState } from "./stream.ts";
+import {
+  type BidirectionalStream,
+  type ReceiveOnlyStream,
+  receiveOnlyStream,
+  type SendOnlyStream,
+  sendOnlyStream,
+  webStream,
+} from "./web_stream.ts";
 
 /** Unreliable datagrams of a session, as WebTransport's `WebTransportDatagramDuplexStream`. */
 export interface DatagramDuplex {
@@ -16,8 +26,17 @@ export interface DatagramDuplex {
   readonly readable: ReadableStream<Uint8Array>;
   /** Datagrams to send; one too large or beyond the send queue is dropped. */
   readonly writable: WritableStream<Uint8Array>;
-  /** The largest datagram that can be sent. */
+  /** The largest datagram that can be sent now (it grows as path MTU discovery finds room). */
   readonly maxDatagramSize: number;
+}
+
+/** Options of `createBidirectionalStream()` and `createUnidirectionalStream()`. */
+export interface StreamOptions extends Partial<StreamPriority> {}
+
+interface PendingOpen {
+  options: StreamOptions;
+  resolve(state: StreamState): void;
+  reject(error: Error): void;
 }
 
 /** A session moved to a new, validated address (connection migration). */
@@ -79,8 +98,10 @@ export function attachStreamSession(
 export class StreamSession {
   /** The underlying session. */
   readonly session: Session;
-  /** Streams the peer opens, in the order they arrive. */
+  /** Bidirectional streams the peer opens, in stream ID order. */
   readonly incomingBidirectionalStreams: ReadableStream<BidirectionalStream>;
+  /** Unidirectional streams the peer opens, in stream ID order. */
+  readonly incomingUnidirectionalStreams: ReadableStream<ReceiveOnlyStream>;
   /** Unreliable datagrams. */
   readonly datagrams: DatagramDuplex;
   /** Resolves when the session is established (at once for an open session). */
@@ -92,6 +113,8 @@ export class StreamSession {
   readonly #conn: StreamConnection;
   readonly #sendBuffer: number;
   readonly #flush = () => this.#conn.flush();
+  /** Opens waiting for the peer's stream limit, bidirectional then unidirectional. */
+  readonly #waiting: [PendingOpen[], PendingOpen[]] = [[], []];
 
   /** Use `streamSession(session)`. */
   constructor(session: Session, conn: StreamConnection, sendBuffer: number, datagramQueue: number) {
@@ -100,7 +123,16 @@ export class StreamSession {
     this.#sendBuffer = sendBuffer;
     let incoming!: ReadableStreamDefaultController<BidirectionalStream>;
     this.incomingBidirectionalStreams = new ReadableStream({ start: (c) => void (incoming = c) });
-    conn.onStream = (state) => incoming.enqueue(webStream(conn, state, sendBuffer, this.#flush));
+    let incomingUni!: ReadableStreamDefaultController<ReceiveOnlyStream>;
+    this.incomingUnidirectionalStreams = new ReadableStream({
+      start: (c) => void (incomingUni = c),
+    });
+    conn.onStream = (state) => {
+      if (state.sends) incoming.enqueue(webStream(conn, state, sendBuffer, this.#flush));
+      else incomingUni.enqueue(receiveOnlyStream(conn, state, this.#flush));
+    };
+    conn.onCredit = (uni) => this.#retry(uni);
+    conn.onAbort = () => this.#failWaiting();
     let received!: ReadableStreamDefaultController<Uint8Array>;
     const readable = new ReadableStream<Uint8Array>(
       { start: (c) => void (received = c) },
@@ -114,11 +146,18 @@ export class StreamSession {
         if (conn.sendDatagram(chunk)) this.#flush();
       },
     });
-    this.datagrams = { readable, writable, maxDatagramSize: conn.maxDatagramSize };
+    this.datagrams = {
+      readable,
+      writable,
+      get maxDatagramSize() {
+        return conn.maxDatagramSize;
+      },
+    };
     this.ready = session.opened;
     this.ready.catch(() => {}); // a session that never opens rejects it: not unhandled
     this.closed = session.closed.then(() => {
-      for (const controller of [incoming, received]) {
+      this.#failWaiting();
+      for (const controller of [incoming, incomingUni, received]) {
         try {
           controller.close();
         } catch {
@@ -132,19 +171,57 @@ export class StreamSession {
     });
   }
 
-  /** Opens a stream. Rejects when the session is closed or out of stream IDs. */
-  createBidirectionalStream(): Promise<BidirectionalStream> {
-    if (this.#conn.closed) {
-      return Promise.reject(
-        new TypeError(`Cannot open a stream on closed session ${this.session.id}`),
-      );
+  /**
+   * Opens a bidirectional stream with an optional RFC 9218 priority. Waits while the peer's
+   * stream limit is reached (sending STREAMS_BLOCKED); rejects when the session closes, or with
+   * `RangeError` / `TypeError` for a bad priority.
+   */
+  async createBidirectionalStream(options: StreamOptions = {}): Promise<BidirectionalStream> {
+    const state = await this.#open(false, options);
+    return webStream(this.#conn, state, this.#sendBuffer, this.#flush);
+  }
+
+  /** Opens a unidirectional stream (this side sends, the peer receives); as `createBidirectionalStream()`. */
+  async createUnidirectionalStream(options: StreamOptions = {}): Promise<SendOnlyStream> {
+    const state = await this.#open(true, options);
+    return sendOnlyStream(this.#conn, state, this.#sendBuffer, this.#flush);
+  }
+
+  #open(uni: boolean, options: StreamOptions): Promise<StreamState> {
+    checkPriority(options);
+    if (this.#conn.closed) return Promise.reject(this.#closedError());
+    const waiting = this.#waiting[uni ? 1 : 0];
+    const state = waiting.length === 0 ? this.#conn.openStream(uni) : undefined;
+    if (state) {
+      this.#conn.setPriority(state, options);
+      return Promise.resolve(state);
     }
-    try {
-      const state = this.#conn.openStream();
-      return Promise.resolve(webStream(this.#conn, state, this.#sendBuffer, this.#flush));
-    } catch (error) {
-      return Promise.reject(error);
+    this.#flush(); // the STREAMS_BLOCKED
+    return new Promise((resolve, reject) => waiting.push({ options, resolve, reject }));
+  }
+
+  #retry(uni: boolean): void {
+    const waiting = this.#waiting[uni ? 1 : 0];
+    while (waiting.length > 0) {
+      const state = this.#conn.openStream(uni);
+      if (!state) break;
+      const open = waiting.shift()!;
+      this.#conn.setPriority(state, open.options);
+      open.resolve(state);
     }
+  }
+
+  #failWaiting(): void {
+    for (const waiting of this.#waiting) {
+      for (const open of waiting.splice(0)) open.reject(this.#closedError());
+    }
+  }
+
+  #closedError(): SessionError {
+    return new SessionError(
+      "THING_ERR_SESSION_CLOSED",
+      `Cannot open a stream on closed session ${this.session.id}`,
+    );
   }
 
   /** Streams open now (both directions not yet finished). */

@@ -6,6 +6,7 @@
  */
 export {
   connectQuic,
+  ETHERNET_PACKET_SIZE,
   listenQuic,
   LOOPBACK_PACKET_SIZE,
   quic,

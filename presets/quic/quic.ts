@@ -25,8 +25,14 @@ import {
 } from "../../plugins/streams/mod.ts";
 import { udp, type UdpOptions } from "../../transports/udp/mod.ts";
 
-/** UDP payload the preset uses on loopback: the largest Thing packet. */
+/** The largest Thing packet (the largest UDP payload over IPv4): what loopback carries. */
 export const LOOPBACK_PACKET_SIZE = 65_507;
+
+/**
+ * The packet size `quic()` probes up to by default: a 1,500-byte Ethernet MTU less the IPv6 and
+ * UDP headers (40 + 8), so discovery does not lean on IP fragmentation on common paths.
+ */
+export const ETHERNET_PACKET_SIZE = 1_452;
 
 /** Options of `quic()`: the Thing dialect's, the streams plugin's, and the UDP socket's. */
 export interface QuicOptions extends Omit<StreamsOptions, "overhead"> {
@@ -45,8 +51,10 @@ export interface QuicPreset {
 }
 
 /**
- * The QUIC-style preset. `packetSize` defaults to 1,200 bytes (safe on the Internet); pass
- * `LOOPBACK_PACKET_SIZE` on loopback or a path known to carry larger datagrams.
+ * The QUIC-style preset. Sessions start at `packetSize` (1,200 bytes by default, safe on the
+ * Internet) and path MTU discovery probes up to `maxPacketSize` (default `ETHERNET_PACKET_SIZE`;
+ * pass `LOOPBACK_PACKET_SIZE` on loopback). Passing `packetSize` alone fixes the size, as
+ * before: no discovery.
  *
  * @example
  * ```ts
@@ -61,10 +69,23 @@ export interface QuicPreset {
  */
 export function quic(options: QuicOptions = {}): QuicPreset {
   const { thing, udp: udpOptions, ...streamOptions } = options;
+  const discovery = streamOptions.packetSize === undefined &&
+      streamOptions.maxPacketSize === undefined
+    ? { maxPacketSize: discoveryCeiling(udpOptions) }
+    : {};
   return {
     transport: udp(udpOptions),
-    plugins: [thingSession(thing), streams({ ...streamOptions, overhead: AEAD_TAG_LENGTH })],
+    plugins: [
+      thingSession(thing),
+      streams({ ...discovery, ...streamOptions, overhead: AEAD_TAG_LENGTH }),
+    ],
   };
+}
+
+/** The default probing ceiling: Ethernet's, or less when the UDP link takes no more (not below 1,200). */
+function discoveryCeiling(udpOptions: UdpOptions | undefined): number {
+  const link = udpOptions?.maxPacketSize ?? ETHERNET_PACKET_SIZE;
+  return Math.max(1200, Math.min(ETHERNET_PACKET_SIZE, link));
 }
 
 /** Options of `listenQuic()` and `connectQuic()`. */
@@ -118,6 +139,9 @@ function streamsPart(options: QuicOptions): Omit<StreamsOptions, "overhead"> {
 
 const STREAM_KEYS = new Set([
   "packetSize",
+  "maxPacketSize",
+  "maxIncomingBidirectionalStreams",
+  "maxIncomingUnidirectionalStreams",
   "streamWindow",
   "sessionWindow",
   "sendBuffer",

@@ -5,8 +5,12 @@ import { DecodeError } from "../../../core/errors.ts";
 import { RangeSet } from "../../../reliability/mod.ts";
 import {
   decodeAck,
+  decodeLimit,
   decodeReset,
+  decodeStop,
   decodeStream,
+  decodeStreamCount,
+  decodeStreamLimit,
   encodeAck,
   encodeReset,
   STREAM_HEADER_SIZE,
@@ -18,9 +22,10 @@ import { RecvStream } from "../../../plugins/streams/recv_stream.ts";
 describe("streams frames", () => {
   it("decodeStream() reads what writeStreamHeader() wrote", () => {
     const payload = new Uint8Array(STREAM_HEADER_SIZE + 3);
-    writeStreamHeader(payload, 2 ** 40 + 5, true);
+    writeStreamHeader(payload, 2 ** 42 + 3, 2 ** 40 + 5, true);
     payload.set([1, 2, 3], STREAM_HEADER_SIZE);
     const frame = decodeStream(payload);
+    assert.equal(frame.id, 2 ** 42 + 3);
     assert.equal(frame.offset, 2 ** 40 + 5);
     assert.equal(frame.fin, true);
     assert.deepEqual([...frame.data], [1, 2, 3]);
@@ -44,14 +49,23 @@ describe("streams frames", () => {
     assert.throws(() => decodeAck(ascending), DecodeError);
     assert.throws(() => decodeAck(ascending.subarray(0, 10)), DecodeError);
     assert.throws(
-      () => decodeReset(encodeReset({ code: 1, finalSize: 2 }).subarray(0, 11)),
+      () => decodeReset(encodeReset({ id: 4, code: 1, finalSize: 2 }).subarray(0, 19)),
       DecodeError,
     );
   });
 
   it("every decoder throws only DecodeError on arbitrary bytes", () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
-      for (const decode of [decodeStream, decodeAck, decodeReset]) {
+      const decoders = [
+        decodeStream,
+        decodeAck,
+        decodeReset,
+        decodeStop,
+        decodeLimit,
+        decodeStreamLimit,
+        decodeStreamCount,
+      ];
+      for (const decode of decoders) {
         try {
           decode(bytes);
         } catch (error) {
