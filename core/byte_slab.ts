@@ -32,7 +32,11 @@ export class ByteSlab {
     this.#slab = new ArrayBuffer(slabSize);
   }
 
-  /** A new zero-filled view of `size` bytes that no other caller ever sees. */
+  /**
+   * A new zero-filled view of `size` bytes that no other caller ever sees. Views start on an
+   * 8-byte boundary, so a view at a multiple of 8 into one (such as a packet's payload after its
+   * 64-byte header) suits the ciphers that want aligned output.
+   */
   take(size: number): Uint8Array {
     if (size > this.#maxTake) return new Uint8Array(size);
     let used = this.#used;
@@ -40,7 +44,7 @@ export class ByteSlab {
       this.#slab = new ArrayBuffer(this.#slabSize);
       used = 0;
     }
-    this.#used = used + size;
+    this.#used = (used + size + 7) & ~7;
     // The constructor, not `subarray()`: V8's subarray looks up a species constructor each call.
     return new Uint8Array(this.#slab, used, size);
   }
