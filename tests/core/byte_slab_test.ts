@@ -41,3 +41,10 @@ describe("ByteSlab", () => {
     assert.throws(() => new ByteSlab(100, -1), RangeError);
   });
 });
+
+describe("ByteSlab alignment", () => {
+  it("take() starts every view on an 8-byte boundary", () => {
+    const slab = new ByteSlab(1000, 500);
+    for (const size of [1, 3, 67, 8, 13]) assert.equal(slab.take(size).byteOffset % 8, 0);
+  });
+});
