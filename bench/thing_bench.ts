@@ -5,13 +5,20 @@
  * 2. connect-to-first-byte: connect, send 1 byte, receive its echo (median of 100);
  * 3. throughput at 1 KiB and 16 KiB: sealed DATA_NOACK (`thing()`) and DATA_ACK (`hybrid()`)
  *    over UDP with a fixed window in flight, beside a TLS stream writing the same chunks and
- *    the unsealed Connection dialect's DATA_NOACK (what sealing costs).
+ *    the unsealed Connection dialect's DATA_NOACK (what sealing costs). Each message is its own
+ *    packet in these rows (`framed: false` where the tree has FRAMED packets). Where it has them
+ *    (the Connection data plugin's `framed` option), two more rows send the same messages
+ *    through `hybrid()` coalesced into sealed FRAMED packets (flush at the end of the tick):
+ *    unreliable (`reliable: false`, the coalesced counterpart of sealed DATA_NOACK) and reliable
+ *    (acknowledged by ACK-range frames, the counterpart of DATA_ACK). A tree without the option
+ *    prints "-" there, so this file measures the tree before coalescing too.
  *
  * TLS uses the ECDSA P-256 test certificate in bench/fixtures/ (made once with `openssl req -x509
  * -newkey ec -pkeyopt ec_paramgen_curve:prime256v1`; node:crypto cannot issue certificates) and
  * is pinned to TLSv1.3. Rounds of each case are interleaved so machine load hits them alike; the
  * figures are medians. Run: `deno run -A --unstable-net bench/thing_bench.ts` (native UDP; plain
- * `-A` falls back to node:dgram) or `bun bench/thing_bench.ts`. About 40 s.
+ * `-A` falls back to node:dgram) or `bun bench/thing_bench.ts`. About 50 s; `--throughput` runs
+ * the throughput table alone (about 30 s).
  *
  * @module
  */
@@ -40,12 +47,31 @@ const tlsKey = fixture("tls_bench_key.pem");
 const tlsCert = fixture("tls_bench_cert.pem");
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Whether this tree's Connection data plugin has FRAMED packets (the `framed` option). */
+function hasFraming(): boolean {
+  try {
+    connection({ framed: false } as Parameters<typeof connection>[0]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+const FRAMING = hasFraming();
+/** One message per packet: the seed data packets, also where FRAMED packets exist. */
+const perPacket = (FRAMING ? { framed: false } : {}) as Record<string, never>;
+/** Messages of one tick coalesced into FRAMED packets (only where the tree has them). */
+const coalesced = { framed: true, flush: "tick" } as unknown as Record<string, never>;
+
 type Dialect = (role: "client" | "server") => PluginList;
 const thingDialect: Dialect = (role) =>
   role === "server" ? thing({ identity }) : thing({ serverKey: identity.publicKey });
-const hybridDialect: Dialect = (role) =>
-  role === "server" ? hybrid({ identity }) : hybrid({ serverKey: identity.publicKey });
-const plainDialect: Dialect = () => connection();
+const hybridWith = (data: Record<string, never>): Dialect => (role) =>
+  role === "server"
+    ? hybrid({ identity, ...data })
+    : hybrid({ serverKey: identity.publicKey, ...data });
+const hybridDialect = hybridWith(perPacket);
+const coalescedDialect = hybridWith(coalesced);
+const plainDialect: Dialect = () => connection(perPacket);
 
 function thingServer(dialect: Dialect): Promise<ThingNode> {
   return listen({ transport: udp(), hostname: HOST, port: 0, plugins: dialect("server") });
@@ -160,6 +186,8 @@ async function throughput(size: number) {
   const noack = new Completions();
   const acked = new Completions();
   const clear = new Completions();
+  const framedNoack = new Completions();
+  const framedAcked = new Completions();
   const unsealed = await thingServer(plainDialect);
   unsealed.on("message", () => clear.add());
   const unsealedClient = await thingClient(unsealed.address.port, plainDialect);
@@ -168,13 +196,37 @@ async function throughput(size: number) {
   const reliable = await thingServer(hybridDialect);
   const plainClient = await thingClient(plain.address.port, thingDialect);
   const reliableClient = await thingClient(reliable.address.port, hybridDialect);
+  const packed = FRAMING ? await thingServer(coalescedDialect) : undefined;
+  packed?.on("message", () => framedNoack.add());
+  const packedClient = packed && (await thingClient(packed.address.port, coalescedDialect));
   let tlsBytes = 0;
   const secure = await tlsServer((s) =>
     s.on("error", () => {}).on("data", (d) => (tlsBytes += d.length))
   );
   const socket = await tlsClient((secure.address() as { port: number }).port);
   let inFlight = 0;
-  const rates: Record<string, number[]> = { clear: [], noack: [], ack: [], tls: [] };
+  const rates: Record<string, number[]> = {
+    clear: [],
+    noack: [],
+    ack: [],
+    framedNoack: [],
+    framedAck: [],
+    tls: [],
+  };
+  const reliablyPaced = async (client: ThingClient, done: Completions) => {
+    const rate = await paced(
+      () => {
+        inFlight++;
+        const settle = () => (inFlight--, done.add());
+        client.send(payload).then(settle, settle);
+      },
+      done,
+      window,
+      STREAM_MS,
+    );
+    while (inFlight > 0) await sleep(10);
+    return rate;
+  };
   for (let round = 0; round <= ROUNDS; round++) {
     const c = await paced(
       () => void unsealedClient.send(payload, { reliable: false }).catch(() => {}),
@@ -190,76 +242,92 @@ async function throughput(size: number) {
       STREAM_MS,
     );
     await sleep(30);
-    const a = await paced(
-      () => {
-        inFlight++;
-        const settle = () => (inFlight--, acked.add());
-        reliableClient.send(payload).then(settle, settle);
-      },
-      acked,
-      window,
-      STREAM_MS,
-    );
-    while (inFlight > 0) await sleep(10);
+    const a = await reliablyPaced(reliableClient, acked);
+    let fn = Number.NaN;
+    let fa = Number.NaN;
+    if (packedClient) {
+      await sleep(30);
+      fn = await paced(
+        () => void packedClient.send(payload, { reliable: false }).catch(() => {}),
+        framedNoack,
+        window,
+        STREAM_MS,
+      );
+      await sleep(30);
+      fa = await reliablyPaced(packedClient, framedAcked);
+    }
     const t = await tlsStream(socket, payload, () => tlsBytes);
     await sleep(30);
     if (round === 0) continue;
     rates.clear!.push(c * size);
     rates.noack!.push(n * size);
     rates.ack!.push(a * size);
+    rates.framedNoack!.push(fn * size);
+    rates.framedAck!.push(fa * size);
     rates.tls!.push(t);
   }
   await Promise.all([
     unsealedClient.close(),
     plainClient.close(),
     reliableClient.close(),
+    packedClient?.close(),
     tlsClose(socket),
   ]);
-  await Promise.all([unsealed.close(), plain.close(), reliable.close()]);
+  await Promise.all([unsealed.close(), plain.close(), reliable.close(), packed?.close()]);
   secure.close();
   return {
     clear: median(rates.clear!),
     noack: median(rates.noack!),
     ack: median(rates.ack!),
+    framedNoack: median(rates.framedNoack!),
+    framedAck: median(rates.framedAck!),
     tls: median(rates.tls!),
   };
 }
 
-const ratio = (a: number, b: number) => (a / b).toFixed(2);
+const ratio = (a: number, b: number) => Number.isNaN(a) ? "-" : (a / b).toFixed(2);
+const rate = (bytesPerSecond: number) => Number.isNaN(bytesPerSecond) ? "-" : mb(bytesPerSecond);
+
+async function handshakeTables() {
+  const h = await handshakes();
+  console.log("| handshakes/s | thing (UDP) | TLS 1.3 (TCP) | ratio |");
+  console.log("| --- | ---: | ---: | ---: |");
+  for (const p of [1, 8]) {
+    console.log(
+      `| ${p === 1 ? "one at a time" : "8 in flight"} | ${fmt(h[`thing/${p}`]!)} | ${
+        fmt(h[`tls/${p}`]!)
+      } | ${ratio(h[`thing/${p}`]!, h[`tls/${p}`]!)} |`,
+    );
+  }
+  const f = await firstByte();
+  console.log("\n| connect-to-first-byte (median ms) | thing | TLS 1.3 | ratio |");
+  console.log("| --- | ---: | ---: | ---: |");
+  console.log(
+    `| connect, 1 byte out, echo back | ${f.thing.toFixed(2)} | ${f.tls.toFixed(2)} | ${
+      ratio(f.thing, f.tls)
+    } |`,
+  );
+}
 
 const began = performance.now();
 console.log(
   `# thing_bench: ${detectRuntime()} ${process.versions.bun ?? process.versions.deno ?? ""}, ` +
-    `udp binding ${defaultUdpBinding()}, native suites [${nativeSuites().join(", ")}]\n`,
+    `udp binding ${defaultUdpBinding()}, native suites [${nativeSuites().join(", ")}], ` +
+    `FRAMED packets ${FRAMING ? "yes" : "no"}\n`,
 );
-const h = await handshakes();
-console.log("| handshakes/s | thing (UDP) | TLS 1.3 (TCP) | ratio |");
-console.log("| --- | ---: | ---: | ---: |");
-for (const p of [1, 8]) {
-  console.log(
-    `| ${p === 1 ? "one at a time" : "8 in flight"} | ${fmt(h[`thing/${p}`]!)} | ${
-      fmt(h[`tls/${p}`]!)
-    } | ${ratio(h[`thing/${p}`]!, h[`tls/${p}`]!)} |`,
-  );
-}
-const f = await firstByte();
-console.log("\n| connect-to-first-byte (median ms) | thing | TLS 1.3 | ratio |");
-console.log("| --- | ---: | ---: | ---: |");
+if (!process.argv.includes("--throughput")) await handshakeTables();
 console.log(
-  `| connect, 1 byte out, echo back | ${f.thing.toFixed(2)} | ${f.tls.toFixed(2)} | ${
-    ratio(f.thing, f.tls)
-  } |`,
+  "\n| throughput (MB/s) | unsealed DATA_NOACK (connection) | thing DATA_NOACK | hybrid DATA_ACK | " +
+    "coalesced unreliable (hybrid) | coalesced reliable (hybrid) | TLS 1.3 stream | NOACK/TLS | " +
+    "ACK/TLS | coalesced unreliable/TLS | coalesced reliable/TLS |",
 );
-console.log(
-  "\n| throughput (MB/s) | unsealed DATA_NOACK (connection) | thing DATA_NOACK | hybrid DATA_ACK | TLS 1.3 stream | NOACK/TLS | ACK/TLS |",
-);
-console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const size of [1024, 16 * 1024]) {
   const t = await throughput(size);
   console.log(
-    `| ${size / 1024} KiB | ${mb(t.clear)} | ${mb(t.noack)} | ${mb(t.ack)} | ${mb(t.tls)} | ${
-      ratio(t.noack, t.tls)
-    } | ${ratio(t.ack, t.tls)} |`,
+    `| ${size / 1024} KiB | ${mb(t.clear)} | ${mb(t.noack)} | ${mb(t.ack)} | ` +
+      `${rate(t.framedNoack)} | ${rate(t.framedAck)} | ${mb(t.tls)} | ${ratio(t.noack, t.tls)} | ` +
+      `${ratio(t.ack, t.tls)} | ${ratio(t.framedNoack, t.tls)} | ${ratio(t.framedAck, t.tls)} |`,
   );
 }
 console.log(`\n(${((performance.now() - began) / 1000).toFixed(1)} s)`);
