@@ -9,6 +9,27 @@
  * @module
  */
 
+interface NodeBuffer {
+  allocUnsafeSlow(size: number): Uint8Array;
+}
+
+/** `Buffer` from `node:buffer` (Deno, Bun, Node), undefined in browsers; looked up at run time. */
+const nodeBuffer = (globalThis as {
+  process?: { getBuiltinModule?(id: string): { Buffer?: NodeBuffer } | undefined };
+}).process?.getBuiltinModule?.("node:buffer")?.Buffer;
+
+/**
+ * A plain `Uint8Array` over a new `ArrayBuffer` of exactly `size` bytes whose contents are NOT
+ * zeroed (`Buffer.allocUnsafeSlow` where the runtime has it): for a caller that writes every byte
+ * before anyone reads one. A 16 KiB one measured ~0.4 µs against ~1.9 µs zero-filled on Bun, and
+ * ~2.7 µs against ~7 µs on Deno.
+ */
+export function uninitializedBytes(size: number): Uint8Array {
+  if (nodeBuffer === undefined) return new Uint8Array(size);
+  const bytes = nodeBuffer.allocUnsafeSlow(size);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, size);
+}
+
 /** Hands out fresh, zero-filled views of shared slabs. */
 export class ByteSlab {
   readonly #slabSize: number;
@@ -49,9 +70,11 @@ export class ByteSlab {
     return new Uint8Array(this.#slab, used, size);
   }
 
-  /** A copy of `bytes` in a new view. */
+  /** A copy of `bytes` in a new view (above `maxTake`, in an array of its own). */
   copy(bytes: Uint8Array): Uint8Array {
-    const out = this.take(bytes.length);
+    // Every byte is written at once, so a large copy need not be zero-filled first.
+    const length = bytes.length;
+    const out = length > this.#maxTake ? uninitializedBytes(length) : this.take(length);
     out.set(bytes);
     return out;
   }

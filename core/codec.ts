@@ -16,7 +16,7 @@ import {
   type Packet,
   TAG_SIZE,
 } from "./packet.ts";
-import { packetSlab } from "./byte_slab.ts";
+import { packetSlab, uninitializedBytes } from "./byte_slab.ts";
 import { defaultSha256, type Sha256 } from "./sha256.ts";
 
 const TWO_32 = 4294967296;
@@ -31,10 +31,13 @@ const AUTHENTICATED_BYTE = AUTHENTICATED_BIT >>> 16;
 const framed = new WeakSet<Uint8Array>();
 
 /**
- * A new zero-filled payload of `length` bytes with room for the 64-byte header in front of it, in
- * the same buffer: fill it (a sealer encrypts straight into it) and `encodePacket` writes the
- * header into that room and returns the whole packet, without copying the payload. Only the first
- * encode of it does so; any later one copies, so bytes already handed out never change.
+ * A new payload of `length` bytes with room for the 64-byte header in front of it, in the same
+ * buffer: fill it (a sealer encrypts straight into it) and `encodePacket` writes the header into
+ * that room and returns the whole packet, without copying the payload. Only the first encode of
+ * it does so; any later one copies, so bytes already handed out never change.
+ *
+ * Write every byte of it: packets above 4 KiB (header included) are not zero-filled first (that cost a sealed 16 KiB packet more than its encoding), so an unwritten byte holds
+ * whatever the memory held.
  *
  * @throws {RangeError} when `length` is above the largest payload
  * @example
@@ -52,10 +55,18 @@ export function framedPayload(length: number): Uint8Array {
       `Cannot make a payload of ${length} bytes: it must be 0..${MAX_PAYLOAD_SIZE}`,
     );
   }
-  const frame = packetSlab.take(HEADER_SIZE + length);
+  const frame = takeFrame(HEADER_SIZE + length);
   const payload = new Uint8Array(frame.buffer, frame.byteOffset + HEADER_SIZE, length);
   framed.add(payload);
   return payload;
+}
+
+/** Packets up to this many bytes come from the shared slab, larger ones get their own buffer. */
+const FRAME_SLAB_LIMIT = 4096;
+
+/** Bytes for one packet that the caller overwrites whole: a slab view, or a fresh array unzeroed. */
+function takeFrame(size: number): Uint8Array {
+  return size > FRAME_SLAB_LIMIT ? uninitializedBytes(size) : packetSlab.take(size);
 }
 
 /** Fields written into a header; `length` is taken from the payload unless given. */
@@ -181,7 +192,7 @@ export function encodePacket(packet: Packet, hash: Sha256 = defaultSha256()): Ui
   if (framed.delete(payload)) {
     out = new Uint8Array(payload.buffer, payload.byteOffset - HEADER_SIZE, HEADER_SIZE + length);
   } else {
-    out = packetSlab.take(HEADER_SIZE + length);
+    out = takeFrame(HEADER_SIZE + length);
     out.set(payload, HEADER_SIZE);
   }
   writeCheckedFields(packet, length, out, CHECKSUM_SIZE);

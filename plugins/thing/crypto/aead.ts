@@ -20,6 +20,7 @@ import {
 import { CIPHER_SUITES, type CipherSuite } from "./cipher_suite.ts";
 import { constantTimeEqual } from "./kdf.ts";
 import { type NodeCrypto, nodeCrypto } from "./_native_keys.ts";
+import { uninitializedBytes } from "../../../core/byte_slab.ts";
 
 /** Key length of every suite, in bytes. */
 export const AEAD_KEY_LENGTH = 32;
@@ -145,7 +146,17 @@ class NativeAead implements Aead {
     requireBytes(out, plaintext.length + AEAD_TAG_LENGTH, "a sealed output");
     const cipher = this.#crypto.createCipheriv(this.#algorithm, this.#key, nonce, OPTIONS);
     cipher.setAAD(ad, { plaintextLength: plaintext.length });
-    copyInto(out, cipher.update(plaintext), cipher.final());
+    const body = cipher.update(plaintext);
+    const tail = cipher.final();
+    // `out` may be unzeroed memory (a large framedPayload): every byte of it must be written.
+    if (body.length + tail.length !== plaintext.length) {
+      throw new RangeError(
+        `Cannot seal into a buffer: ${this.suite} returned ${
+          body.length + tail.length
+        } ciphertext bytes for ${plaintext.length}`,
+      );
+    }
+    copyInto(out, body, tail);
     out.set(cipher.getAuthTag(), plaintext.length);
   }
 
@@ -160,7 +171,12 @@ class NativeAead implements Aead {
       const tail = decipher.final();
       // Both suites are stream modes: update() returns every byte and final() none, in practice.
       if (tail.length > 0) return copyInto(new Uint8Array(length), body, tail);
-      return ownsBuffer(body) ? new Uint8Array(body.buffer, 0, length) : new Uint8Array(body);
+      if (ownsBuffer(body)) return new Uint8Array(body.buffer, 0, length);
+      // Bun hands out a buffer one byte longer than the output: copy into one exactly as long,
+      // without zero-filling what the copy overwrites at once.
+      const out = uninitializedBytes(length);
+      out.set(body);
+      return out;
     } catch {
       return null;
     }
