@@ -11,7 +11,10 @@
  *    through `hybrid()` coalesced into sealed FRAMED packets (flush at the end of the tick):
  *    unreliable (`reliable: false`, the coalesced counterpart of sealed DATA_NOACK) and reliable
  *    (acknowledged by ACK-range frames, the counterpart of DATA_ACK). A tree without the option
- *    prints "-" there, so this file measures the tree before coalescing too.
+ *    prints "-" there, so this file measures the tree before coalescing too. A second table gives
+ *    the same cases in MB per CPU second of this process (both ends, all threads: the
+ *    `process.cpuUsage()` of each 300 ms run), which other load on the machine bends less than
+ *    wall time.
  *
  * TLS uses the ECDSA P-256 test certificate in bench/fixtures/ (made once with `openssl req -x509
  * -newkey ec -pkeyopt ec_paramgen_curve:prime256v1`; node:crypto cannot issue certificates) and
@@ -205,14 +208,9 @@ async function throughput(size: number) {
   );
   const socket = await tlsClient((secure.address() as { port: number }).port);
   let inFlight = 0;
-  const rates: Record<string, number[]> = {
-    clear: [],
-    noack: [],
-    ack: [],
-    framedNoack: [],
-    framedAck: [],
-    tls: [],
-  };
+  const names = ["clear", "noack", "ack", "framedNoack", "framedAck", "tls"];
+  const rates: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const cpuRates: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   const reliablyPaced = async (client: ThingClient, done: Completions) => {
     const rate = await paced(
       () => {
@@ -227,44 +225,32 @@ async function throughput(size: number) {
     while (inFlight > 0) await sleep(10);
     return rate;
   };
+  const noackOf = (client: ThingClient, done: Completions) => async () =>
+    size * await paced(
+      () => void client.send(payload, { reliable: false }).catch(() => {}),
+      done,
+      window,
+      STREAM_MS,
+    );
+  const cases: [string, (() => Promise<number>) | undefined][] = [
+    ["clear", noackOf(unsealedClient, clear)],
+    ["noack", noackOf(plainClient, noack)],
+    ["ack", async () => size * await reliablyPaced(reliableClient, acked)],
+    ["framedNoack", packedClient && noackOf(packedClient, framedNoack)],
+    [
+      "framedAck",
+      packedClient && (async () => size * await reliablyPaced(packedClient, framedAcked)),
+    ],
+    ["tls", () => tlsStream(socket, payload, () => tlsBytes)],
+  ];
   for (let round = 0; round <= ROUNDS; round++) {
-    const c = await paced(
-      () => void unsealedClient.send(payload, { reliable: false }).catch(() => {}),
-      clear,
-      window,
-      STREAM_MS,
-    );
-    await sleep(30);
-    const n = await paced(
-      () => void plainClient.send(payload, { reliable: false }).catch(() => {}),
-      noack,
-      window,
-      STREAM_MS,
-    );
-    await sleep(30);
-    const a = await reliablyPaced(reliableClient, acked);
-    let fn = Number.NaN;
-    let fa = Number.NaN;
-    if (packedClient) {
+    for (const [name, run] of cases) {
+      const [rate, perCpu] = run ? await measured(run) : [Number.NaN, Number.NaN];
       await sleep(30);
-      fn = await paced(
-        () => void packedClient.send(payload, { reliable: false }).catch(() => {}),
-        framedNoack,
-        window,
-        STREAM_MS,
-      );
-      await sleep(30);
-      fa = await reliablyPaced(packedClient, framedAcked);
+      if (round === 0) continue;
+      rates[name]!.push(rate);
+      cpuRates[name]!.push(perCpu);
     }
-    const t = await tlsStream(socket, payload, () => tlsBytes);
-    await sleep(30);
-    if (round === 0) continue;
-    rates.clear!.push(c * size);
-    rates.noack!.push(n * size);
-    rates.ack!.push(a * size);
-    rates.framedNoack!.push(fn * size);
-    rates.framedAck!.push(fa * size);
-    rates.tls!.push(t);
   }
   await Promise.all([
     unsealedClient.close(),
@@ -275,14 +261,20 @@ async function throughput(size: number) {
   ]);
   await Promise.all([unsealed.close(), plain.close(), reliable.close(), packed?.close()]);
   secure.close();
-  return {
-    clear: median(rates.clear!),
-    noack: median(rates.noack!),
-    ack: median(rates.ack!),
-    framedNoack: median(rates.framedNoack!),
-    framedAck: median(rates.framedAck!),
-    tls: median(rates.tls!),
-  };
+  const medians = (of: Record<string, number[]>) =>
+    Object.fromEntries(names.map((n) => [n, median(of[n]!)])) as Record<string, number>;
+  return { wall: medians(rates), cpu: medians(cpuRates) };
+}
+
+/**
+ * Runs one case of about STREAM_MS: its bytes per second, and its bytes per CPU second of this
+ * process (both ends, every thread), which a loaded machine bends less than wall time.
+ */
+async function measured(run: () => Promise<number>): Promise<[number, number]> {
+  const before = process.cpuUsage();
+  const rate = await run();
+  const used = process.cpuUsage(before);
+  return [rate, (rate * STREAM_MS / 1000) / ((used.user + used.system) / 1e6)];
 }
 
 const ratio = (a: number, b: number) => Number.isNaN(a) ? "-" : (a / b).toFixed(2);
@@ -316,18 +308,28 @@ console.log(
     `FRAMED packets ${FRAMING ? "yes" : "no"}\n`,
 );
 if (!process.argv.includes("--throughput")) await handshakeTables();
-console.log(
-  "\n| throughput (MB/s) | unsealed DATA_NOACK (connection) | thing DATA_NOACK | hybrid DATA_ACK | " +
-    "coalesced unreliable (hybrid) | coalesced reliable (hybrid) | TLS 1.3 stream | NOACK/TLS | " +
-    "ACK/TLS | coalesced unreliable/TLS | coalesced reliable/TLS |",
-);
-console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-for (const size of [1024, 16 * 1024]) {
-  const t = await throughput(size);
+const columns = "| unsealed DATA_NOACK (connection) | thing DATA_NOACK | hybrid DATA_ACK | " +
+  "coalesced unreliable (hybrid) | coalesced reliable (hybrid) | TLS 1.3 stream | NOACK/TLS | " +
+  "ACK/TLS | coalesced unreliable/TLS | coalesced reliable/TLS |";
+const results: [number, { wall: Record<string, number>; cpu: Record<string, number> }][] = [];
+for (const size of [1024, 16 * 1024]) results.push([size, await throughput(size)]);
+for (const kind of ["wall", "cpu"] as const) {
   console.log(
-    `| ${size / 1024} KiB | ${mb(t.clear)} | ${mb(t.noack)} | ${mb(t.ack)} | ` +
-      `${rate(t.framedNoack)} | ${rate(t.framedAck)} | ${mb(t.tls)} | ${ratio(t.noack, t.tls)} | ` +
-      `${ratio(t.ack, t.tls)} | ${ratio(t.framedNoack, t.tls)} | ${ratio(t.framedAck, t.tls)} |`,
+    kind === "wall"
+      ? `\n| throughput (MB/s) ${columns}`
+      : `\n| MB per CPU second (both ends, all threads) ${columns}`,
   );
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const [size, all] of results) {
+    const t = all[kind];
+    console.log(
+      `| ${size / 1024} KiB | ${mb(t.clear!)} | ${mb(t.noack!)} | ${mb(t.ack!)} | ` +
+        `${rate(t.framedNoack!)} | ${rate(t.framedAck!)} | ${mb(t.tls!)} | ` +
+        `${ratio(t.noack!, t.tls!)} | ${ratio(t.ack!, t.tls!)} | ${
+          ratio(t.framedNoack!, t.tls!)
+        } | ` +
+        `${ratio(t.framedAck!, t.tls!)} |`,
+    );
+  }
 }
 console.log(`\n(${((performance.now() - began) / 1000).toFixed(1)} s)`);
