@@ -20,9 +20,10 @@ const nodeBuffer = (globalThis as {
 
 /**
  * A plain `Uint8Array` over a new `ArrayBuffer` of exactly `size` bytes whose contents are NOT
- * zeroed (`Buffer.allocUnsafeSlow` where the runtime has it): for a caller that writes every byte
- * before anyone reads one. A 16 KiB one measured ~0.4 µs against ~1.9 µs zero-filled on Bun, and
- * ~2.7 µs against ~7 µs on Deno.
+ * zeroed (`Buffer.allocUnsafeSlow` where the runtime has it): for a caller that writes every byte,
+ * piece by piece, before anyone reads one (to copy one array, `new Uint8Array(source)` is faster).
+ * A 16 KiB one measured ~0.4 µs against ~1.9 µs zero-filled on Bun, and ~2.7 µs against ~7 µs on
+ * Deno.
  */
 export function uninitializedBytes(size: number): Uint8Array {
   if (nodeBuffer === undefined) return new Uint8Array(size);
@@ -72,9 +73,9 @@ export class ByteSlab {
 
   /** A copy of `bytes` in a new view (above `maxTake`, in an array of its own). */
   copy(bytes: Uint8Array): Uint8Array {
-    // Every byte is written at once, so a large copy need not be zero-filled first.
-    const length = bytes.length;
-    const out = length > this.#maxTake ? uninitializedBytes(length) : this.take(length);
+    // The copying constructor, not an unzeroed array and set(): measured faster on Bun, even on Deno.
+    if (bytes.length > this.#maxTake) return new Uint8Array(bytes);
+    const out = this.take(bytes.length);
     out.set(bytes);
     return out;
   }

@@ -20,7 +20,6 @@ import {
 import { CIPHER_SUITES, type CipherSuite } from "./cipher_suite.ts";
 import { constantTimeEqual } from "./kdf.ts";
 import { type NodeCrypto, nodeCrypto } from "./_native_keys.ts";
-import { uninitializedBytes } from "../../../core/byte_slab.ts";
 
 /** Key length of every suite, in bytes. */
 export const AEAD_KEY_LENGTH = 32;
@@ -171,12 +170,9 @@ class NativeAead implements Aead {
       const tail = decipher.final();
       // Both suites are stream modes: update() returns every byte and final() none, in practice.
       if (tail.length > 0) return copyInto(new Uint8Array(length), body, tail);
-      if (ownsBuffer(body)) return new Uint8Array(body.buffer, 0, length);
-      // Bun hands out a buffer one byte longer than the output: copy into one exactly as long,
-      // without zero-filling what the copy overwrites at once.
-      const out = uninitializedBytes(length);
-      out.set(body);
-      return out;
+      // Bun hands out a buffer one byte longer than the output: that one is copied (JSC's copying
+      // constructor measured faster there than an unzeroed array and a set()).
+      return ownsBuffer(body) ? new Uint8Array(body.buffer, 0, length) : new Uint8Array(body);
     } catch {
       return null;
     }
