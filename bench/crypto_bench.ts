@@ -3,12 +3,24 @@
  *
  * Run: `deno run -A bench/crypto_bench.ts` or `bun bench/crypto_bench.ts` (about 30 s).
  * AEAD throughput rows count one seal plus one open of `size` plaintext bytes as `size` bytes; the
- * per-call rows time seal and open separately, in µs, at the packet sizes that matter. Each figure
- * is the median of RUNS timed runs of about RUN_MS each, after a warm-up. Prints markdown tables.
+ * per-call rows time seal and open separately, in µs, at the packet sizes that matter; the sealed
+ * packet path rows time what a Thing session does per DATA_NOACK packet without the socket (Sealer
+ * then encodePacket on the sending side, decodePacket then Opener on the receiving side). Each
+ * figure is the median of RUNS timed runs of about RUN_MS each, after a warm-up. Prints markdown
+ * tables. `--path` runs only the sealed packet path rows (they use only APIs the tree before the
+ * in-place sealing had too, so a copy of this file in that tree measures the "before" side).
+ * `--worker` runs only the rows that seal 1 KiB packets in a worker thread (batches of 64 posted
+ * and returned as transferred buffers, 4 batches in flight) beside sealing them on the main
+ * thread: does moving the AEAD off the main thread pay? `--webcrypto` runs only the rows that
+ * time AES-256-GCM through `crypto.subtle` (asynchronous: one call at a time, and 64 in flight),
+ * the alternative to `node:crypto` with no per-call stream object (it has no ChaCha20-Poly1305).
  *
  * @module
  */
 
+import process from "node:process";
+import { decodePacket, encodePacket } from "../core/codec.ts";
+import type { Packet } from "../core/packet.ts";
 import { createAead, nativeSuites, preferredSuites } from "../plugins/thing/crypto/aead.ts";
 import { CIPHER_SUITES } from "../plugins/thing/crypto/cipher_suite.ts";
 import {
@@ -21,6 +33,8 @@ import type { Implementation } from "../plugins/thing/crypto/implementation.ts";
 import { deriveSessionKeys, hasNativeHmacSha256, hmacSha256 } from "../plugins/thing/crypto/kdf.ts";
 import { buildNonce } from "../plugins/thing/crypto/nonce.ts";
 import { hasNativeX25519, x25519KeyPair, x25519Shared } from "../plugins/thing/crypto/x25519.ts";
+import { Opener, Sealer } from "../plugins/thing/sealer.ts";
+import { ThingPacket } from "../plugins/thing/packets.ts";
 
 const RUNS = 5;
 const RUN_MS = 120;
@@ -124,6 +138,60 @@ function benchAeadCalls(): void {
   }
 }
 
+/** µs per DATA_NOACK packet through Sealer + encodePacket, and decodePacket + Opener. */
+function benchSealedPath(): void {
+  console.log("| size | suite | impl | seal + encode µs | decode + open µs | total µs |");
+  console.log("|---:|---|---|---:|---:|---:|");
+  for (const size of CALL_SIZES) {
+    for (const suite of preferredSuites()) {
+      const implementation: Implementation = nativeSuites().includes(suite) ? "native" : "noble";
+      const direction = {
+        suite,
+        implementation,
+        key: new Uint8Array(32).fill(7),
+        iv: new Uint8Array(12).fill(3),
+        rekeyAfter: Number.MAX_SAFE_INTEGER,
+      };
+      const sealer = new Sealer(direction);
+      const data = new Uint8Array(size).fill(0x5a);
+      const clientId = new Uint8Array(16).fill(1);
+      let order = 0;
+      const packet = (): Packet => ({
+        type: ThingPacket.DATA_NOACK,
+        clientId,
+        reserved: 0,
+        customId: 1,
+        order: order++,
+        payload: data,
+        checksum: new Uint8Array(0),
+      });
+      const send = () => {
+        const p = packet();
+        sealer.seal(p);
+        return encodePacket(p);
+      };
+      const seal = 1e6 / opsPerSecond(send);
+      // Opening needs fresh order counts (the replay window): seal a pool once, open it in turn.
+      const pool = Array.from({ length: 4096 }, send);
+      let opener = new Opener(direction, 64);
+      let next = 0;
+      const open = 1e6 / opsPerSecond(() => {
+        if (next === pool.length) {
+          opener = new Opener(direction, 64);
+          next = 0;
+        }
+        if (opener.open(decodePacket(pool[next++]!.slice())) !== "ok") {
+          throw new Error("Cannot open what was just sealed: the sealed path is broken");
+        }
+      });
+      console.log(
+        `| ${size / 1024} KiB | ${suite} | ${implementation} | ${fixed(seal, 2)} | ` +
+          `${fixed(open, 2)} | ${fixed(seal + open, 2)} |`,
+      );
+    }
+  }
+}
+
 function benchKeys(): void {
   const a = new Uint8Array(32).fill(1);
   const b = new Uint8Array(32).fill(2);
@@ -164,7 +232,101 @@ function benchKeys(): void {
   }
 }
 
-if (import.meta.main) {
+/** Seals 1 KiB packets on this thread, then through a worker, for about RUN_MS × RUNS each. */
+async function benchWorker(): Promise<void> {
+  const size = 1024;
+  const batch = 64;
+  const aead = createAead(preferredSuites()[0]!, new Uint8Array(32).fill(7));
+  const plaintexts = new Uint8Array(size * batch).fill(0x5a);
+  const out = new Uint8Array(size + 16);
+  const nonce = new Uint8Array(12);
+  const ad = new Uint8Array(32);
+  let order = 0;
+  const inline = opsPerSecond(() => {
+    buildNonce(ad.subarray(0, 12), order++, nonce);
+    aead.sealInto(nonce, plaintexts.subarray(0, size), ad, out);
+  });
+  const worker = new Worker(new URL("./_seal_worker.ts", import.meta.url).href, {
+    type: "module",
+  });
+  const window = 4;
+  const runMs = RUN_MS * RUNS;
+  let sealed = 0;
+  let busy = 0;
+  const start = performance.now();
+  await new Promise<void>((done) => {
+    let inFlight = 0;
+    const post = () => {
+      const began = performance.now();
+      const copy = plaintexts.slice();
+      worker.postMessage({ buffer: copy.buffer, size, count: batch }, [copy.buffer]);
+      inFlight++;
+      busy += performance.now() - began;
+    };
+    worker.onmessage = () => {
+      inFlight--;
+      sealed += batch;
+      if (performance.now() - start < runMs) post();
+      else if (inFlight === 0) done();
+    };
+    for (let i = 0; i < window; i++) post();
+  });
+  const elapsed = performance.now() - start;
+  worker.terminate();
+  const offloaded = (sealed * 1000) / elapsed;
+  console.log("| where | 1 KiB seals/s | main-thread µs per seal |");
+  console.log("|---|---:|---:|");
+  console.log(`| main thread | ${fixed(inline, 0)} | ${fixed(1e6 / inline, 2)} |`);
+  console.log(
+    `| worker (64 per batch, 4 in flight) | ${fixed(offloaded, 0)} | ${
+      fixed((busy * 1000) / sealed, 2)
+    } (posting only) |`,
+  );
+}
+
+/** µs per AES-256-GCM seal through WebCrypto, one at a time and 64 in flight. */
+async function benchWebCrypto(): Promise<void> {
+  const key = await crypto.subtle.importKey("raw", new Uint8Array(32).fill(7), "AES-GCM", false, [
+    "encrypt",
+  ]);
+  const params = { name: "AES-GCM", iv: new Uint8Array(12), additionalData: new Uint8Array(32) };
+  console.log("| size | one at a time µs | 64 in flight µs per seal |");
+  console.log("|---:|---:|---:|");
+  for (const size of CALL_SIZES) {
+    const plaintext = new Uint8Array(size).fill(0x5a);
+    const per = async (parallel: number) => {
+      const rates: number[] = [];
+      for (let run = 0; run <= RUNS; run++) {
+        let calls = 0;
+        const start = performance.now();
+        while (performance.now() - start < RUN_MS) {
+          const pending = [];
+          for (let i = 0; i < parallel; i++) {
+            pending.push(crypto.subtle.encrypt(params, key, plaintext));
+          }
+          await Promise.all(pending);
+          calls += parallel;
+        }
+        if (run > 0) rates.push(((performance.now() - start) * 1000) / calls);
+      }
+      return rates.sort((a, b) => a - b)[Math.floor(rates.length / 2)]!;
+    };
+    console.log(`| ${size / 1024} KiB | ${fixed(await per(1), 2)} | ${fixed(await per(64), 2)} |`);
+  }
+}
+
+if (import.meta.main && process.argv.includes("--webcrypto")) {
+  console.log(`# AES-256-GCM through WebCrypto on ${runtimeName()}\n`);
+  await benchWebCrypto();
+} else if (import.meta.main && process.argv.includes("--worker")) {
+  console.log(`# Thing AEAD in a worker on ${runtimeName()}\n`);
+  await benchWorker();
+} else if (import.meta.main && process.argv.includes("--path")) {
+  console.log(
+    `# Thing sealed packet path on ${runtimeName()} (median of ${RUNS} × ${RUN_MS} ms)\n`,
+  );
+  benchSealedPath();
+} else if (import.meta.main) {
   const started = performance.now();
   console.log(`# Thing crypto on ${runtimeName()} (median of ${RUNS} × ${RUN_MS} ms)\n`);
   console.log("AEAD seal + open (MB/s of plaintext)\n");
@@ -173,5 +335,7 @@ if (import.meta.main) {
   benchAeadCalls();
   console.log("\nKey agreement, signatures and key derivation\n");
   benchKeys();
+  console.log("\nSealed packet path, DATA_NOACK, no socket (µs per packet)\n");
+  benchSealedPath();
   console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }

@@ -5,13 +5,23 @@
  * 2. connect-to-first-byte: connect, send 1 byte, receive its echo (median of 100);
  * 3. throughput at 1 KiB and 16 KiB: sealed DATA_NOACK (`thing()`) and DATA_ACK (`hybrid()`)
  *    over UDP with a fixed window in flight, beside a TLS stream writing the same chunks and
- *    the unsealed Connection dialect's DATA_NOACK (what sealing costs).
+ *    the unsealed Connection dialect's DATA_NOACK (what sealing costs). Each message is its own
+ *    packet in these rows (`framed: false` where the tree has FRAMED packets). Where it has them
+ *    (the Connection data plugin's `framed` option), two more rows send the same messages
+ *    through `hybrid()` coalesced into sealed FRAMED packets (flush at the end of the tick):
+ *    unreliable (`reliable: false`, the coalesced counterpart of sealed DATA_NOACK) and reliable
+ *    (acknowledged by ACK-range frames, the counterpart of DATA_ACK). A tree without the option
+ *    prints "-" there, so this file measures the tree before coalescing too. A second table gives
+ *    the same cases in MB per CPU second of this process (both ends, all threads: the
+ *    `process.cpuUsage()` of each 300 ms run), which other load on the machine bends less than
+ *    wall time.
  *
  * TLS uses the ECDSA P-256 test certificate in bench/fixtures/ (made once with `openssl req -x509
  * -newkey ec -pkeyopt ec_paramgen_curve:prime256v1`; node:crypto cannot issue certificates) and
  * is pinned to TLSv1.3. Rounds of each case are interleaved so machine load hits them alike; the
  * figures are medians. Run: `deno run -A --unstable-net bench/thing_bench.ts` (native UDP; plain
- * `-A` falls back to node:dgram) or `bun bench/thing_bench.ts`. About 40 s.
+ * `-A` falls back to node:dgram) or `bun bench/thing_bench.ts`. About 50 s; `--throughput` runs
+ * the throughput table alone (about 30 s).
  *
  * @module
  */
@@ -40,12 +50,31 @@ const tlsKey = fixture("tls_bench_key.pem");
 const tlsCert = fixture("tls_bench_cert.pem");
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Whether this tree's Connection data plugin has FRAMED packets (the `framed` option). */
+function hasFraming(): boolean {
+  try {
+    connection({ framed: false } as Parameters<typeof connection>[0]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+const FRAMING = hasFraming();
+/** One message per packet: the seed data packets, also where FRAMED packets exist. */
+const perPacket = (FRAMING ? { framed: false } : {}) as Record<string, never>;
+/** Messages of one tick coalesced into FRAMED packets (only where the tree has them). */
+const coalesced = { framed: true, flush: "tick" } as unknown as Record<string, never>;
+
 type Dialect = (role: "client" | "server") => PluginList;
 const thingDialect: Dialect = (role) =>
   role === "server" ? thing({ identity }) : thing({ serverKey: identity.publicKey });
-const hybridDialect: Dialect = (role) =>
-  role === "server" ? hybrid({ identity }) : hybrid({ serverKey: identity.publicKey });
-const plainDialect: Dialect = () => connection();
+const hybridWith = (data: Record<string, never>): Dialect => (role) =>
+  role === "server"
+    ? hybrid({ identity, ...data })
+    : hybrid({ serverKey: identity.publicKey, ...data });
+const hybridDialect = hybridWith(perPacket);
+const coalescedDialect = hybridWith(coalesced);
+const plainDialect: Dialect = () => connection(perPacket);
 
 function thingServer(dialect: Dialect): Promise<ThingNode> {
   return listen({ transport: udp(), hostname: HOST, port: 0, plugins: dialect("server") });
@@ -160,6 +189,8 @@ async function throughput(size: number) {
   const noack = new Completions();
   const acked = new Completions();
   const clear = new Completions();
+  const framedNoack = new Completions();
+  const framedAcked = new Completions();
   const unsealed = await thingServer(plainDialect);
   unsealed.on("message", () => clear.add());
   const unsealedClient = await thingClient(unsealed.address.port, plainDialect);
@@ -168,98 +199,137 @@ async function throughput(size: number) {
   const reliable = await thingServer(hybridDialect);
   const plainClient = await thingClient(plain.address.port, thingDialect);
   const reliableClient = await thingClient(reliable.address.port, hybridDialect);
+  const packed = FRAMING ? await thingServer(coalescedDialect) : undefined;
+  packed?.on("message", () => framedNoack.add());
+  const packedClient = packed && (await thingClient(packed.address.port, coalescedDialect));
   let tlsBytes = 0;
   const secure = await tlsServer((s) =>
     s.on("error", () => {}).on("data", (d) => (tlsBytes += d.length))
   );
   const socket = await tlsClient((secure.address() as { port: number }).port);
   let inFlight = 0;
-  const rates: Record<string, number[]> = { clear: [], noack: [], ack: [], tls: [] };
-  for (let round = 0; round <= ROUNDS; round++) {
-    const c = await paced(
-      () => void unsealedClient.send(payload, { reliable: false }).catch(() => {}),
-      clear,
-      window,
-      STREAM_MS,
-    );
-    await sleep(30);
-    const n = await paced(
-      () => void plainClient.send(payload, { reliable: false }).catch(() => {}),
-      noack,
-      window,
-      STREAM_MS,
-    );
-    await sleep(30);
-    const a = await paced(
+  const names = ["clear", "noack", "ack", "framedNoack", "framedAck", "tls"];
+  const rates: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const cpuRates: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const reliablyPaced = async (client: ThingClient, done: Completions) => {
+    const rate = await paced(
       () => {
         inFlight++;
-        const settle = () => (inFlight--, acked.add());
-        reliableClient.send(payload).then(settle, settle);
+        const settle = () => (inFlight--, done.add());
+        client.send(payload).then(settle, settle);
       },
-      acked,
+      done,
       window,
       STREAM_MS,
     );
     while (inFlight > 0) await sleep(10);
-    const t = await tlsStream(socket, payload, () => tlsBytes);
-    await sleep(30);
-    if (round === 0) continue;
-    rates.clear!.push(c * size);
-    rates.noack!.push(n * size);
-    rates.ack!.push(a * size);
-    rates.tls!.push(t);
+    return rate;
+  };
+  const noackOf = (client: ThingClient, done: Completions) => async () =>
+    size * await paced(
+      () => void client.send(payload, { reliable: false }).catch(() => {}),
+      done,
+      window,
+      STREAM_MS,
+    );
+  const cases: [string, (() => Promise<number>) | undefined][] = [
+    ["clear", noackOf(unsealedClient, clear)],
+    ["noack", noackOf(plainClient, noack)],
+    ["ack", async () => size * await reliablyPaced(reliableClient, acked)],
+    ["framedNoack", packedClient && noackOf(packedClient, framedNoack)],
+    [
+      "framedAck",
+      packedClient && (async () => size * await reliablyPaced(packedClient, framedAcked)),
+    ],
+    ["tls", () => tlsStream(socket, payload, () => tlsBytes)],
+  ];
+  for (let round = 0; round <= ROUNDS; round++) {
+    for (const [name, run] of cases) {
+      const [rate, perCpu] = run ? await measured(run) : [Number.NaN, Number.NaN];
+      await sleep(30);
+      if (round === 0) continue;
+      rates[name]!.push(rate);
+      cpuRates[name]!.push(perCpu);
+    }
   }
   await Promise.all([
     unsealedClient.close(),
     plainClient.close(),
     reliableClient.close(),
+    packedClient?.close(),
     tlsClose(socket),
   ]);
-  await Promise.all([unsealed.close(), plain.close(), reliable.close()]);
+  await Promise.all([unsealed.close(), plain.close(), reliable.close(), packed?.close()]);
   secure.close();
-  return {
-    clear: median(rates.clear!),
-    noack: median(rates.noack!),
-    ack: median(rates.ack!),
-    tls: median(rates.tls!),
-  };
+  const medians = (of: Record<string, number[]>) =>
+    Object.fromEntries(names.map((n) => [n, median(of[n]!)])) as Record<string, number>;
+  return { wall: medians(rates), cpu: medians(cpuRates) };
 }
 
-const ratio = (a: number, b: number) => (a / b).toFixed(2);
+/**
+ * Runs one case of about STREAM_MS: its bytes per second, and its bytes per CPU second of this
+ * process (both ends, every thread), which a loaded machine bends less than wall time.
+ */
+async function measured(run: () => Promise<number>): Promise<[number, number]> {
+  const before = process.cpuUsage();
+  const rate = await run();
+  const used = process.cpuUsage(before);
+  return [rate, (rate * STREAM_MS / 1000) / ((used.user + used.system) / 1e6)];
+}
+
+const ratio = (a: number, b: number) => Number.isNaN(a) ? "-" : (a / b).toFixed(2);
+const rate = (bytesPerSecond: number) => Number.isNaN(bytesPerSecond) ? "-" : mb(bytesPerSecond);
+
+async function handshakeTables() {
+  const h = await handshakes();
+  console.log("| handshakes/s | thing (UDP) | TLS 1.3 (TCP) | ratio |");
+  console.log("| --- | ---: | ---: | ---: |");
+  for (const p of [1, 8]) {
+    console.log(
+      `| ${p === 1 ? "one at a time" : "8 in flight"} | ${fmt(h[`thing/${p}`]!)} | ${
+        fmt(h[`tls/${p}`]!)
+      } | ${ratio(h[`thing/${p}`]!, h[`tls/${p}`]!)} |`,
+    );
+  }
+  const f = await firstByte();
+  console.log("\n| connect-to-first-byte (median ms) | thing | TLS 1.3 | ratio |");
+  console.log("| --- | ---: | ---: | ---: |");
+  console.log(
+    `| connect, 1 byte out, echo back | ${f.thing.toFixed(2)} | ${f.tls.toFixed(2)} | ${
+      ratio(f.thing, f.tls)
+    } |`,
+  );
+}
 
 const began = performance.now();
 console.log(
   `# thing_bench: ${detectRuntime()} ${process.versions.bun ?? process.versions.deno ?? ""}, ` +
-    `udp binding ${defaultUdpBinding()}, native suites [${nativeSuites().join(", ")}]\n`,
+    `udp binding ${defaultUdpBinding()}, native suites [${nativeSuites().join(", ")}], ` +
+    `FRAMED packets ${FRAMING ? "yes" : "no"}\n`,
 );
-const h = await handshakes();
-console.log("| handshakes/s | thing (UDP) | TLS 1.3 (TCP) | ratio |");
-console.log("| --- | ---: | ---: | ---: |");
-for (const p of [1, 8]) {
+if (!process.argv.includes("--throughput")) await handshakeTables();
+const columns = "| unsealed DATA_NOACK (connection) | thing DATA_NOACK | hybrid DATA_ACK | " +
+  "coalesced unreliable (hybrid) | coalesced reliable (hybrid) | TLS 1.3 stream | NOACK/TLS | " +
+  "ACK/TLS | coalesced unreliable/TLS | coalesced reliable/TLS |";
+const results: [number, { wall: Record<string, number>; cpu: Record<string, number> }][] = [];
+for (const size of [1024, 16 * 1024]) results.push([size, await throughput(size)]);
+for (const kind of ["wall", "cpu"] as const) {
   console.log(
-    `| ${p === 1 ? "one at a time" : "8 in flight"} | ${fmt(h[`thing/${p}`]!)} | ${
-      fmt(h[`tls/${p}`]!)
-    } | ${ratio(h[`thing/${p}`]!, h[`tls/${p}`]!)} |`,
+    kind === "wall"
+      ? `\n| throughput (MB/s) ${columns}`
+      : `\n| MB per CPU second (both ends, all threads) ${columns}`,
   );
-}
-const f = await firstByte();
-console.log("\n| connect-to-first-byte (median ms) | thing | TLS 1.3 | ratio |");
-console.log("| --- | ---: | ---: | ---: |");
-console.log(
-  `| connect, 1 byte out, echo back | ${f.thing.toFixed(2)} | ${f.tls.toFixed(2)} | ${
-    ratio(f.thing, f.tls)
-  } |`,
-);
-console.log(
-  "\n| throughput (MB/s) | unsealed DATA_NOACK (connection) | thing DATA_NOACK | hybrid DATA_ACK | TLS 1.3 stream | NOACK/TLS | ACK/TLS |",
-);
-console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-for (const size of [1024, 16 * 1024]) {
-  const t = await throughput(size);
-  console.log(
-    `| ${size / 1024} KiB | ${mb(t.clear)} | ${mb(t.noack)} | ${mb(t.ack)} | ${mb(t.tls)} | ${
-      ratio(t.noack, t.tls)
-    } | ${ratio(t.ack, t.tls)} |`,
-  );
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const [size, all] of results) {
+    const t = all[kind];
+    console.log(
+      `| ${size / 1024} KiB | ${mb(t.clear!)} | ${mb(t.noack!)} | ${mb(t.ack!)} | ` +
+        `${rate(t.framedNoack!)} | ${rate(t.framedAck!)} | ${mb(t.tls!)} | ` +
+        `${ratio(t.noack!, t.tls!)} | ${ratio(t.ack!, t.tls!)} | ${
+          ratio(t.framedNoack!, t.tls!)
+        } | ` +
+        `${ratio(t.framedAck!, t.tls!)} |`,
+    );
+  }
 }
 console.log(`\n(${((performance.now() - began) / 1000).toFixed(1)} s)`);

@@ -16,7 +16,7 @@ import {
   type Packet,
   TAG_SIZE,
 } from "./packet.ts";
-import { packetSlab } from "./byte_slab.ts";
+import { packetSlab, uninitializedBytes } from "./byte_slab.ts";
 import { defaultSha256, type Sha256 } from "./sha256.ts";
 
 const TWO_32 = 4294967296;
@@ -26,6 +26,48 @@ const scratchDigest = new Uint8Array(CHECKSUM_SIZE);
 const scratchTagged = new Uint8Array(HEADER_SIZE - CHECKSUM_SIZE + TAG_SIZE);
 /** The authenticated bit as it appears in the first byte of the reserved field. */
 const AUTHENTICATED_BYTE = AUTHENTICATED_BIT >>> 16;
+
+/** Payloads made by {@link framedPayload} whose header room is still unused. */
+const framed = new WeakSet<Uint8Array>();
+
+/**
+ * A new payload of `length` bytes with room for the 64-byte header in front of it, in the same
+ * buffer: fill it (a sealer encrypts straight into it) and `encodePacket` writes the header into
+ * that room and returns the whole packet, without copying the payload. Only the first encode of
+ * it does so; any later one copies, so bytes already handed out never change.
+ *
+ * Write every byte of it: packets above 4 KiB (header included) are not zero-filled first (that cost a sealed 16 KiB packet more than its encoding), so an unwritten byte holds
+ * whatever the memory held.
+ *
+ * @throws {RangeError} when `length` is above the largest payload
+ * @example
+ * ```ts
+ * const payload = framedPayload(3);
+ * payload.set([1, 2, 3]);
+ * const bytes = encodePacket({ type: 0x07, clientId: new Uint8Array(16), reserved: 0,
+ *   customId: 1, order: 0, payload, checksum: new Uint8Array() });
+ * console.assert(bytes.buffer === payload.buffer);
+ * ```
+ */
+export function framedPayload(length: number): Uint8Array {
+  if (!isUint(length, MAX_PAYLOAD_SIZE)) {
+    throw new RangeError(
+      `Cannot make a payload of ${length} bytes: it must be 0..${MAX_PAYLOAD_SIZE}`,
+    );
+  }
+  const frame = takeFrame(HEADER_SIZE + length);
+  const payload = new Uint8Array(frame.buffer, frame.byteOffset + HEADER_SIZE, length);
+  framed.add(payload);
+  return payload;
+}
+
+/** Packets up to this many bytes come from the shared slab, larger ones get their own buffer. */
+const FRAME_SLAB_LIMIT = 4096;
+
+/** Bytes for one packet that the caller overwrites whole: a slab view, or a fresh array unzeroed. */
+function takeFrame(size: number): Uint8Array {
+  return size > FRAME_SLAB_LIMIT ? uninitializedBytes(size) : packetSlab.take(size);
+}
 
 /** Fields written into a header; `length` is taken from the payload unless given. */
 export interface HeaderFields {
@@ -59,6 +101,16 @@ export function writeHeaderFields(
       `Cannot write header fields at offset ${offset} of ${out.length} bytes: they need 32`,
     );
   }
+  writeCheckedFields(fields, payloadLength, out, offset);
+}
+
+/** `writeHeaderFields` for fields already checked, into room already known to be there. */
+function writeCheckedFields(
+  fields: HeaderFields,
+  payloadLength: number,
+  out: Uint8Array,
+  offset: number,
+): void {
   // Byte stores instead of `set()` and a DataView: no call or allocation per field (this runs on
   // every send).
   const clientId = fields.clientId;
@@ -116,7 +168,8 @@ function checksumInto(bytes: Uint8Array, hash: Sha256, out: Uint8Array, offset: 
  * @param packet the fields to send (the `checksum` field is ignored)
  * @param hash the SHA-256 provider (default: fastest on this runtime)
  * @returns new bytes, exactly 64 + payload length of them; packets up to 4 KiB are views of a
- *   shared slab (see `core/byte_slab.ts`): `slice()` them before transferring their `.buffer`
+ *   shared slab (see `core/byte_slab.ts`): `slice()` them before transferring their `.buffer`. A
+ *   payload from {@link framedPayload} is not copied: the result shares its buffer.
  * @throws {RangeError} when a field is out of range, the payload is too large, or an authenticated
  *   payload is shorter than its tag
  * @example
@@ -133,9 +186,16 @@ export function encodePacket(packet: Packet, hash: Sha256 = defaultSha256()): Ui
       `Cannot encode an authenticated payload of ${length} bytes: it must end with a ${TAG_SIZE}-byte tag`,
     );
   }
-  const out = packetSlab.take(HEADER_SIZE + length);
-  writeHeaderFields(packet, length, out, CHECKSUM_SIZE);
-  out.set(packet.payload, HEADER_SIZE);
+  const payload = packet.payload;
+  checkFields(packet, length);
+  let out: Uint8Array;
+  if (framed.delete(payload)) {
+    out = new Uint8Array(payload.buffer, payload.byteOffset - HEADER_SIZE, HEADER_SIZE + length);
+  } else {
+    out = takeFrame(HEADER_SIZE + length);
+    out.set(payload, HEADER_SIZE);
+  }
+  writeCheckedFields(packet, length, out, CHECKSUM_SIZE);
   checksumInto(out, hash, out, 0);
   return out;
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { sha256 as nobleDigest } from "@noble/hashes/sha2.js";
+import { digestOneBlockInto, ONE_BLOCK_MAX } from "./_sha256_block.ts";
 
 /** Computes SHA-256 digests synchronously. */
 export interface Sha256 {
@@ -53,7 +54,9 @@ function nodeCrypto(): NodeCrypto | undefined {
 }
 
 /**
- * The runtime's native implementation: `Bun.SHA256` on Bun, `node:crypto` on Deno and Node.
+ * The runtime's native implementation: `Bun.SHA256` on Bun, `node:crypto` on Deno and Node (there,
+ * messages of at most 55 bytes, such as the 48 that an authenticated packet's checksum covers, go
+ * through a one-block digest in plain code, 2-3× faster than a `node:crypto` call on Deno).
  *
  * @throws {TypeError} where neither exists (browsers): use `nobleSha256` or `defaultSha256()`
  */
@@ -78,6 +81,7 @@ export function nativeSha256(): Sha256 {
   return {
     implementation: "native",
     digestInto(data, out, offset) {
+      if (data.length <= ONE_BLOCK_MAX) return digestOneBlockInto(data, out, offset);
       // The hex digest is a string straight from the native side; `digest()` would allocate a
       // Buffer (two on Deno), which costs more than the hashing of a 1 KiB packet there.
       hexInto(createHash("sha256").update(data).digest("hex"), out, offset);

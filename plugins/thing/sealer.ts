@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { writeHeaderFields } from "../../core/codec.ts";
+import { framedPayload, writeHeaderFields } from "../../core/codec.ts";
 import { AUTHENTICATED_BIT, type Packet } from "../../core/packet.ts";
 import {
   type Aead,
@@ -70,7 +70,11 @@ export class Sealer {
     this.#aead = createAead(options.suite, options.key, options);
   }
 
-  /** Encrypts `packet.payload` in place of the packet and sets its key phase and authenticated bits. */
+  /**
+   * Encrypts `packet.payload` and sets its key phase and authenticated bits. The ciphertext is
+   * written straight into the buffer the packet will be encoded in (a `framedPayload`), so
+   * encoding copies nothing; `packet.payload` becomes that ciphertext.
+   */
   seal(packet: Packet): void {
     if (this.#used >= this.#options.rekeyAfter) {
       this.#key = nextKey(this.#key, this.#options);
@@ -83,7 +87,9 @@ export class Sealer {
     packet.reserved = (packet.reserved & ~SEALING_BITS) | this.#phase | authenticated;
     writeHeaderFields(packet, packet.payload.length + AEAD_TAG_LENGTH, this.#ad, 0);
     buildNonce(this.#options.iv, packet.order, this.#nonce);
-    packet.payload = this.#aead.seal(this.#nonce, packet.payload, this.#ad);
+    const sealed = framedPayload(packet.payload.length + AEAD_TAG_LENGTH);
+    this.#aead.sealInto(this.#nonce, packet.payload, this.#ad, sealed);
+    packet.payload = sealed;
   }
 }
 

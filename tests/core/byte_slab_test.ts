@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ByteSlab } from "../../core/byte_slab.ts";
+import { ByteSlab, uninitializedBytes } from "../../core/byte_slab.ts";
 
 describe("ByteSlab", () => {
   it("take() hands out zero-filled views that never overlap, across slabs", () => {
@@ -39,5 +39,34 @@ describe("ByteSlab", () => {
   it("rejects a maxTake that does not fit a slab", () => {
     assert.throws(() => new ByteSlab(100, 100), RangeError);
     assert.throws(() => new ByteSlab(100, -1), RangeError);
+  });
+});
+
+describe("ByteSlab alignment", () => {
+  it("take() starts every view on an 8-byte boundary", () => {
+    const slab = new ByteSlab(1000, 500);
+    for (const size of [1, 3, 67, 8, 13]) assert.equal(slab.take(size).byteOffset % 8, 0);
+  });
+});
+
+describe("uninitializedBytes()", () => {
+  it("uninitializedBytes() is a plain Uint8Array owning a buffer of exactly its size", () => {
+    for (const size of [0, 1, 4097, 70_000]) {
+      const bytes = uninitializedBytes(size);
+      assert.equal(Object.getPrototypeOf(bytes), Uint8Array.prototype);
+      assert.equal(bytes.length, size);
+      assert.equal(bytes.byteOffset, 0);
+      assert.equal(bytes.buffer.byteLength, size);
+    }
+  });
+
+  it("copy() above maxTake returns equal bytes in a buffer of their own", () => {
+    const slab = new ByteSlab(100, 40);
+    const source = Uint8Array.from({ length: 60 }, (_, i) => i);
+    const copied = slab.copy(source);
+    assert.deepEqual(copied, source);
+    assert.equal(copied.buffer.byteLength, 60);
+    source[0] = 99;
+    assert.equal(copied[0], 0);
   });
 });

@@ -6,6 +6,7 @@ import {
   decodePacket,
   decodeUnverified,
   encodePacket,
+  framedPayload,
   writeHeaderFields,
 } from "../../core/codec.ts";
 import { DecodeError } from "../../core/errors.ts";
@@ -209,5 +210,46 @@ describe("writeHeaderFields()", () => {
         String(length),
       );
     }
+  });
+});
+
+describe("framedPayload()", () => {
+  it("encodePacket() writes the header in front of a framed payload: same bytes, no copy", () => {
+    for (const [size, reserved] of [[0, 0], [3, 0], [1040, AUTHENTICATED_BIT], [20_000, 0]]) {
+      const content = Uint8Array.from({ length: size! }, (_, i) => (i * 7) & 0xff);
+      const payload = framedPayload(size!);
+      if (size! + 64 <= 4096) assert.ok(payload.every((b) => b === 0), "small ones start zeroed");
+      payload.set(content);
+      const fields = { reserved: reserved!, customId: 9, order: 77 };
+      const framed = encodePacket(base({ ...fields, payload }));
+      assert.deepEqual(framed, encodePacket(base({ ...fields, payload: content })));
+      assert.equal(framed.buffer, payload.buffer);
+      assert.equal(framed.byteOffset + 64, payload.byteOffset);
+      assert.equal(framed.byteOffset % 8, 0, "frames start 8-byte aligned");
+    }
+  });
+
+  it("a second encode of the same payload copies, leaving the first packet as it was", () => {
+    const payload = framedPayload(4);
+    payload.set([1, 2, 3, 4]);
+    const first = encodePacket(base({ payload, order: 1 }));
+    const before = first.slice();
+    const second = encodePacket(base({ payload, order: 2 }));
+    assert.deepEqual(first, before);
+    assert.ok(second.buffer !== first.buffer || second.byteOffset !== first.byteOffset);
+    assert.deepEqual(decodePacket(second).payload, payload);
+    assert.equal(decodePacket(second).order, 2);
+  });
+
+  it("a field out of range throws before anything is written, and the next encode still works", () => {
+    const payload = framedPayload(2);
+    assert.throws(() => encodePacket(base({ payload, customId: 70_000 })), RangeError);
+    assert.deepEqual(decodePacket(encodePacket(base({ payload }))).payload, payload);
+  });
+
+  it("rejects a length that no payload can have", () => {
+    assert.throws(() => framedPayload(MAX_PAYLOAD_SIZE + 1), RangeError);
+    assert.throws(() => framedPayload(-1), RangeError);
+    assert.throws(() => framedPayload(1.5), RangeError);
   });
 });

@@ -163,6 +163,30 @@ describe("createAead()", () => {
       it("seal() throws RangeError for a nonce that is not 12 bytes", () => {
         assert.throws(() => aead.seal(new Uint8Array(8), plaintext, ad), RangeError);
       });
+
+      it("sealInto() writes the bytes seal() returns, at any offset of a larger buffer", () => {
+        for (const size of [0, 1, 100, 1024, 16_384, 65_000]) {
+          const input = Uint8Array.from({ length: size }, (_, i) => (i * 13) & 0xff);
+          const iv = new Uint8Array(12).fill(size & 0xff);
+          const room = new Uint8Array(size + 16 + 67).fill(0xee);
+          const out = room.subarray(64, 64 + size + 16);
+          aead.sealInto(iv, input, ad, out);
+          assert.deepEqual(out, aead.seal(iv, input, ad), `${size} bytes`);
+          assert.ok(room.subarray(0, 64).every((b) => b === 0xee), "nothing before out changes");
+          assert.ok(room.subarray(64 + size + 16).every((b) => b === 0xee), "nor after it");
+          assert.deepEqual(aead.open(iv, out, ad), input);
+        }
+      });
+
+      it("sealInto() throws RangeError for a nonce or output of the wrong length", () => {
+        const out = new Uint8Array(plaintext.length + 16);
+        assert.throws(() => aead.sealInto(new Uint8Array(8), plaintext, ad, out), RangeError);
+        assert.throws(() => aead.sealInto(nonce, plaintext, ad, out.subarray(1)), RangeError);
+        assert.throws(
+          () => aead.sealInto(nonce, plaintext, ad, new Uint8Array(plaintext.length + 17)),
+          RangeError,
+        );
+      });
     });
   }
 
