@@ -113,7 +113,15 @@ async function runDeno(files) {
 }
 
 async function runBun(files) {
-  const result = await run("bun", ["test", "--only-failures", ...files.map((f) => `./${f}`)]);
+  // Bun stops a test after 5 s by default; a test that starts several CLI processes can take longer
+  // on a loaded machine. Its own waits are bounded; this only guards against a hang, as Deno has none.
+  const result = await run("bun", [
+    "test",
+    "--timeout",
+    "30000",
+    "--only-failures",
+    ...files.map((f) => `./${f}`),
+  ]);
   const count = (word) => {
     const match = result.output.match(new RegExp(`^\\s*(\\d+) ${word}$`, "m"));
     return match ? Number(match[1]) : undefined;

@@ -65,14 +65,14 @@ export async function serveOn(
   args: string[] = [],
 ): Promise<{ server: Cli; port: number }> {
   const server = thing(runtime, ["serve", "--port", "0", ...args]);
-  const [, port] = await server.waitFor(/listening on \w+ 127\.0\.0\.1:(\d+)/, 4_000);
+  const [, port] = await server.waitFor(/listening on \w+ 127\.0\.0\.1:(\d+)/, 10_000);
   return { server, port: Number(port) };
 }
 
 /** Stops a server with Ctrl-C and resolves with its exit code. */
 export async function stop(server: Cli): Promise<number | null> {
   server.signal("SIGINT");
-  return await server.exited(4_000);
+  return await server.exited(10_000);
 }
 
 /** Starts `thing <args>` under `runtime`. */
@@ -102,7 +102,7 @@ export function thing(runtime: Runtime, args: string[]): Cli {
     stdout: () => out,
     stderr: () => err,
     signal: (signal) => void process.kill(child.pid!, signal),
-    waitFor(pattern, ms = 4_000) {
+    waitFor(pattern, ms = 10_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const match = out.match(pattern) ?? err.match(pattern);
@@ -122,7 +122,7 @@ export function thing(runtime: Runtime, args: string[]): Cli {
         check();
       });
     },
-    async exited(ms = 4_000) {
+    async exited(ms = 10_000) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {

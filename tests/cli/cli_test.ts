@@ -5,7 +5,7 @@ import { here, there, thing } from "./_spawn.ts";
 describe(`thing CLI (${here})`, () => {
   it("demo exchanges messages both ways and exits 0", async () => {
     const demo = thing(here, ["demo"]);
-    assert.equal(await demo.exited(4_000), 0, demo.stderr());
+    assert.equal(await demo.exited(10_000), 0, demo.stderr());
     const out = demo.stdout();
     assert.match(out, /server {2}listening on udp 127\.0\.0\.1:\d+/);
     assert.match(out, /client {2}got "HELLO" on channel 0/);
@@ -15,7 +15,7 @@ describe(`thing CLI (${here})`, () => {
 
   it("demo --dialect hybrid --transport tcp --json: a JSON transcript of the sealed exchange", async () => {
     const demo = thing(here, ["demo", "--dialect", "hybrid", "--transport", "tcp", "--json"]);
-    assert.equal(await demo.exited(4_000), 0, demo.stderr());
+    assert.equal(await demo.exited(10_000), 0, demo.stderr());
     const lines = demo.stdout().trim().split("\n").map((line) => JSON.parse(line));
     assert.ok(
       lines.every((line) => typeof line.ms === "number" && /^(server|client)$/.test(line.who)),
@@ -30,10 +30,10 @@ describe(`thing CLI (${here})`, () => {
     it(`serve (${here}) echoes what connect (${there}) sends over ${transport}`, async () => {
       const server = thing(here, ["serve", "--transport", transport, "--port", "0"]);
       try {
-        const [, port] = await server.waitFor(/listening on \w+ 127\.0\.0\.1:(\d+)/, 4_000);
+        const [, port] = await server.waitFor(/listening on \w+ 127\.0\.0\.1:(\d+)/, 10_000);
         const client = thing(there, ["connect", `127.0.0.1:${port}`, "--transport", transport]);
         client.child.stdin!.end("first line\nsecond line\n");
-        assert.equal(await client.exited(4_000), 0, client.stderr());
+        assert.equal(await client.exited(10_000), 0, client.stderr());
         assert.equal(client.stdout(), "first line\nsecond line\n");
         assert.match(client.stderr(), /connected to 127\.0\.0\.1:\d+ as session [0-9a-f]{8}/);
         await server.waitFor(/session [0-9a-f]{8} closed: disconnected by client/);
@@ -49,10 +49,10 @@ describe(`thing CLI (${here})`, () => {
   it("connect disconnects cleanly on Ctrl-C", async () => {
     const server = thing(here, ["serve", "--port", "0"]);
     try {
-      const [, port] = await server.waitFor(/listening on udp 127\.0\.0\.1:(\d+)/, 4_000);
+      const [, port] = await server.waitFor(/listening on udp 127\.0\.0\.1:(\d+)/, 10_000);
       const client = thing(there, ["connect", `127.0.0.1:${port}`]);
       client.child.stdin!.write("still typing\n");
-      await client.waitFor(/^still typing$/m, 4_000);
+      await client.waitFor(/^still typing$/m, 10_000);
       client.signal("SIGINT");
       assert.equal(await client.exited(), 0, client.stderr());
       assert.match(client.stderr(), /disconnected \(disconnected\)/);
@@ -72,7 +72,7 @@ describe(`thing CLI (${here})`, () => {
       );
       const client = thing(here, ["connect", `127.0.0.1:${port}`]);
       client.child.stdin!.end("quiet\n");
-      assert.equal(await client.exited(4_000), 0, client.stderr());
+      assert.equal(await client.exited(10_000), 0, client.stderr());
       assert.equal(client.stdout(), "");
     } finally {
       server.signal("SIGTERM");

@@ -69,7 +69,7 @@ describe(`thing ping (${there} → ${here})`, () => {
       const pinger = thing(there, ["ping", `127.0.0.1:${port}`, "--interval", "20"]);
       await pinger.waitFor(/seq=3 time=/);
       pinger.signal("SIGINT");
-      assert.equal(await pinger.exited(4_000), 0, pinger.stderr());
+      assert.equal(await pinger.exited(10_000), 0, pinger.stderr());
       assert.match(pinger.stdout(), /^(\d+) sent, \1 received, 0\.0% loss/m);
       await server.waitFor(/closed: disconnected by client/);
     } finally {

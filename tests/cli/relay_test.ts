@@ -27,7 +27,7 @@ describe(`thing relay (${here})`, () => {
       "--json",
     ]);
     try {
-      const [line] = await relay.waitFor(/^\{"event":"relaying".*\}$/m, 4_000);
+      const [line] = await relay.waitFor(/^\{"event":"relaying".*\}$/m, 10_000);
       const listenAt = JSON.parse(line).listen as string;
       const port = Number(listenAt.split(":").pop());
       const received: number[] = [];
@@ -51,7 +51,7 @@ describe(`thing relay (${here})`, () => {
       );
     } finally {
       relay.signal("SIGINT");
-      assert.equal(await relay.exited(4_000), 0, relay.stderr());
+      assert.equal(await relay.exited(10_000), 0, relay.stderr());
       await server.close();
     }
     const summary = JSON.parse(relay.stdout().trim().split("\n").pop()!);

@@ -52,7 +52,7 @@ describe(`thing send (${there}) to serve --transport quic --out (${here})`, () =
     } finally {
       assert.equal(await stop(server), 0, server.stderr());
     }
-    assert.equal(await sender.exited(4_000), 1);
+    assert.equal(await sender.exited(10_000), 1);
     assert.match(
       sender.stderr(),
       /^thing send: Cannot send ".*large\.bin": the session ended \(closed by server\); nothing was confirmed$/m,

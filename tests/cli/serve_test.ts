@@ -18,7 +18,7 @@ describe(`thing serve extras (${here})`, () => {
     const token = "cli-test-token";
     const server = thing(here, ["serve", "--port", "0", ...observed(token)]);
     try {
-      const [listening] = await server.waitFor(/^\{"event":"listening".*\}$/m, 4_000);
+      const [listening] = await server.waitFor(/^\{"event":"listening".*\}$/m, 10_000);
       const { address, dialect, echo } = JSON.parse(listening);
       assert.equal(dialect, "connection");
       assert.equal(echo, true);
@@ -58,7 +58,7 @@ describe(`thing serve extras (${here})`, () => {
       ...observed(token),
     ]);
     try {
-      const [listening] = await server.waitFor(/^\{"event":"listening".*\}$/m, 4_000);
+      const [listening] = await server.waitFor(/^\{"event":"listening".*\}$/m, 10_000);
       const file = join(dir, "small.bin");
       writeFileSync(file, new Uint8Array(50_000).fill(1));
       const sent = await run(there, ["send", JSON.parse(listening).address, file]);
