@@ -293,7 +293,10 @@ async function main(): Promise<void> {
           `load ${fmt(best2)}/s: a ceiling of ${ceiling(l2).toFixed(2)}x on this machine` +
           (mode === "handshakes"
             ? `; ${ceiling(l2 - floor.verify).toFixed(2)}x if the load generator skipped ` +
-              `verifying the server's signature (${floor.verify.toFixed(0)} µs)`
+              `verifying the server's signature (${floor.verify.toFixed(0)} µs). 1.5x needs a ` +
+              `load of at most 4/3 x ${s1.toFixed(0)} - ${s2.toFixed(0)} = ` +
+              `${(4 / 3 * s1 - s2).toFixed(0)} µs per handshake; a client's X25519 work alone ` +
+              `is ${(floor.client - floor.verify).toFixed(0)} µs`
             : ""),
       );
     }
