@@ -1,7 +1,8 @@
 /**
  * A cluster node in its own process for bench/cluster_bench.ts: joins the cluster at argv[2] as
  * node argv[3], connects argv[4] UDP clients to itself, prints their session IDs as one JSON line,
- * and closes everything when its stdin ends.
+ * answers each line "cpu" on its stdin with its CPU time so far (µs, one JSON line), and closes
+ * everything when its stdin ends.
  *
  * @module
  */
@@ -29,7 +30,13 @@ for (let i = 0; i < Number(count); i++) {
 let received = 0;
 for (const client of clients) client.on("message", () => received++);
 console.log(JSON.stringify({ ids: clients.map((c) => c.session.id) }));
-process.stdin.resume();
+process.stdin.on("data", (chunk) => {
+  for (const line of String(chunk).split("\n")) {
+    if (line.trim() !== "cpu") continue;
+    const { user, system } = process.cpuUsage();
+    console.log(JSON.stringify({ cpu: user + system }));
+  }
+});
 process.stdin.on("end", async () => {
   await Promise.all(clients.map((c) => c.close()));
   await server.close();

@@ -8,7 +8,8 @@
  *    send and ACK, the answer back), sequential p50/p99, then 20,000 sends with up to 100 in
  *    flight (`WINDOW=N` to change) over 10 sessions (`SESSIONS=N`): messages/s, the same
  *    unreliable, and the local baseline; then the same to node P, a node in its own process
- *    (`bench/_cluster_peer.ts`) with its clients, as another machine would be. Sends issued in one
+ *    (`bench/_cluster_peer.ts`) with its clients, as another machine would be, with the CPU time
+ *    per message of A's process, of P's (its clients included) and of Redis. Sends issued in one
  *    turn of the event loop leave in one routing script call, answers in one PUBLISH;
  * 4. broadcast to 1,000 sessions over 3 nodes (reliable): time until the last ACK, median of 5;
  * 5. directory cost: Redis commands per session per minute at steady state, from Redis's own
@@ -147,6 +148,13 @@ async function commandsProcessed(redis: { command(args: string[]): Promise<unkno
   };
 }
 
+/** Redis's own CPU time so far (µs), from INFO. */
+async function redisCpu(redis: { command(args: string[]): Promise<unknown> }): Promise<number> {
+  const info = String(await redis.command(["INFO", "cpu"]));
+  const seconds = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
+  return (seconds("used_cpu_user") + seconds("used_cpu_sys")) * 1e6;
+}
+
 /** Node `name` with `count` clients in a child process of this runtime; resolves their IDs. */
 async function peer(url: string, name: string, count: number) {
   const deno = !("Bun" in globalThis);
@@ -157,15 +165,28 @@ async function peer(url: string, name: string, count: number) {
     { stdio: ["pipe", "pipe", "inherit"] },
   );
   let out = "";
+  let cpuWaiter: ((cpu: number) => void) | undefined;
   const ids = await new Promise<string[]>((resolve, reject) => {
     child.stdout!.on("data", (chunk) => {
       out += chunk;
-      if (out.includes("\n")) resolve(JSON.parse(out.split("\n")[0]!).ids);
+      let end: number;
+      while ((end = out.indexOf("\n")) >= 0) {
+        const line = JSON.parse(out.slice(0, end));
+        out = out.slice(end + 1);
+        if (line.ids) resolve(line.ids);
+        else cpuWaiter?.(line.cpu);
+      }
     });
     child.on("exit", (code) => reject(new Error(`peer ${name} exited with ${code}`)));
   });
   return {
     ids,
+    /** The peer's CPU time so far, in µs. */
+    cpu: () =>
+      new Promise<number>((resolve) => {
+        cpuWaiter = resolve;
+        child.stdin!.write("cpu\n");
+      }),
     stop: () =>
       new Promise<void>((resolve) => {
         child.removeAllListeners("exit");
@@ -203,7 +224,14 @@ try {
   const far = await peer(redis.url, "p", SESSIONS);
   const crossFar = await timed(SEQUENTIAL, () => a.cluster.send(far.ids[0]!, payload));
   const farId = (i: number) => far.ids[i % far.ids.length]!;
+  const cpuBefore = { a: process.cpuUsage(), p: await far.cpu(), redis: await redisCpu(redis) };
   const reliableFar = await rate(BULK, WINDOW, (i) => a.cluster.send(farId(i), payload));
+  const usedA = process.cpuUsage(cpuBefore.a);
+  const perMessage = {
+    a: (usedA.user + usedA.system) / BULK,
+    p: (await far.cpu() - cpuBefore.p) / BULK,
+    redis: (await redisCpu(redis) - cpuBefore.redis) / BULK,
+  };
   const unreliableFar = await rate(
     BULK,
     WINDOW,
@@ -279,6 +307,10 @@ try {
     `| cluster.send() A to P (own process), unreliable | ${
       fmt(unreliableFar.perSecond)
     } | ${unreliableFar.failed} |`,
+  );
+  console.log(
+    `\nCPU per reliable message A to P: A's process ${perMessage.a.toFixed(1)} µs, P's (with its ` +
+      `clients) ${perMessage.p.toFixed(1)} µs, Redis ${perMessage.redis.toFixed(1)} µs`,
   );
   console.log(
     `\nbroadcast to ${clients.length} sessions over 3 nodes, reliable: last ACK after ${

@@ -12,7 +12,6 @@
  * @module
  */
 import { PluginError, type ThingErrorCode } from "../../core/errors.ts";
-import { fromHex } from "../../core/hex.ts";
 import type { Plugin, PluginApi } from "../../core/plugin.ts";
 import type { SendOptions, Session } from "../../core/session.ts";
 import { Directory, type DirectorySession, type NodeInfo } from "./directory.ts";
@@ -25,8 +24,9 @@ import {
   resolveClusterOptions,
   type ResolvedClusterOptions,
 } from "./options.ts";
-import { Outbox, ROUTE, RouteBatcher } from "./outbox.ts";
+import { Outbox, ROUTE, RouteBatcher, type RouteHandlers } from "./outbox.ts";
 import { PendingRequests, type Reply } from "./pending.ts";
+import { checkSessionId, sessionIdBytes } from "./session_ids.ts";
 import { RedisLink } from "./redis_link.ts";
 import { checkRoom, Rooms } from "./rooms.ts";
 import { settlesWithin } from "../../core/settles_within.ts";
@@ -70,7 +70,6 @@ export interface BroadcastOptions extends SendOptions {
   room?: string;
 }
 
-const SESSION_ID = /^[0-9a-fA-F]{32}$/;
 const ERROR_CODE = /^THING_ERR_[A-Z0-9_]{1,40}$/;
 
 /** A cluster member: the plugin and the handle of the cluster calls. */
@@ -84,7 +83,7 @@ export class Cluster implements Plugin {
   readonly #keys: ClusterKeys;
   readonly #link: RedisLink;
   readonly #directory: Directory;
-  readonly #pending = new PendingRequests();
+  readonly #pending: PendingRequests;
   readonly #rooms = new Rooms();
   readonly #outbox: Outbox;
   readonly #router: RouteBatcher;
@@ -109,12 +108,15 @@ export class Cluster implements Plugin {
       onDown: (error) => this.#down(error),
       onMessage: (_channel, message) => this.#receive(message),
     });
-    this.#outbox = new Outbox((channel, payload) =>
-      this.#link.command(["PUBLISH", channel, payload])
+    this.#pending = new PendingRequests(this.options.requestTimeout);
+    this.#outbox = new Outbox(
+      this.options.member,
+      (channel, payload) => this.#link.command(["PUBLISH", channel, payload]),
     );
     const inboxes = `${this.#keys.prefix}:inbox:`;
-    this.#router = new RouteBatcher((args) =>
-      this.#link.script(ROUTE, [this.#keys.where], [inboxes, ...args])
+    this.#router = new RouteBatcher(
+      (blob) => this.#link.script(ROUTE, [this.#keys.where], [inboxes, blob]),
+      this.#routeHandlers(),
     );
     this.#cookies = new SharedCookieSecrets(this.#link, this.#keys, this.options.cookieRotation);
     const { node, worker, member, ttl } = this.options;
@@ -269,11 +271,7 @@ export class Cluster implements Plugin {
   async broadcast(data: Uint8Array, options: BroadcastOptions = {}): Promise<BroadcastResult> {
     const room = options.room === undefined ? undefined : checkRoom(options.room);
     this.#mustBeUp();
-    const { id: r, answers } = this.#pending.open(
-      undefined,
-      this.options.requestTimeout,
-      "a broadcast",
-    );
+    const { id: r, answers } = this.#pending.open("a broadcast");
     const frame = encodeFrame({
       t: "bcast",
       r,
@@ -354,26 +352,15 @@ export class Cluster implements Plugin {
     what: string,
   ): Promise<Reply[]> {
     this.#mustBeUp();
-    const { id: r, answers } = this.#pending.open(undefined, this.options.requestTimeout, what);
+    const { id: r, answers } = this.#pending.open(what);
+    let encoded: Uint8Array;
     try {
-      const { receivers, member } = await this.#router.route(id, frame(r));
-      if (Number(receivers) < 0) {
-        this.#pending.fail(r, unknownSession(id));
-      } else if (Number(receivers) === 0) {
-        this.#pending.fail(
-          r,
-          new ClusterError(
-            "THING_ERR_CLUSTER_NODE_GONE",
-            `Cannot reach session ${id}: its node "${member}" is gone`,
-            { node: String(member) },
-          ),
-        );
-      } else {
-        this.#pending.target(r, String(member));
-      }
+      encoded = frame(r);
     } catch (error) {
       this.#pending.fail(r, error as Error);
+      return await answers;
     }
+    this.#router.route(id, encoded, r);
     const replies = await answers;
     const reply = replies[0];
     if (reply && !reply.ok) {
@@ -391,16 +378,41 @@ export class Cluster implements Plugin {
     return replies;
   }
 
+  // What the routing call's outcomes do to the requests waiting for them.
+  #routeHandlers(): RouteHandlers {
+    const pending = this.#pending;
+    return {
+      routed(r, id, member, receivers) {
+        if (receivers > 0) return pending.target(r, member);
+        pending.fail(
+          r,
+          new ClusterError(
+            "THING_ERR_CLUSTER_NODE_GONE",
+            `Cannot reach session ${id}: its node "${member}" is gone`,
+            { node: member },
+          ),
+        );
+      },
+      unknown: (r, id) => pending.fail(r, unknownSession(id)),
+      failed: (r, error) => pending.fail(r, error),
+    };
+  }
+
   #receive(message: Uint8Array): void {
     const { frames, malformed } = decodeFrames(message);
     this.#directory.malformed += malformed;
     for (const { header, body } of frames) {
       if (header.t === "reply") this.#pending.answer(header);
-      else void this.#serve(header, body);
+      else if (header.t === "oks") {
+        for (const r of header.rs) this.#pending.answer({ t: "reply", r, f: header.f, ok: true });
+      } else void this.#serve(header, body);
     }
   }
 
-  async #serve(header: Exclude<FrameHeader, { t: "reply" }>, body: Uint8Array): Promise<void> {
+  async #serve(
+    header: Exclude<FrameHeader, { t: "reply" } | { t: "oks" }>,
+    body: Uint8Array,
+  ): Promise<void> {
     let answer: Omit<Reply, "t" | "r" | "f">;
     if (header.t === "bcast") {
       const targets = header.room === undefined
@@ -429,7 +441,7 @@ export class Cluster implements Plugin {
       } else {
         try {
           await session.send(body, { customId: header.c, reliable: header.u });
-          answer = { ok: true };
+          return this.#outbox.ok(this.#keys.inbox(header.f), header.r);
         } catch (error) {
           const { code, message } = error as { code?: unknown; message?: unknown };
           answer = {
@@ -448,7 +460,7 @@ export class Cluster implements Plugin {
   }
 
   #local(id: string): Session | undefined {
-    const session = this.#api?.sessions.get(fromHex(id));
+    const session = this.#api?.sessions.get(sessionIdBytes(id));
     return session && session.state !== "closed" ? session : undefined;
   }
 
@@ -534,15 +546,6 @@ export class Cluster implements Plugin {
  */
 export function cluster(options: ClusterOptions): Cluster {
   return new Cluster(options);
-}
-
-function checkSessionId(id: unknown): string {
-  if (typeof id !== "string" || !SESSION_ID.test(id)) {
-    throw new TypeError(
-      `Invalid session ID "${String(id).slice(0, 80)}": use the 32 hex digits of a client ID`,
-    );
-  }
-  return id.toLowerCase();
 }
 
 function unknownSession(id: string): ClusterError {

@@ -2,6 +2,9 @@
  * Requests to other members awaiting their answers, each with a deadline. Every request ends one
  * way: answered, failed by the answer, timed out, its member gone, or Redis lost.
  *
+ * Every request waits the same time, so the table's insertion order is its deadline order: one
+ * timer, armed for the oldest request, times them all out (no timer per request).
+ *
  * @module
  */
 import { ClusterError } from "./errors.ts";
@@ -17,15 +20,28 @@ interface Entry {
   left: number;
   /** Answers received. */
   replies: Reply[];
+  /** When it times out (ms, `performance.now()`). */
+  deadline: number;
+  /** What it is, for the timeout's message. */
+  what: string;
   resolve(replies: Reply[]): void;
   reject(error: Error): void;
-  timer: ReturnType<typeof setTimeout>;
 }
+
+/** The largest request ID a frame carries; IDs wrap below it. */
+const MAX_ID = 0xfffffffe;
 
 /** The table of requests in flight. */
 export class PendingRequests {
+  readonly #timeout: number;
   readonly #entries = new Map<number, Entry>();
   #next = 1;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  /** A table whose requests time out after `timeout` ms. */
+  constructor(timeout: number) {
+    this.#timeout = timeout;
+  }
 
   /** How many requests are in flight. */
   get size(): number {
@@ -33,27 +49,26 @@ export class PendingRequests {
   }
 
   /**
-   * Opens a request expecting one answer from `member` (or several from anyone, see `expect`).
-   * Returns its ID and the promise of its answers.
+   * Opens a request expecting one answer (or several from anyone, see `expect`); `what` names it
+   * in the timeout's message. Returns its ID and the promise of its answers.
    */
-  open(member: string | undefined, timeout: number, what: string): {
-    id: number;
-    answers: Promise<Reply[]>;
-  } {
-    const id = this.#next++;
+  open(what: string): { id: number; answers: Promise<Reply[]> } {
+    let id = this.#next;
+    while (this.#entries.has(id)) id = id >= MAX_ID ? 1 : id + 1;
+    this.#next = id >= MAX_ID ? 1 : id + 1;
+    const deadline = performance.now() + this.#timeout;
     const answers = new Promise<Reply[]>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#entries.delete(id);
-        reject(
-          new ClusterError(
-            "THING_ERR_TIMEOUT",
-            `No answer to ${what} within ${timeout} ms: it may or may not have been delivered`,
-            member === undefined ? {} : { node: member },
-          ),
-        );
-      }, timeout);
-      this.#entries.set(id, { member, left: 1, replies: [], resolve, reject, timer });
+      this.#entries.set(id, {
+        member: undefined,
+        left: 1,
+        replies: [],
+        deadline,
+        what,
+        resolve,
+        reject,
+      });
     });
+    this.#timer ??= setTimeout(() => this.#expire(), this.#timeout);
     return { id, answers };
   }
 
@@ -75,8 +90,7 @@ export class PendingRequests {
   fail(id: number, error: Error): void {
     const entry = this.#entries.get(id);
     if (!entry) return;
-    this.#entries.delete(id);
-    clearTimeout(entry.timer);
+    this.#remove(id);
     entry.reject(error);
   }
 
@@ -122,8 +136,35 @@ export class PendingRequests {
   }
 
   #finish(id: number, entry: Entry): void {
-    this.#entries.delete(id);
-    clearTimeout(entry.timer);
+    this.#remove(id);
     entry.resolve(entry.replies);
+  }
+
+  #remove(id: number): void {
+    this.#entries.delete(id);
+    if (this.#entries.size === 0 && this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  // Times out the oldest requests, then waits for the next oldest.
+  #expire(): void {
+    this.#timer = undefined;
+    const now = performance.now();
+    for (const [id, entry] of this.#entries) {
+      if (entry.deadline > now) {
+        this.#timer = setTimeout(() => this.#expire(), entry.deadline - now);
+        return;
+      }
+      this.fail(
+        id,
+        new ClusterError(
+          "THING_ERR_TIMEOUT",
+          `No answer to ${entry.what} within ${this.#timeout} ms: it may or may not have been delivered`,
+          entry.member === undefined ? {} : { node: entry.member },
+        ),
+      );
+    }
   }
 }
