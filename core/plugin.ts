@@ -51,6 +51,11 @@ export interface ThingServices {
   messenger: Messenger;
   /** Cookie secrets shared across servers (the Thing server uses them when provided). */
   cookieSecrets: CookieSecrets;
+  /**
+   * Resumption ticket secrets shared across servers, in the same shape (the Thing server seals
+   * its tickets with the first and opens them under any, when provided).
+   */
+  ticketSecrets: CookieSecrets;
 }
 
 /** A packet whose checksum did not verify, handed to `onMalformed` hooks. */

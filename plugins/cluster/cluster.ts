@@ -17,8 +17,6 @@ import type { Plugin, PluginApi } from "../../core/plugin.ts";
 import type { SendOptions, Session } from "../../core/session.ts";
 import { Directory, type DirectorySession, type NodeInfo } from "./directory.ts";
 import { SharedSecrets } from "./cookie_secrets.ts";
-// The `ticketSecrets` service this plugin provides is declared by the Thing dialect.
-import type {} from "../thing/mod.ts";
 import { ClusterError } from "./errors.ts";
 import { decodeFrames, encodeFrame, type FrameHeader } from "./frames.ts";
 import { ClusterKeys } from "./keys.ts";

@@ -24,16 +24,6 @@ import {
 } from "./crypto/mod.ts";
 import { type RefusalCode, RefusalReason } from "./resumption_packets.ts";
 
-declare module "../../core/plugin.ts" {
-  interface ThingServices {
-    /**
-     * Secrets shared across servers for resumption tickets (newest first: tickets are sealed
-     * with the first and opened under any); a cluster plugin provides it.
-     */
-    ticketSecrets: CookieSecrets;
-  }
-}
-
 const KEY_INFO = new TextEncoder().encode("thing v1 ticket key");
 const AD = new TextEncoder().encode("thing v1 ticket");
 const TICKET_VERSION = 1;
