@@ -57,10 +57,6 @@ export class ResetResponder {
   readonly #options: ImplementationOptions;
   #allowance: number;
   #refilledAt: number;
-  /** Resets sent. */
-  sent = 0;
-  /** Resets not sent because the rate limit was reached. */
-  limited = 0;
 
   /**
    * @param key the server's reset key
@@ -99,12 +95,8 @@ export class ResetResponder {
       this.#allowance + ((now - this.#refilledAt) * this.#rate) / 1000,
     );
     this.#refilledAt = now;
-    if (this.#allowance < 1) {
-      this.limited++;
-      return undefined;
-    }
+    if (this.#allowance < 1) return undefined;
     this.#allowance--;
-    this.sent++;
     // Shaped like an SUU (an empty sealed packet): an order count like a live session's, below
     // 2^32, and the token where an SUU has its tag.
     const order = new DataView(this.#random.fill(new Uint8Array(4)).buffer).getUint32(0);
