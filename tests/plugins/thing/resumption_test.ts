@@ -239,6 +239,19 @@ describe("thing() resumption", () => {
     assert.ok(toClient.types().includes(SRH));
   });
 
+  it("a CRH nobody answers fails the connect at the handshake timeout; the next one is a full handshake", async () => {
+    const tickets = store();
+    const { p, toServer } = resumingPair(tickets, {}, { handshakeTimeout: 2000 });
+    await connectAndClose(p);
+    toServer.rewrite = (packet) => (packet.type === CRH ? null : undefined);
+    await assert.rejects(p.connect(), { code: "THING_ERR_HANDSHAKE" });
+    assert.equal(tickets.size, 0, "the ticket was used up by the attempt");
+    const before = toServer.sent.length;
+    const session = await p.connect();
+    assert.equal(session.state, "open");
+    assert.equal(toServer.types()[before], CHI);
+  });
+
   it("keeps the full handshake byte for byte without a store (no extension offered)", async () => {
     const toServer = new Tap();
     const p = pair({ ...thingPair(), toServer });
