@@ -248,7 +248,7 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
   if (api.role === "client") {
     api.onConnect((control) => {
       const resume = config.tickets?.take(ticketStoreKey(config, control.peer));
-      const usable = resume &&
+      const usable = resume && resume.expiresAt > api.clock.wallNow() &&
         (!config.serverKey || constantTimeEqual(resume.serverKey, config.serverKey));
       const handshake = new ClientHandshake(host, control, usable ? resume : undefined);
       clients.set(control.session, handshake);

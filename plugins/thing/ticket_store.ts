@@ -18,7 +18,10 @@ export interface ResumptionTicket {
   secret: Uint8Array;
   /** The ticket itself, opaque to the client. */
   ticket: Uint8Array;
-  /** When it expires, in wall-clock ms (the server's lifetime counted from receipt). */
+  /**
+   * When it expires, in wall-clock ms (the server's lifetime counted from receipt, on the
+   * endpoint's clock); the client does not offer it after that.
+   */
   expiresAt: number;
 }
 
@@ -34,26 +37,20 @@ export interface TicketStore {
   put(server: string, ticket: ResumptionTicket): void;
 }
 
-/** A `TicketStore` in memory, one ticket per server; expired tickets are never handed out. */
+/** A `TicketStore` in memory, one ticket per server (the client discards expired ones itself). */
 export class MemoryTicketStore implements TicketStore {
   readonly #tickets = new Map<string, ResumptionTicket>();
-  readonly #now: () => number;
-
-  /** @param now the wall clock tickets expire by (default `Date.now`) */
-  constructor(now: () => number = Date.now) {
-    this.#now = now;
-  }
 
   /** How many tickets are kept. */
   get size(): number {
     return this.#tickets.size;
   }
 
-  /** Removes and returns the unexpired ticket for `server`. */
+  /** Removes and returns the ticket for `server`. */
   take(server: string): ResumptionTicket | undefined {
     const ticket = this.#tickets.get(server);
     this.#tickets.delete(server);
-    return ticket && ticket.expiresAt > this.#now() ? ticket : undefined;
+    return ticket;
   }
 
   /** Keeps `ticket` for `server`. */

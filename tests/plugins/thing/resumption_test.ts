@@ -6,6 +6,7 @@ import { Endpoint } from "../../../core/endpoint.ts";
 import type { CookieSecrets, Plugin } from "../../../core/plugin.ts";
 import { pair, SimNetwork } from "../../../core/testing/mod.ts";
 import {
+  hybrid,
   MemoryTicketStore,
   type ResumptionEvent,
   resumptionEvent,
@@ -21,11 +22,6 @@ import { IDENTITY, OTHER_IDENTITY, Tap, thingPair } from "./_fixtures.ts";
 
 const { CHI, CRH, SRH, SCC, CCC, SHF, DATA_NOACK } = ThingPacket;
 const STORE_KEY = fingerprint(IDENTITY.publicKey);
-
-/** A store whose tickets never expire on the client's side, so the server's check is tested. */
-function store(): MemoryTicketStore {
-  return new MemoryTicketStore(() => 0);
-}
 
 /** A pair whose client keeps tickets in `tickets`; returns the pair and its outcome events. */
 function resumingPair(
@@ -60,7 +56,7 @@ function sharedTicketSecrets(secret: Uint8Array): Plugin {
 
 describe("thing() resumption", () => {
   it("resumes with the ticket of the last session in one round trip (CRH, SRH + SCC, CCC)", async () => {
-    const tickets = store();
+    const tickets = new MemoryTicketStore();
     const { p, toServer, toClient, outcomes } = resumingPair(tickets);
     await connectAndClose(p);
     assert.equal(tickets.size, 1, "the full handshake left a ticket");
@@ -81,7 +77,7 @@ describe("thing() resumption", () => {
   });
 
   it("issues a new ticket in every handshake, resumed ones too, and uses each once", async () => {
-    const tickets = store();
+    const tickets = new MemoryTicketStore();
     const { p, toServer, outcomes } = resumingPair(tickets);
     await connectAndClose(p);
     const seen = new Set<string>();
@@ -97,7 +93,7 @@ describe("thing() resumption", () => {
   });
 
   it("falls back to a full handshake when the ticket is tampered with (THING_ERR_TICKET_INVALID)", async () => {
-    const tickets = store();
+    const tickets = new MemoryTicketStore();
     const { p, outcomes, refusals } = resumingPair(tickets);
     await connectAndClose(p);
     const kept = tickets.take(STORE_KEY)!;
@@ -113,7 +109,7 @@ describe("thing() resumption", () => {
   });
 
   it("refuses a forged ticket (random bytes) with THING_ERR_TICKET_INVALID", async () => {
-    const tickets = store();
+    const tickets = new MemoryTicketStore();
     const { p, outcomes } = resumingPair(tickets);
     await connectAndClose(p);
     const kept = tickets.take(STORE_KEY)!;
@@ -122,11 +118,25 @@ describe("thing() resumption", () => {
     assert.equal(outcomes[0]?.error?.code, "THING_ERR_TICKET_INVALID");
   });
 
+  it("does not offer a ticket past its lifetime", async () => {
+    const tickets = new MemoryTicketStore();
+    const { p, toServer, outcomes } = resumingPair(tickets, { ticketLifetime: 5000 });
+    await connectAndClose(p);
+    await p.net.runFor(6000);
+    const before = toServer.sent.length;
+    await p.connect();
+    assert.equal(toServer.types()[before], CHI);
+    assert.deepEqual(outcomes, []);
+  });
+
   it("refuses an expired ticket with THING_ERR_TICKET_EXPIRED", async () => {
-    const tickets = store();
+    const tickets = new MemoryTicketStore();
     const { p, outcomes, refusals } = resumingPair(tickets, { ticketLifetime: 5000 });
     await connectAndClose(p);
     await p.net.runFor(6000);
+    // A client whose clock runs behind still offers it: the server's check is what counts.
+    const kept = tickets.take(STORE_KEY)!;
+    tickets.put(STORE_KEY, { ...kept, expiresAt: Number.MAX_SAFE_INTEGER });
     const session = await p.connect();
     assert.equal(session.state, "open");
     assert.equal(outcomes[0]?.error?.code, "THING_ERR_TICKET_EXPIRED");
@@ -134,7 +144,7 @@ describe("thing() resumption", () => {
   });
 
   it("refuses a ticket sent without its secret with THING_ERR_TICKET_BINDER", async () => {
-    const tickets = store();
+    const tickets = new MemoryTicketStore();
     const { p, outcomes } = resumingPair(tickets);
     await connectAndClose(p);
     const kept = tickets.take(STORE_KEY)!;
@@ -144,7 +154,7 @@ describe("thing() resumption", () => {
   });
 
   it("refuses a replayed CRH with THING_ERR_TICKET_REPLAYED and starts no session", async () => {
-    const tickets = store();
+    const tickets = new MemoryTicketStore();
     const { p, toServer, refusals } = resumingPair(tickets);
     await connectAndClose(p);
     const before = toServer.sent.length;
@@ -159,7 +169,7 @@ describe("thing() resumption", () => {
   it("a ticket opens only on a server with the same identity, even under the same ticket secret", async () => {
     const secret = new Uint8Array(32).fill(9);
     const net = new SimNetwork();
-    const tickets = store();
+    const tickets = new MemoryTicketStore();
     const client = new Endpoint({
       role: "client",
       plugins: thing({ tickets }),
@@ -197,7 +207,7 @@ describe("thing() resumption", () => {
   });
 
   it("does not offer a ticket to a server whose pinned key differs from the ticket's", async () => {
-    const tickets = store();
+    const tickets = new MemoryTicketStore();
     const { p, toServer } = resumingPair(tickets);
     await connectAndClose(p);
     const kept = tickets.take(STORE_KEY)!;
@@ -209,7 +219,7 @@ describe("thing() resumption", () => {
   });
 
   it("completes when SCC and then CCC are lost: CRH and CCC are resent", async () => {
-    const tickets = store();
+    const tickets = new MemoryTicketStore();
     const { p, toServer, toClient, outcomes } = resumingPair(tickets);
     await connectAndClose(p);
     let sccs = 0;
@@ -229,7 +239,7 @@ describe("thing() resumption", () => {
   });
 
   it("answers a CRH with a retry SHI under load and resumes with the cookie", async () => {
-    const tickets = store();
+    const tickets = new MemoryTicketStore();
     const { p, toServer, toClient, outcomes } = resumingPair(tickets, { cookieThreshold: 0 });
     await connectAndClose(p);
     const before = toServer.sent.length;
@@ -240,7 +250,7 @@ describe("thing() resumption", () => {
   });
 
   it("a CRH nobody answers fails the connect at the handshake timeout; the next one is a full handshake", async () => {
-    const tickets = store();
+    const tickets = new MemoryTicketStore();
     const { p, toServer } = resumingPair(tickets, {}, { handshakeTimeout: 2000 });
     await connectAndClose(p);
     toServer.rewrite = (packet) => (packet.type === CRH ? null : undefined);
@@ -250,6 +260,29 @@ describe("thing() resumption", () => {
     const session = await p.connect();
     assert.equal(session.state, "open");
     assert.equal(toServer.types()[before], CHI);
+  });
+
+  it("hybrid() resumes too, and its reliable messages arrive on each resumed session", async () => {
+    const tickets = new MemoryTicketStore();
+    const p = pair({
+      clientPlugins: hybrid({ serverKey: IDENTITY.publicKey, tickets, statelessReset: true }),
+      serverPlugins: hybrid({ identity: IDENTITY }),
+    });
+    const outcomes: boolean[] = [];
+    p.client.on(resumptionEvent, ({ resumed }) => void outcomes.push(resumed));
+    const got: string[] = [];
+    p.server.on("message", ({ data }) => void got.push(new TextDecoder().decode(data)));
+    for (let i = 0; i < 3; i++) {
+      const session = await p.connect();
+      const sent = session.send(new TextEncoder().encode(`m${i}`));
+      await p.net.drive();
+      await sent;
+      const closing = session.close();
+      await p.net.drive();
+      await closing;
+    }
+    assert.deepEqual(outcomes, [true, true]);
+    assert.deepEqual(got, ["m0", "m1", "m2"]);
   });
 
   it("keeps the full handshake byte for byte without a store (no extension offered)", async () => {
