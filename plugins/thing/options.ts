@@ -45,7 +45,8 @@ export interface ThingOptions {
   implementation?: ImplementationChoice;
   /**
    * Client: ask for a stateless reset token, so a server that lost the session (it restarted, or
-   * its node died) can end it at once instead of by the TTL (default false; §3.16).
+   * its node died) can end it at once instead of by the TTL (default true; §3.16). False sends the
+   * handshake of a client without extensions (the worked vectors of §3.12).
    */
   statelessReset?: boolean;
   /**
@@ -166,7 +167,7 @@ export function parseThingOptions(input: ThingOptions | undefined): ThingConfig 
     rekeyAfter: o.rekeyAfter ?? 2 ** 22,
     replayWindow: o.replayWindow ?? 1024,
     implementation: o.implementation ?? "auto",
-    statelessReset: o.statelessReset ?? false,
+    statelessReset: o.statelessReset ?? true,
     tickets: o.tickets,
     ticketLifetime: o.ticketLifetime ?? 3_600_000,
     statelessResetRate: o.statelessResetRate ?? 100,

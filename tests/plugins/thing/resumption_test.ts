@@ -285,9 +285,9 @@ describe("thing() resumption", () => {
     assert.deepEqual(got, ["m0", "m1", "m2"]);
   });
 
-  it("keeps the full handshake byte for byte without a store (no extension offered)", async () => {
+  it("offers no extension without a store and with statelessReset: false (the v1 CHI)", async () => {
     const toServer = new Tap();
-    const p = pair({ ...thingPair(), toServer });
+    const p = pair({ ...thingPair({ statelessReset: false }), toServer });
     await p.connect();
     const chi = toServer.sent.find((bytes) => bytes[48] === CHI)!;
     assert.ok(chi.subarray(64 + 3 + 2 + 32 + 1).every((b) => b === 0), "an empty extension list");
