@@ -102,12 +102,13 @@ export class ClientHandshake {
       this.#attempt = 0;
       return this.#sendHello();
     }
-    const chosen = hello.extensions?.[0];
-    if (chosen) {
-      // This client offers no extension, so a server may choose none (docs/PROTOCOL.md §3.13).
+    const taken = hello.extensions ?? [];
+    const unoffered = this.#host.api.extensions.unoffered(taken);
+    if (unoffered) {
+      // A server may take only what the client offered (docs/PROTOCOL.md §3.13).
       return this.#fail(
         "THING_ERR_HANDSHAKE",
-        `Cannot use extension ${chosen.type} chosen by the server: it was not offered`,
+        `Cannot use extension ${unoffered.type} chosen by the server: it was not offered`,
       );
     }
     const suite = suiteFromId(hello.suite);
@@ -117,6 +118,7 @@ export class ClientHandshake {
         `Cannot use cipher suite id ${hello.suite} chosen by the server: it was not offered`,
       );
     }
+    this.#control.setExtensions(taken);
     this.#suite = suite;
     this.#ttl = hello.ttl;
     this.#shi = transcriptEntry(packet);
@@ -215,7 +217,12 @@ export class ClientHandshake {
 
   #sendHello(): void {
     const suites = this.#host.config.suites.map((suite) => SUITE_IDS[suite]);
-    const payload = encodeClientHello({ suites, random: this.#random, cookie: this.#cookie });
+    const payload = encodeClientHello({
+      suites,
+      random: this.#random,
+      cookie: this.#cookie,
+      extensions: this.#host.api.extensions.offers(),
+    });
     this.#chi = handshakeEntry(this.#control.clientId, ThingPacket.CHI, payload);
     this.#send({ type: ThingPacket.CHI, payload }, false);
   }

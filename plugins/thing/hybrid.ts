@@ -32,6 +32,11 @@ const DATA_KEYS = [
   "maxRetransmits",
   "maxInFlight",
   "window",
+  "channels",
+  "reorderWindow",
+  "packetSize",
+  "flush",
+  "framed",
 ] as const satisfies readonly (keyof DataOptions)[];
 
 /**

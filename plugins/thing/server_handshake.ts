@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { Extension } from "../../core/extensions.ts";
 import { HEADER_SIZE, type Packet, type PacketInit } from "../../core/packet.ts";
 import type { Session, SessionControl } from "../../core/session.ts";
 import type { PeerAddress } from "../../core/transport.ts";
@@ -110,6 +111,8 @@ export class ServerHandshake {
   #cdh: Uint8Array = new Uint8Array(0);
   #keys: SessionKeys | undefined;
   #scc: Uint8Array = new Uint8Array(0);
+  /** The extensions of the client's offer that this server takes (SHI lists them). */
+  readonly #taken: Extension[];
 
   /** Created by `ServerHandshakes.accept`. */
   constructor(
@@ -124,6 +127,8 @@ export class ServerHandshake {
     this.#chi = transcriptEntry(chi);
     this.#budget.receive(HEADER_SIZE + chi.payload.length);
     this.#budget.validated = validated;
+    this.#taken = host.api.extensions.answer(hello.extensions ?? []);
+    control.setExtensions(this.#taken);
     const offered = hello.suites.map(suiteFromId);
     this.#suite = offered.find((suite) => suite && host.config.suites.includes(suite));
   }
@@ -148,7 +153,12 @@ export class ServerHandshake {
           `Cannot complete the thing handshake within ${config.handshakeTimeout} ms: the client went quiet`,
         ),
     );
-    const shi = encodeServerHello({ retry: false, suite: SUITE_IDS[this.#suite], ttl: config.ttl });
+    const shi = encodeServerHello({
+      retry: false,
+      suite: SUITE_IDS[this.#suite],
+      ttl: config.ttl,
+      extensions: this.#taken,
+    });
     const clientId = this.#control.clientId;
     this.#ephemeral = x25519KeyPair(api.random.fill(new Uint8Array(32)), config);
     const identity = config.identity!;
