@@ -257,3 +257,58 @@ describe("connection() framed data: bad input", () => {
     assert.ok(p.net.clock.now() < 120_000, `gave up after ${p.net.clock.now()} ms`);
   });
 });
+
+describe("connection() framed data: channels", () => {
+  it("a loss stalls only its own ordered channel; the other delivers at once", async () => {
+    let dropNext = false;
+    const p = connectionPair({
+      ...quiet,
+      channels: ["reliable-ordered", "reliable-ordered"],
+      flush: "immediate",
+    }, {
+      up: {
+        plan: (bytes, now) => {
+          if (!dropNext) return [{ bytes, at: now + 1 }];
+          dropNext = false;
+          return [];
+        },
+      },
+    });
+    const session = await p.connect();
+    const got: string[] = [];
+    p.server.on("message", ({ data, channel }) => got.push(`${text(data)}@${channel}`));
+    dropNext = true;
+    const a = session.send(utf8("a"), { channel: 0 });
+    const b = session.send(utf8("b"), { channel: 1 });
+    const a2 = session.send(utf8("a2"), { channel: 0 });
+    await settle(p, Promise.all([a, b, a2]));
+    // b arrived first, while a was being resent; a2 arrived before a and waited for it.
+    assert.deepEqual(got, ["b@1", "a@0", "a2@0"]);
+  });
+
+  it("reliable: false sends unreliably on a reliable channel; customId travels unchanged", async () => {
+    const p = connectionPair({
+      ...quiet,
+      channels: { 0: "reliable-ordered", 5: "unreliable-sequenced" },
+    });
+    const session = await p.connect();
+    const got: string[] = [];
+    p.server.on("message", ({ data, channel, customId, reliable }) => {
+      got.push(`${text(data)}@${channel}#${customId}/${reliable}`);
+    });
+    await settle(p, session.send(utf8("r"), { customId: 3 }));
+    await settle(p, session.send(utf8("u"), { reliable: false, customId: 4 }));
+    await settle(p, session.send(utf8("s"), { channel: 5, customId: 65_535 }));
+    await p.net.drive();
+    assert.deepEqual(got, ["r@0#3/true", "u@0#4/false", "s@5#65535/false"]);
+  });
+
+  it("rejects bad channel options naming the option", () => {
+    assert.throws(
+      () => connection({ channels: ["reliable-ordered", "fast" as never] }),
+      /channels/,
+    );
+    assert.throws(() => connection({ channels: { 300: "unreliable" } }), /channels/);
+    assert.throws(() => connection({ packetSize: 10 }), /packetSize/);
+  });
+});
