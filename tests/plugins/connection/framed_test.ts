@@ -312,3 +312,60 @@ describe("connection() framed data: channels", () => {
     assert.throws(() => connection({ packetSize: 10 }), /packetSize/);
   });
 });
+
+describe("connection() framed data: re-establishment", () => {
+  it("in flight fails with THING_ERR_NOT_CONNECTED; sent while suspended goes after resume", async () => {
+    const p = connectionPair({
+      pingInterval: 500,
+      pongTimeout: 1_600,
+      timeout: 3_000,
+      maxRetransmits: 30,
+    });
+    const session = await p.connect();
+    const got: string[] = [];
+    p.server.on("message", ({ data }) => got.push(text(data)));
+    p.up.open = false;
+    p.down.open = false;
+    const inFlight = session.send(utf8("lost")).catch((error) => error);
+    await p.net.runUntil(() => session.state === "connecting", 10_000);
+    const queued = session.send(utf8("queued"));
+    p.up.open = true;
+    p.down.open = true;
+    const failure = await settle(p, inFlight, 30_000);
+    assert.ok(failure instanceof ThingError, String(failure));
+    assert.equal(failure.code, "THING_ERR_NOT_CONNECTED");
+    await settle(p, queued, 30_000);
+    assert.deepEqual(got, ["queued"]);
+  });
+});
+
+describe("connection() framed data: sends before the handshake finished", () => {
+  for (const framed of [true, false]) {
+    it(`wait, then go ${framed ? "framed" : "the seed way"} as the server decided`, async () => {
+      let early: Promise<void> | undefined;
+      const grab = {
+        name: "test:send-early",
+        setup(api: import("../../../core/plugin.ts").PluginApi) {
+          api.onConnect((control) => {
+            early = control.session.send(utf8("early"), { customId: 5 });
+          });
+        },
+      };
+      const p = pair({
+        clientPlugins: [connection(quiet), grab],
+        serverPlugins: connection({ ...quiet, framed }),
+      });
+      const types: number[] = [];
+      p.net.setFate(p.clientAddress, p.serverAddress, {
+        plan: (bytes, now) => (types.push(bytes[48]!), [{ bytes, at: now + 1 }]),
+      });
+      const got: string[] = [];
+      p.server.on("message", ({ data, customId }) => got.push(`${text(data)}#${customId}`));
+      await p.connect();
+      await settle(p, early!);
+      assert.deepEqual(got, ["early#5"]);
+      const data = framed ? FRAMED : ConnectionPacket.DATA_ACK;
+      assert.ok(types.includes(data), `sent as ${data}: ${types}`);
+    });
+  }
+});
