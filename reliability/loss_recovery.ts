@@ -1,15 +1,17 @@
 /**
  * Loss recovery in the manner of RFC 9002, for any protocol that numbers its packets and
  * acknowledges them in ranges: the packets in flight, what an ACK acknowledges, which packets count
- * as lost (packet and time thresholds, widened by reordering seen on the path), and when the probe
- * timeout fires. It owns the RTT estimator and the congestion controller; it never sends anything
- * itself. What a packet carried is the caller's type `F`, handed back when the packet is
+ * as lost (packet and time thresholds as in RACK, RFC 8985, widened by reordering seen on the path
+ * and narrowed again after 16 loss episodes without any), when a tail-loss probe or the probe
+ * timeout fires, when losses amount to persistent congestion (RFC 9002 §7.6), and which losses
+ * were spurious (so the controller may undo its cut). It owns the RTT estimator and the congestion
+ * controller; it never sends anything itself. What a packet carried is the caller's type `F`, handed back when the packet is
  * acknowledged or lost.
  *
  * @module
  */
 import type { CongestionController } from "./congestion.ts";
-import { RttEstimator } from "./rtt.ts";
+import { GRANULARITY, RttEstimator } from "./rtt.ts";
 
 /** Packets sent after a packet that must be acknowledged before it counts as lost (kPacketThreshold). */
 export const PACKET_THRESHOLD = 3;
@@ -17,6 +19,10 @@ export const PACKET_THRESHOLD = 3;
 export const MAX_PACKET_THRESHOLD = 32;
 /** Lost packets remembered to recognise a late ACK of one (a spurious loss). */
 const REMEMBERED_LOSSES = 64;
+/** Loss episodes without a spurious loss after which widened thresholds return to their defaults. */
+const REORDERING_MEMORY = 16;
+/** Persistent congestion: lost packets spanning this many PTOs (kPersistentCongestionThreshold). */
+const PERSISTENT_CONGESTION_THRESHOLD = 3;
 
 /** One acknowledged range of packet numbers, inclusive; an ACK's ranges are highest first, disjoint. */
 export interface AckRange {
@@ -50,12 +56,31 @@ export interface RecoveryUpdate<F> {
   lost: SentPacket<F>[];
 }
 
+/** What a timeout asks of the sender besides handling `lost`. */
+export interface TimeoutUpdate<F> extends RecoveryUpdate<F> {
+  /** Send ack-eliciting probes now: new data, or `oldest()`'s contents again. */
+  probe: boolean;
+  /** The probe is a tail-loss probe: one packet is enough (a PTO sends two). */
+  tail: boolean;
+}
+
+/** A packet declared lost, remembered to recognise a late ACK of it. */
+interface LostPacket<F> {
+  packet: SentPacket<F>;
+  /** Its size on the wire (`packet.size` is -1 by now). */
+  size: number;
+  /** When it was declared lost. */
+  lostAt: number;
+  /** The largest acknowledged `seq` when it was declared lost (how far it was overtaken). */
+  largestSeq: number;
+}
+
 /**
- * Sent-packet tracking, loss detection and the PTO of one path.
+ * Sent-packet tracking, loss detection and the probe timers of one path.
  *
  * Call order: `onSent` for each packet as it leaves; `onAck` for each ACK received; `timerAt` after
  * either to (re)arm one timer, and `onTimeout` when it fires. On `probe: true` the caller sends one
- * or two ack-eliciting packets (new data, or `oldest()`'s contents again).
+ * (`tail: true`) or two ack-eliciting packets: new data, or `oldest()`'s contents again.
  *
  * @example
  * ```ts
@@ -76,12 +101,16 @@ export class LossRecovery<F> {
   readonly cc: CongestionController;
   /** Bytes of ack-eliciting packets in flight. */
   bytesInFlight = 0;
-  /** Consecutive probe timeouts without an ACK. */
+  /** Consecutive probe timeouts without an ACK (a tail-loss probe does not count). */
   ptoCount = 0;
   /** Packets declared lost so far (for statistics). */
   lostCount = 0;
   /** Losses found spurious: the packet was acknowledged after all (for statistics). */
   spuriousCount = 0;
+  /** Tail-loss probes sent for (for statistics). */
+  tailProbeCount = 0;
+  /** Times persistent congestion was declared (for statistics). */
+  persistentCongestionCount = 0;
   /** The packet threshold in use: 3, raised by reordering seen on this path. */
   packetThreshold = PACKET_THRESHOLD;
   /** The time threshold in use, in RTTs: 9/8, raised by reordering seen on this path (up to 2). */
@@ -94,7 +123,10 @@ export class LossRecovery<F> {
   #largestAckedSeq = -1;
   #lossTime = Infinity;
   #lastAckElicitingTime = -Infinity;
-  #recentLosses: Array<{ packet: SentPacket<F>; largestSeq: number }> = [];
+  #firstSampleAt = Infinity;
+  #tailProbed = false;
+  #quietEpisodes = 0;
+  #recentLosses: LostPacket<F>[] = [];
 
   /** Builds the tracker with its estimator and controller. */
   constructor(cc: CongestionController, initialRtt: number, maxAckDelay: number) {
@@ -130,6 +162,7 @@ export class LossRecovery<F> {
     if (acked.length === 0) return { acked, lost: [] };
     const newest = acked[acked.length - 1]!;
     if (newest.pn === ranges[0]!.last) {
+      if (!this.rtt.sampled) this.#firstSampleAt = now;
       this.rtt.update(now - newest.time, ackDelay, this.maxAckDelay);
     }
     if (newest.pn > this.#largestAcked) {
@@ -142,6 +175,7 @@ export class LossRecovery<F> {
       packet.size = -1;
     }
     this.ptoCount = 0;
+    this.#tailProbed = false;
     const lost = this.#detectLost(now);
     this.#compact();
     return { acked, lost };
@@ -163,27 +197,58 @@ export class LossRecovery<F> {
         this.#lossTime = Math.min(this.#lossTime, packet.time + delay);
       }
     }
-    if (lost.length === 0) return lost;
+    if (lost.length > 0) this.#declareLost(lost, now);
+    return lost;
+  }
+
+  #declareLost(lost: SentPacket<F>[], now: number): void {
     let bytes = 0;
+    const recent = this.#recentLosses;
     for (const packet of lost) {
       bytes += packet.size;
       this.bytesInFlight -= packet.size;
+      recent.push({ packet, size: packet.size, lostAt: now, largestSeq: this.#largestAckedSeq });
       packet.size = -1;
     }
+    if (recent.length > REMEMBERED_LOSSES) recent.splice(0, recent.length - REMEMBERED_LOSSES);
     this.lostCount += lost.length;
-    for (const packet of lost) {
-      this.#recentLosses.push({ packet, largestSeq: this.#largestAckedSeq });
-    }
-    if (this.#recentLosses.length > REMEMBERED_LOSSES) {
-      this.#recentLosses.splice(0, this.#recentLosses.length - REMEMBERED_LOSSES);
+    if (++this.#quietEpisodes >= REORDERING_MEMORY) {
+      this.#quietEpisodes = 0;
+      this.packetThreshold = PACKET_THRESHOLD;
+      this.timeThreshold = 9 / 8;
     }
     this.cc.onLost(now, bytes, lost[lost.length - 1]!.time);
-    return lost;
+    if (this.#persistentCongestion(lost)) {
+      this.persistentCongestionCount++;
+      this.cc.onPersistentCongestion?.(now);
+    }
+  }
+
+  /**
+   * Whether `lost` (oldest first) holds two packets sent after the first RTT sample, more than the
+   * persistent congestion duration apart, with every packet sent between them lost too (RFC 9002
+   * §7.6.2; consecutive `seq` stands for "none acknowledged", which errs towards not declaring it).
+   */
+  #persistentCongestion(lost: SentPacket<F>[]): boolean {
+    if (!this.rtt.sampled) return false;
+    const duration = this.rtt.pto(this.maxAckDelay) * PERSISTENT_CONGESTION_THRESHOLD;
+    let start: SentPacket<F> | undefined;
+    let previous: SentPacket<F> | undefined;
+    for (const packet of lost) {
+      if (packet.time < this.#firstSampleAt) continue;
+      if (start === undefined || previous === undefined || packet.seq !== previous.seq + 1) {
+        start = packet;
+      }
+      previous = packet;
+      if (packet.time - start.time > duration) return true;
+    }
+    return false;
   }
 
   /**
    * An ACK of a packet already declared lost means the path reorders: widen the thresholds so the
-   * same reordering is not taken for loss again (RFC 9002 §6.1 allows adaptive thresholds).
+   * same reordering is not taken for loss again (RFC 9002 §6.1 allows adaptive thresholds), and
+   * tell the controller, which may undo the cut that loss caused.
    */
   #checkSpurious(ranges: AckRange[], now: number): void {
     const recent = this.#recentLosses;
@@ -191,16 +256,18 @@ export class LossRecovery<F> {
     const lowest = ranges[ranges.length - 1]!.first;
     const highest = ranges[0]!.last;
     for (let i = 0; i < recent.length; i++) {
-      const { packet, largestSeq } = recent[i]!;
+      const { packet, size, lostAt, largestSeq } = recent[i]!;
       if (packet.pn < lowest || packet.pn > highest || !covers(ranges, packet.pn)) continue;
       recent.splice(i--, 1);
       this.spuriousCount++;
+      this.#quietEpisodes = 0;
       this.packetThreshold = Math.min(
         MAX_PACKET_THRESHOLD,
         Math.max(this.packetThreshold, largestSeq - packet.seq + 1),
       );
       const late = (now - packet.time) / Math.max(this.rtt.smoothed, 0.001);
       this.timeThreshold = Math.min(2, Math.max(this.timeThreshold, late + 1 / 8));
+      this.cc.onSpuriousLoss?.(now, size, lostAt);
     }
   }
 
@@ -211,25 +278,43 @@ export class LossRecovery<F> {
     outstanding.length = kept;
   }
 
-  /** When `onTimeout` should run: the loss time, else the PTO, else `undefined`. */
+  /**
+   * When `onTimeout` should run: the loss time, else a tail-loss probe (RFC 8985 §7: two smoothed
+   * RTTs after the last packet, plus the peer's ACK delay when only one is in flight, never later
+   * than the PTO) once an RTT was sampled, else the PTO with backoff, else `undefined`.
+   */
   timerAt(): number | undefined {
     if (this.#lossTime !== Infinity) return this.#lossTime;
     if (this.#outstanding.length === 0) return undefined;
-    const backoff = 2 ** Math.min(this.ptoCount, 8);
-    return this.#lastAckElicitingTime + this.rtt.pto(this.maxAckDelay) * backoff;
+    const pto = this.rtt.pto(this.maxAckDelay);
+    if (this.#tailProbeDue()) {
+      const single = this.#outstanding.length === 1 ? this.maxAckDelay : 0;
+      const tail = Math.max(2 * this.rtt.smoothed, 2 * GRANULARITY) + single;
+      return this.#lastAckElicitingTime + Math.min(tail, pto);
+    }
+    return this.#lastAckElicitingTime + pto * 2 ** Math.min(this.ptoCount, 8);
   }
 
-  /** The timer fired: declares packets lost by time, or returns `probe: true` for a PTO. */
-  onTimeout(now: number): RecoveryUpdate<F> & { probe: boolean } {
+  #tailProbeDue(): boolean {
+    return this.rtt.sampled && !this.#tailProbed && this.ptoCount === 0;
+  }
+
+  /** The timer fired: declares packets lost by time, or asks for a probe. */
+  onTimeout(now: number): TimeoutUpdate<F> {
     const at = this.timerAt();
-    if (at === undefined || at > now) return { acked: [], lost: [], probe: false };
+    if (at === undefined || at > now) return { acked: [], lost: [], probe: false, tail: false };
     if (this.#lossTime !== Infinity) {
       const lost = this.#detectLost(now);
       this.#compact();
-      return { acked: [], lost, probe: false };
+      return { acked: [], lost, probe: false, tail: false };
+    }
+    if (this.#tailProbeDue()) {
+      this.#tailProbed = true;
+      this.tailProbeCount++;
+      return { acked: [], lost: [], probe: true, tail: true };
     }
     this.ptoCount++;
-    return { acked: [], lost: [], probe: true };
+    return { acked: [], lost: [], probe: true, tail: false };
   }
 
   /** The oldest packet in flight, to repeat its contents as a probe. */
@@ -243,6 +328,8 @@ export class LossRecovery<F> {
     this.cc.reset();
     this.packetThreshold = PACKET_THRESHOLD;
     this.timeThreshold = 9 / 8;
+    this.#firstSampleAt = Infinity;
+    this.#tailProbed = false;
   }
 }
 

@@ -219,7 +219,7 @@ export class Sender {
     if (this.#probes > 0) return true;
     const { cc, rtt } = this.recovery;
     if (this.recovery.bytesInFlight + size > cc.window) return false;
-    const at = this.#pacer.schedule(now, size, cc.window, rtt.smoothed);
+    const at = this.#pacer.schedule(now, size, cc.window, rtt.smoothed, cc.pacingRate);
     if (at <= now) return true;
     this.#wire.setTimer("streams:pace", at, () => this.flush());
     return false;
@@ -258,7 +258,7 @@ export class Sender {
     this.#lossArmed = undefined;
     const update = this.recovery.onTimeout(this.#wire.now());
     for (const packet of update.lost) this.#lost(packet);
-    if (update.probe) this.#probes = 2;
+    if (update.probe) this.#probes = update.tail ? 1 : 2;
     this.flush();
   }
 
