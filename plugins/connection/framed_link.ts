@@ -2,9 +2,9 @@
  * One framed session's sending side (docs/PROTOCOL.md §2.7): messages wait in their channel's
  * queue, and a flush packs them, with the ACK frame owed and the messages to resend, into FRAMED
  * packets of up to `packetSize` bytes. Each packet's number is its order count. Loss recovery
- * (`LossRecovery`: ACK ranges, packet and time thresholds, probe timeouts, congestion window) says
- * which packets were acknowledged or lost; a lost packet's reliable messages go out again in new
- * packets. A flush runs at the end of the tick (`flush: "tick"`), at once (`"immediate"`), or
+ * (`LossRecovery`: ACK ranges, packet and time thresholds, tail-loss and probe timeouts, the
+ * congestion window of the `congestion` option) says which packets were acknowledged or lost; a
+ * lost packet's reliable messages go out again in new packets. A flush runs at the end of the tick (`flush: "tick"`), at once (`"immediate"`), or
  * when the session is uncorked.
  *
  * @module
@@ -15,7 +15,7 @@ import type { PluginApi } from "../../core/plugin.ts";
 import type { SessionControl } from "../../core/session.ts";
 import type { Timer } from "../../core/timers.ts";
 import { MAX_HELD_BYTES } from "../../core/transport.ts";
-import { LossRecovery, NewReno, type SentPacket } from "../../reliability/mod.ts";
+import { LossRecovery, type SentPacket } from "../../reliability/mod.ts";
 import { isReliableFrame } from "./channels.ts";
 import { FramedReceive } from "./framed_receive.ts";
 import {
@@ -211,7 +211,7 @@ export class FramedLink {
   }
 
   #newRecovery(): LossRecovery<FramedMessage[]> {
-    const cc = new NewReno(HEADER_SIZE + this.#opts.packetSize);
+    const cc = this.#opts.congestion(HEADER_SIZE + this.#opts.packetSize);
     return new LossRecovery(cc, this.#opts.initialRto / 3, MAX_ACK_DELAY);
   }
 

@@ -7,6 +7,7 @@
 import * as v from "valibot";
 import { PluginError } from "../../core/errors.ts";
 import { MAX_PAYLOAD_SIZE } from "../../core/packet.ts";
+import { type CongestionFactory, lossTolerantReno } from "../../reliability/mod.ts";
 import { DELIVERY_MODES, type DeliveryMode, MAX_CHANNEL } from "./channels.ts";
 
 const ms = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
@@ -72,6 +73,12 @@ export interface DataOptions {
   flush?: "tick" | "immediate";
   /** Offer and accept FRAMED packets and channels in the handshake (true); false: seed only. */
   framed?: boolean;
+  /**
+   * The congestion controller of FRAMED packets (`lossTolerantReno` from
+   * `@thing/net/reliability`: it halves only for losses that come with a queue, so random loss
+   * does not throttle the session; `newReno` or `bbr` also fit).
+   */
+  congestion?: CongestionFactory;
 }
 
 /** Every option of `connection()`. */
@@ -131,6 +138,10 @@ const dataEntries = {
   packetSize: v.optional(v.pipe(count(64), v.maxValue(MAX_PAYLOAD_SIZE)), 16_384),
   flush: v.optional(v.picklist(["tick", "immediate"]), "tick"),
   framed: v.optional(v.boolean(), true),
+  congestion: v.optional(
+    v.custom<CongestionFactory>((f) => typeof f === "function", "a congestion factory"),
+    () => lossTolerantReno,
+  ),
 };
 
 const SessionSchema = v.strictObject(sessionEntries);

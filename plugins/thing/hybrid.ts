@@ -37,6 +37,7 @@ const DATA_KEYS = [
   "packetSize",
   "flush",
   "framed",
+  "congestion",
 ] as const satisfies readonly (keyof DataOptions)[];
 
 /**
