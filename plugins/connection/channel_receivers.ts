@@ -18,6 +18,10 @@ export interface Delivery {
   data: Uint8Array;
   /** The custom ID it was sent with. */
   customId: number;
+  /** Its channel. */
+  channel: number;
+  /** Whether it was sent reliably. */
+  reliable: boolean;
 }
 
 /** One channel's receiving state. */

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { packetSlab } from "../../core/byte_slab.ts";
 import { SessionError, TimeoutError } from "../../core/errors.ts";
 import { HEADER_SIZE } from "../../core/packet.ts";
 import type { PluginApi } from "../../core/plugin.ts";
@@ -185,7 +186,8 @@ export class FramedLink {
       for (const message of packet.frames) this.#acknowledged(message);
     }
     this.#lost(update.lost);
-    this.schedule();
+    if (this.#resend.length > 0 || this.#active.size > 0 || this.receiver.ackOwed) this.schedule();
+    else this.#armTimer();
   }
 
   /** Fails every message in flight or queued, and starts the sending state afresh. */
@@ -230,7 +232,7 @@ export class FramedLink {
     const opts = this.#opts;
     const recovery = this.#recovery;
     const frames: FramedMessage[] = [];
-    let size = ack ? ackFrameSize(ack.ranges) : 0;
+    let size = (ack ? ackFrameSize(ack.ranges) : 0) + (this.#pingOwed ? 1 : 0);
     let budget = opts.packetSize;
     let room = Math.min(recovery.cc.window, MAX_HELD_BYTES) - recovery.bytesInFlight - HEADER_SIZE;
     // One packet may always carry reliable messages: with nothing in flight, or as a probe.
@@ -295,8 +297,9 @@ export class FramedLink {
       if (isReliableFrame(message.type)) ackEliciting = true;
     }
     if (this.#pingOwed) size += 1;
-    const payload = new Uint8Array(size);
-    const view = new DataView(payload.buffer);
+    // From the slab: packets are never written again once sent, and a slab view is cheap.
+    const payload = packetSlab.take(size);
+    const view = new DataView(payload.buffer, payload.byteOffset, size);
     let at = ack ? writeAck(view, 0, ack) : 0;
     if (this.#pingOwed) payload[at++] = FrameType.PING;
     this.#pingOwed = false;

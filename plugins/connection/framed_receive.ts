@@ -23,17 +23,9 @@ import {
 } from "./frames.ts";
 import type { ResolvedDataOptions } from "./options.ts";
 
-/** A message delivered from a FRAMED packet. */
-export interface FramedDelivery extends Delivery {
-  /** Its channel. */
-  channel: number;
-  /** Whether it was sent reliably. */
-  reliable: boolean;
-}
-
 /** What a received FRAMED packet gave: messages to deliver and the peer's ACK, or a drop reason. */
 export type Received =
-  | { deliveries: FramedDelivery[]; ack: AckFrame | undefined }
+  | { deliveries: Delivery[]; ack: AckFrame | undefined }
   | { drop: string; ackEliciting: boolean };
 
 /** One session's receiving state. */
@@ -71,19 +63,15 @@ export class FramedReceive {
       if (!this.ackOwed) this.#newestAt = now;
       this.ackOwed = true;
     }
-    const deliveries: FramedDelivery[] = [];
-    const taken: Delivery[] = [];
+    const deliveries: Delivery[] = [];
     for (const frame of decoded.messages) {
       const receiver = this.#receiverOf(frame.channel, frame.type);
       receiver.take(frame.seq, {
         data: packetSlab.copy(frame.data),
         customId: frame.customId,
-      }, taken);
-      const reliable = isReliableFrame(frame.type);
-      for (const message of taken) {
-        deliveries.push({ ...message, channel: frame.channel, reliable });
-      }
-      taken.length = 0;
+        channel: frame.channel,
+        reliable: isReliableFrame(frame.type),
+      }, deliveries);
     }
     return { deliveries, ack: decoded.ack };
   }
