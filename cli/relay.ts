@@ -1,10 +1,12 @@
 /**
- * `thing relay LISTEN_PORT TARGET_HOST:PORT`: a UDP impairment proxy on loopback — loss (in
- * bursts), duplication, reordering, corruption, delay, jitter and a periodic blackhole, seeded so
- * a run can be replayed — for watching an application on a bad network where `netem` is missing.
+ * `thing relay LISTEN_PORT TARGET_HOST:PORT`: a UDP impairment proxy on loopback — a rate limit
+ * with a tail-drop queue, loss (in bursts), duplication, reordering, corruption, delay, jitter and
+ * a periodic blackhole, seeded so a run can be replayed — for watching an application on a bad
+ * network where `netem` is missing.
  *
  * @module
  */
+import * as v from "valibot";
 import { addressKey } from "../core/transport.ts";
 import { aborted, type Command, commonOptions, expectPositionals } from "./command.ts";
 import {
@@ -18,19 +20,36 @@ import {
   PortFlag,
   ProbabilityFlag,
   SeedFlag,
+  UsageError,
 } from "./flags.ts";
 import { jsonLine, table } from "./output.ts";
-import type { RelayCounts } from "./relay_model.ts";
+import { DEFAULT_QUEUE, type RelayCounts } from "./relay_model.ts";
 import { startRelay } from "./relay_proxy.ts";
+
+const bytesText = (min: number, what: string) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^\d+$/, `${what} from ${min} to 10^12`),
+    v.transform(Number),
+    v.number(),
+    v.minValue(min, `${what} from ${min} to 10^12`),
+    v.maxValue(1e12, `${what} from ${min} to 10^12`),
+  );
+/** `--rate BYTES_PER_S`: the bottleneck rate of each direction. */
+const RateFlag = bytesText(1, "bytes per second");
+/** `--queue BYTES`: what the bottleneck holds before it drops at the tail. */
+const QueueFlag = bytesText(1, "a number of bytes");
 
 /** The `relay` command. */
 export const relay: Command = {
-  summary: "a UDP proxy that loses, duplicates, reorders, corrupts and delays packets",
+  summary: "a UDP proxy that rate-limits, loses, duplicates, reorders, corrupts and delays packets",
   help: `Usage: thing relay LISTEN_PORT TARGET_HOST:PORT [flags]
 
 Listens on 127.0.0.1:LISTEN_PORT (0 for any) and forwards to TARGET_HOST:PORT, impairing both
 directions alike (each with its own random stream):
 
+  --rate BYTES_PER_S  a bottleneck: packets leave at this rate, all clients sharing it
+  --queue BYTES       what the bottleneck holds before it drops new packets (default ${DEFAULT_QUEUE})
   --loss P            chance a packet is lost (0.05 or 5%)
   --burst N           each loss drops N packets in a row (default 1)
   --dup P             chance a packet arrives twice
@@ -46,6 +65,8 @@ directions alike (each with its own random stream):
 Ctrl-C stops and prints what the relay did.`,
   options: {
     ...commonOptions,
+    rate: { type: "string" },
+    queue: { type: "string" },
     loss: { type: "string" },
     burst: { type: "string" },
     dup: { type: "string" },
@@ -65,8 +86,13 @@ Ctrl-C stops and prints what the relay did.`,
     const target = hostPort(positionals[1]);
     const hostname = flag("host", HostFlag, values.host);
     const p = (name: string) => optionalFlag(name, ProbabilityFlag, values[name]);
+    if (values.queue !== undefined && values.rate === undefined) {
+      throw new UsageError("Invalid --queue: it sizes the --rate bottleneck; pass --rate too");
+    }
     const impairment = {
       seed: flag("seed", SeedFlag, values.seed),
+      ...defined("rate", optionalFlag("rate", RateFlag, values.rate)),
+      ...defined("queue", optionalFlag("queue", QueueFlag, values.queue)),
       ...defined("loss", p("loss")),
       ...defined("burst", optionalFlag("burst", CountFlag, values.burst)),
       ...defined("duplicate", p("dup")),

@@ -1,6 +1,6 @@
 /**
- * Congestion control behind one interface, so CUBIC or BBR can be added beside NewReno, and the
- * pacer that spreads a window over a round trip (RFC 9002 §7).
+ * Congestion control behind one interface (NewReno here, the BBR-style `DeliveryRateControl` in
+ * delivery_rate_control.ts), and the pacer that spreads a window over a round trip (RFC 9002 §7).
  *
  * @module
  */
@@ -18,17 +18,43 @@ export interface CongestionController {
   onLost(now: number, bytes: number, latestSentAt: number): void;
   /** The path changed: start again from the initial window. */
   reset(): void;
+  /**
+   * Bytes per millisecond to pace at, for a controller with a rate model; without it the sender
+   * paces at 1.25 × window / smoothed RTT.
+   */
+  readonly pacingRate?: number | undefined;
+  /** Losses spanned more than the persistent congestion duration (RFC 9002 §7.6) at `now`. */
+  onPersistentCongestion?(now: number): void;
+  /**
+   * A packet of `bytes` declared lost at `lostAt` was acknowledged at `now` after all: a
+   * controller that cut its window for that loss may restore it.
+   */
+  onSpuriousLoss?(now: number, bytes: number, lostAt: number): void;
 }
 
 /** Builds a controller for a path whose packets are at most `maxDatagram` bytes. */
 export type CongestionFactory = (maxDatagram: number) => CongestionController;
 
-/** NewReno (RFC 9002 §7.3 and Appendix B): slow start, congestion avoidance, one recovery period. */
+/** What NewReno had before a recovery period cut its window, to restore if the loss was spurious. */
+interface BeforeRecovery {
+  window: number;
+  ssthresh: number;
+  recoveryStart: number;
+}
+
+/**
+ * NewReno (RFC 9002 §7.3 and Appendix B): slow start, congestion avoidance, one recovery period,
+ * the minimum window on persistent congestion, and the window restored when every loss that
+ * started the last recovery period turns out spurious.
+ */
 export class NewReno implements CongestionController {
   window: number;
   #ssthresh = Infinity;
   #recoveryStart = -Infinity;
   #avoidanceCredit = 0;
+  #before: BeforeRecovery | undefined;
+  /** Bytes declared lost in the current recovery period and not yet found spurious. */
+  #periodLost = 0;
   readonly #maxDatagram: number;
 
   /** @param maxDatagram the largest packet on the path, in bytes */
@@ -43,7 +69,7 @@ export class NewReno implements CongestionController {
 
   onSent(): void {}
 
-  onAcked(_now: number, bytes: number, sentAt: number): void {
+  onAcked(_now: number, bytes: number, sentAt: number, _rtt?: RttEstimator): void {
     if (sentAt <= this.#recoveryStart) return;
     if (this.window < this.#ssthresh) {
       this.window += bytes;
@@ -56,12 +82,39 @@ export class NewReno implements CongestionController {
     }
   }
 
-  onLost(now: number, _bytes: number, latestSentAt: number): void {
-    if (latestSentAt <= this.#recoveryStart) return;
+  onLost(now: number, bytes: number, latestSentAt: number): void {
+    if (latestSentAt <= this.#recoveryStart) {
+      this.#periodLost += bytes;
+      return;
+    }
+    this.#before = {
+      window: this.window,
+      ssthresh: this.#ssthresh,
+      recoveryStart: this.#recoveryStart,
+    };
+    this.#periodLost = bytes;
     this.#recoveryStart = now;
     this.window = Math.max(Math.floor(this.window / 2), 2 * this.#maxDatagram);
     this.#ssthresh = this.window;
     this.#avoidanceCredit = 0;
+  }
+
+  onPersistentCongestion(): void {
+    this.window = 2 * this.#maxDatagram;
+    this.#recoveryStart = -Infinity;
+    this.#before = undefined;
+    this.#avoidanceCredit = 0;
+  }
+
+  onSpuriousLoss(_now: number, bytes: number, lostAt: number): void {
+    const before = this.#before;
+    if (before === undefined || lostAt < this.#recoveryStart) return;
+    this.#periodLost -= bytes;
+    if (this.#periodLost > 0) return;
+    this.window = Math.max(this.window, before.window);
+    this.#ssthresh = before.ssthresh;
+    this.#recoveryStart = before.recoveryStart;
+    this.#before = undefined;
   }
 
   reset(): void {
@@ -69,6 +122,8 @@ export class NewReno implements CongestionController {
     this.#ssthresh = Infinity;
     this.#recoveryStart = -Infinity;
     this.#avoidanceCredit = 0;
+    this.#before = undefined;
+    this.#periodLost = 0;
   }
 }
 
@@ -104,10 +159,16 @@ export class Pacer {
 
   /**
    * When a packet of `bytes` may leave: `now` when it may go at once (its tokens are then taken),
-   * or the later time at which enough tokens will have accrued.
+   * or the later time at which enough tokens will have accrued. `rate` (bytes per ms) overrides
+   * the one derived from `window` and `smoothedRtt`.
    */
-  schedule(now: number, bytes: number, window: number, smoothedRtt: number): number {
-    const rate = Pacer.rate(window, smoothedRtt);
+  schedule(
+    now: number,
+    bytes: number,
+    window: number,
+    smoothedRtt: number,
+    rate: number = Pacer.rate(window, smoothedRtt),
+  ): number {
     // Two milliseconds of sending (what a JavaScript timer can resolve), at least `minBurst`.
     const burst = Math.max(this.#minBurst, 2 * rate, bytes);
     this.#refill(now, rate, burst);

@@ -13,10 +13,9 @@
 import { type ConnectionStats, connectionStats } from "./connection_stats.ts";
 import { decodeCode, decodeLimit, decodeReset, decodeStream, FrameType } from "./frames.ts";
 import { INITIAL_MAX_DATA, INITIAL_MAX_STREAM_DATA, type StreamsConfig } from "./options.ts";
-import { RangeSet } from "../../reliability/mod.ts";
+import { type LossRecovery, RangeSet } from "../../reliability/mod.ts";
 import { Receiver } from "./receiver.ts";
-import type { Recovery } from "./recovery.ts";
-import { Sender } from "./sender.ts";
+import { Sender, type SentFrame } from "./sender.ts";
 import { isClientStream, StreamState } from "./stream.ts";
 import type { Wire } from "./wire.ts";
 
@@ -54,7 +53,7 @@ export class StreamConnection {
   }
 
   /** Loss recovery, RTT and congestion state. */
-  get recovery(): Recovery {
+  get recovery(): LossRecovery<SentFrame> {
     return this.#sender.recovery;
   }
 

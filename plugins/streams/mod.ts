@@ -1,6 +1,7 @@
 /**
  * The streams plugin: QUIC-style reliable, ordered, multiplexed streams, unreliable datagrams,
- * loss recovery (RFC 9002), NewReno congestion control with pacing, flow control and connection
+ * loss recovery (RFC 9002), congestion control with pacing (a NewReno that lets random loss pass
+ * by default, or RFC 9002's NewReno), flow control and connection
  * migration over any dialect's sessions. Applications use `streamSession(session)`, shaped like
  * WebTransport.
  *
@@ -25,6 +26,8 @@ export {
 export {
   type CongestionController,
   type CongestionFactory,
+  LossTolerantReno,
+  lossTolerantReno,
   NewReno,
   newReno,
 } from "../../reliability/mod.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import { HEADER_SIZE, MAX_PAYLOAD_SIZE } from "../../core/packet.ts";
-import { type CongestionFactory, newReno } from "../../reliability/mod.ts";
+import { type CongestionFactory, lossTolerantReno } from "../../reliability/mod.ts";
 import { STREAM_HEADER_SIZE } from "./frames.ts";
 
 /** Session flow credit every peer may use before the first MAX_DATA (protocol constant). */
@@ -31,7 +31,7 @@ export interface StreamsOptions {
   maxAckDelay?: number;
   /** RTT assumed before the first sample (default 100). */
   initialRtt?: number;
-  /** Congestion controller (default NewReno). */
+  /** Congestion controller (default `lossTolerantReno`; `newReno` is the RFC 9002 one). */
   congestion?: CongestionFactory;
   /** Received datagrams queued for the application before new ones are dropped (default 256). */
   datagramQueue?: number;
@@ -110,7 +110,7 @@ export function parseStreamsOptions(options: StreamsOptions = {}): StreamsConfig
     INITIAL_MAX_DATA,
     big,
   );
-  const congestion = options.congestion ?? newReno;
+  const congestion = options.congestion ?? lossTolerantReno;
   if (typeof congestion !== "function") {
     throw new TypeError("Cannot use congestion: pass a function (maxDatagram) => controller");
   }

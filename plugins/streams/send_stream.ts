@@ -141,14 +141,17 @@ export class SendStream {
     }
   }
 
-  /** Drops every byte (the stream was reset). */
+  /**
+   * Drops every byte (the stream was reset). Bytes never sent are forgotten as never written: the
+   * reset's final size is `next`, the flow credit the stream used (RFC 9000 §4.5).
+   */
   discard(): void {
     this.#chunks.length = 0;
     this.#offsets.length = 0;
     this.#head = 0;
     this.#lost.clear();
     this.#acked.clear();
-    this.base = this.next = this.written;
+    this.base = this.written = this.next;
   }
 
   #find(offset: number): number {

@@ -9,14 +9,27 @@
  */
 import { HEADER_SIZE } from "../../core/packet.ts";
 import { AckTracker } from "./ack_tracker.ts";
-import { Pacer } from "../../reliability/mod.ts";
+import { LossRecovery, Pacer, type SentPacket } from "../../reliability/mod.ts";
 import { controlPayload, ControlQueue } from "./control_queue.ts";
 import { decodeAck, FrameType, STREAM_HEADER_SIZE, writeStreamHeader } from "./frames.ts";
 import type { StreamsConfig } from "./options.ts";
 import { PayloadPool } from "./payload_pool.ts";
-import { Recovery, type SentPacket } from "./recovery.ts";
 import type { StreamState } from "./stream.ts";
 import type { Wire } from "./wire.ts";
+
+/** What one packet of this plugin carried (one frame per packet), to act on its ACK or loss. */
+export interface SentFrame {
+  /** Frame type. */
+  kind: number;
+  /** Stream ID, for stream frames. */
+  stream: number;
+  /** Stream offset, for STREAM frames. */
+  offset: number;
+  /** Data bytes, for STREAM frames. */
+  length: number;
+  /** FIN, for STREAM frames. */
+  fin: boolean;
+}
 
 /** What the sender borrows from its connection. */
 export interface SenderHost {
@@ -35,7 +48,7 @@ export interface SenderHost {
 /** Packet scheduling and loss recovery of one connection. */
 export class Sender {
   /** Loss recovery, RTT and congestion state. */
-  readonly recovery: Recovery;
+  readonly recovery: LossRecovery<SentFrame>;
   /** The receive side's ACK schedule. */
   readonly acks: AckTracker;
   /** Packets sent. */
@@ -63,7 +76,7 @@ export class Sender {
     this.#host = host;
     this.#overhead = HEADER_SIZE + config.overhead;
     this.acks = new AckTracker(config.ackEvery, config.maxAckDelay, 32);
-    this.recovery = new Recovery(
+    this.recovery = new LossRecovery<SentFrame>(
       config.congestion(config.packetSize),
       config.initialRtt,
       config.maxAckDelay,
@@ -129,7 +142,8 @@ export class Sender {
       // A probe timeout with nothing new to send: repeat the oldest frame in flight, or PING.
       const oldest = this.recovery.oldest();
       if (oldest) this.#lost(oldest);
-      if (!oldest || oldest.kind === FrameType.DATAGRAM || oldest.kind === FrameType.PING) {
+      const kind = oldest?.frames.kind;
+      if (kind === undefined || kind === FrameType.DATAGRAM || kind === FrameType.PING) {
         this.#control.add(FrameType.PING, 0);
       }
       this.#sendControl(now);
@@ -205,7 +219,7 @@ export class Sender {
     if (this.#probes > 0) return true;
     const { cc, rtt } = this.recovery;
     if (this.recovery.bytesInFlight + size > cc.window) return false;
-    const at = this.#pacer.schedule(now, size, cc.window, rtt.smoothed);
+    const at = this.#pacer.schedule(now, size, cc.window, rtt.smoothed, cc.pacingRate);
     if (at <= now) return true;
     this.#wire.setTimer("streams:pace", at, () => this.flush());
     return false;
@@ -229,11 +243,7 @@ export class Sender {
       time: now,
       size: this.#overhead + payload.length,
       ackEliciting: true,
-      kind,
-      stream,
-      offset,
-      length,
-      fin,
+      frames: { kind, stream, offset, length, fin },
     });
   }
 
@@ -248,7 +258,7 @@ export class Sender {
     this.#lossArmed = undefined;
     const update = this.recovery.onTimeout(this.#wire.now());
     for (const packet of update.lost) this.#lost(packet);
-    if (update.probe) this.#probes = 2;
+    if (update.probe) this.#probes = update.tail ? 1 : 2;
     this.flush();
   }
 
@@ -256,13 +266,13 @@ export class Sender {
    * The peer acknowledged `packet`: an acknowledged STREAM frame frees send buffer, an
    * acknowledged RESET_STREAM ends the sending half.
    */
-  #delivered(packet: SentPacket): void {
-    const stream = this.#host.stream(packet.stream);
+  #delivered({ frames: frame }: SentPacket<SentFrame>): void {
+    const stream = this.#host.stream(frame.stream);
     if (!stream) return;
-    if (packet.kind === FrameType.STREAM) {
-      const moved = stream.send.acked(packet.offset, packet.length, packet.fin);
+    if (frame.kind === FrameType.STREAM) {
+      const moved = stream.send.acked(frame.offset, frame.length, frame.fin);
       if (moved || stream.send.done) stream.onWritable();
-    } else if (packet.kind === FrameType.RESET_STREAM) {
+    } else if (frame.kind === FrameType.RESET_STREAM) {
       stream.resetAcked = true;
     } else return;
     this.#host.settled(stream);
@@ -273,21 +283,21 @@ export class Sender {
    * stream to be sent again, a control frame is queued again (it is rebuilt from current state),
    * and a DATAGRAM or ACK is gone.
    */
-  #lost(packet: SentPacket): void {
-    const stream = this.#host.stream(packet.stream);
-    switch (packet.kind) {
+  #lost({ frames: frame }: SentPacket<SentFrame>): void {
+    const stream = this.#host.stream(frame.stream);
+    switch (frame.kind) {
       case FrameType.STREAM:
         if (!stream || stream.resetSent !== undefined) return;
-        stream.send.lost(packet.offset, packet.length, packet.fin);
+        stream.send.lost(frame.offset, frame.length, frame.fin);
         this.#active.add(stream);
         return;
       case FrameType.MAX_DATA:
       case FrameType.PING:
-        return this.#control.add(packet.kind, 0);
+        return this.#control.add(frame.kind, 0);
       case FrameType.MAX_STREAM_DATA:
       case FrameType.RESET_STREAM:
       case FrameType.STOP_SENDING:
-        if (stream) this.#control.add(packet.kind, packet.stream);
+        if (stream) this.#control.add(frame.kind, frame.stream);
     }
   }
 }

@@ -49,9 +49,8 @@ import {
   decodeConfirmation,
   decodeResumeAnswer,
   encodeResumeHello,
-  extensionsIn,
-  offeredExtensions,
 } from "./resumption_packets.ts";
+import { extensionsIn } from "./thing_extensions.ts";
 import { binderOf, resumedSharedOf, resumptionSecretOf } from "./resumption_keys.ts";
 import { resumptionEvent, serverKeyEvent, ticketEvent } from "./events.ts";
 import { ThingPacket } from "./packets.ts";
@@ -65,7 +64,6 @@ export class ClientHandshake {
   readonly #host: ThingHost;
   readonly #control: SessionControl;
   readonly #random: Uint8Array;
-  readonly #offered: Extension[];
   #resume: ResumptionTicket | undefined;
   #resumeKey: X25519KeyPair | undefined;
   #step: Step = "hello";
@@ -96,10 +94,6 @@ export class ClientHandshake {
     this.#control = control;
     this.#random = host.api.random.fill(new Uint8Array(RANDOM_SIZE));
     this.#resume = resume;
-    this.#offered = offeredExtensions(
-      host.config.statelessReset,
-      host.config.tickets !== undefined,
-    );
   }
 
   /** Whether the handshake waits for SHF (any authenticated server packet then completes it). */
@@ -308,7 +302,8 @@ export class ClientHandshake {
 
   /** The suite of an SHI or SRH accept, after checking it and its extensions were offered. */
   #chosen(id: number, extensions: Extension[]): CipherSuite | undefined {
-    const foreign = extensions.find((e) => !this.#offered.some((o) => o.type === e.type));
+    // A server may take only what the client offered (docs/PROTOCOL.md §3.13).
+    const foreign = this.#host.api.extensions.unoffered(extensions);
     if (foreign) {
       this.#fail(
         "THING_ERR_HANDSHAKE",
@@ -324,6 +319,7 @@ export class ClientHandshake {
       );
       return undefined;
     }
+    this.#control.setExtensions(extensions);
     this.#taken = extensionsIn(extensions);
     return suite;
   }
@@ -337,7 +333,7 @@ export class ClientHandshake {
       suites: this.#suiteIds(),
       random: this.#random,
       cookie: this.#cookie,
-      extensions: this.#offered,
+      extensions: this.#host.api.extensions.offers(),
     });
     this.#chi = handshakeEntry(this.#control.clientId, ThingPacket.CHI, payload);
     this.#send({ type: ThingPacket.CHI, payload }, false);
@@ -354,7 +350,7 @@ export class ClientHandshake {
       cookie: this.#cookie,
       ticket: resume.ticket,
       binder: new Uint8Array(BINDER_SIZE),
-      extensions: this.#offered,
+      extensions: this.#host.api.extensions.offers(),
     });
     const clientId = this.#control.clientId;
     const binder = binderOf(

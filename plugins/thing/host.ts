@@ -14,9 +14,9 @@ import type { SessionTokens } from "./resumption_packets.ts";
 
 /** Which of the session-token extensions a handshake took. */
 export interface TakenExtensions {
-  /** Stateless reset (extension 1). */
+  /** Stateless reset (extension 2). */
   reset: boolean;
-  /** Resumption (extension 2). */
+  /** Resumption (extension 3). */
   resumption: boolean;
 }
 

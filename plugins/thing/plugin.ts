@@ -23,6 +23,7 @@ import { PLAINTEXT_TYPES, ThingPacket } from "./packets.ts";
 import { Opener, Sealer } from "./sealer.ts";
 import { ServerHandshakes, type ServerSide } from "./server_handshake.ts";
 import { isStatelessReset, resetKeyOf, ResetResponder } from "./reset.ts";
+import { defineThingExtensions } from "./thing_extensions.ts";
 import { Tickets } from "./tickets.ts";
 import { ticketStoreKey } from "./ticket_store_key.ts";
 import type { SessionTokens } from "./resumption_packets.ts";
@@ -100,6 +101,7 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
     );
   }
   for (const name of TYPES) api.registerPacketType({ code: ThingPacket[name], name });
+  defineThingExtensions(api, config);
   // Every packet with the authenticated bit is opened below or dropped: a plaintext one is dropped.
   api.claimAuthenticated();
   const ciphers = new WeakMap<Session, Ciphers>();

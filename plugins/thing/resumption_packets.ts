@@ -1,17 +1,11 @@
 /**
- * Payload layouts of resumption and stateless reset (docs/PROTOCOL.md §3.15, §3.16): the two
- * extensions a client offers in CHI or CRH, the resumed hellos CRH and SRH, and the session
- * tokens the server appends to SCC. Decoders are total: malformed input gives `undefined`.
+ * Payload layouts of resumption and stateless reset (docs/PROTOCOL.md §3.15, §3.16): the resumed
+ * hellos CRH and SRH, and the session tokens the server appends to SCC. Decoders are total: malformed input gives `undefined`.
  *
  * @module
  */
 import { decodeExtensions, encodeExtensions, type Extension } from "../../core/extensions.ts";
 import { COOKIE_SIZE, RANDOM_SIZE, THING_VERSION } from "./packets.ts";
-
-/** Extension type: the server gives the client a stateless reset token (in SCC). */
-export const EXT_STATELESS_RESET = 0x0001;
-/** Extension type: the server gives the client a resumption ticket (in SCC). */
-export const EXT_RESUMPTION = 0x0002;
 
 /** Size of a stateless reset token. */
 export const RESET_TOKEN_SIZE = 16;
@@ -54,7 +48,7 @@ export interface ResumeHello {
   ticket: Uint8Array;
   /** HMAC proving the client holds the ticket's secret (zero while it is computed). */
   binder: Uint8Array;
-  /** Extensions offered (stateless reset, resumption). */
+  /** Extensions offered (every plugin's: stateless reset, resumption, FRAMED, ...). */
   extensions: Extension[];
 }
 
@@ -159,9 +153,9 @@ export function decodeResumeAnswer(payload: Uint8Array): ResumeAnswer | undefine
 
 /** What the server appends to SCC's confirmation for the extensions it took. */
 export interface SessionTokens {
-  /** The stateless reset token (extension 1 taken). */
+  /** The stateless reset token (extension 2 taken). */
   resetToken?: Uint8Array;
-  /** The ticket and its lifetime in whole seconds (extension 2 taken). */
+  /** The ticket and its lifetime in whole seconds (extension 3 taken). */
   ticket?: { lifetime: number; bytes: Uint8Array };
 }
 
@@ -201,20 +195,4 @@ export function decodeConfirmation(
     };
   }
   return { confirm: plaintext.subarray(0, CONFIRM_SIZE), tokens };
-}
-
-/** The extension list a client offers for the features it wants. */
-export function offeredExtensions(reset: boolean, resumption: boolean): Extension[] {
-  const out: Extension[] = [];
-  if (reset) out.push({ type: EXT_STATELESS_RESET, data: new Uint8Array(0) });
-  if (resumption) out.push({ type: EXT_RESUMPTION, data: new Uint8Array(0) });
-  return out;
-}
-
-/** Which of the two extensions a list holds. */
-export function extensionsIn(list: readonly Extension[]): { reset: boolean; resumption: boolean } {
-  return {
-    reset: list.some((e) => e.type === EXT_STATELESS_RESET),
-    resumption: list.some((e) => e.type === EXT_RESUMPTION),
-  };
 }

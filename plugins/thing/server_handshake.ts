@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { Extension } from "../../core/extensions.ts";
 import { HEADER_SIZE, type Packet, type PacketInit } from "../../core/packet.ts";
 import type { Session, SessionControl } from "../../core/session.ts";
 import type { PeerAddress } from "../../core/transport.ts";
@@ -44,14 +45,13 @@ import {
   decodeResumeHello,
   encodeConfirmation,
   encodeResumeAnswer,
-  extensionsIn,
-  offeredExtensions,
   type RefusalCode,
   RefusalReason,
   type ResumeHello,
 } from "./resumption_packets.ts";
 import { binderOf, resumptionSecretOf } from "./resumption_keys.ts";
 import { ResumedServerHandshake } from "./server_resume.ts";
+import { extensionsIn } from "./thing_extensions.ts";
 import type { OpenedTicket, Tickets } from "./tickets.ts";
 import {
   type ClientHello,
@@ -214,6 +214,8 @@ export class ServerHandshake implements ServerSide {
   #keys: SessionKeys | undefined;
   #scc: Uint8Array = new Uint8Array(0);
   #sccPlaintext: Uint8Array = new Uint8Array(0);
+  /** The extensions of the client's offer that this server takes (SHI lists them). */
+  readonly #answer: Extension[];
 
   /** Created by `ServerHandshakes.accept`. */
   constructor(
@@ -228,9 +230,11 @@ export class ServerHandshake implements ServerSide {
     this.#chi = transcriptEntry(chi);
     this.#budget.receive(HEADER_SIZE + chi.payload.length);
     this.#budget.validated = validated;
+    this.#answer = host.api.extensions.answer(hello.extensions ?? []);
+    control.setExtensions(this.#answer);
+    this.#taken = extensionsIn(this.#answer);
     const offered = hello.suites.map(suiteFromId);
     this.#suite = offered.find((suite) => suite && host.config.suites.includes(suite));
-    this.#taken = extensionsIn(hello.extensions ?? []);
   }
 
   /** The session this handshake establishes. */
@@ -257,7 +261,7 @@ export class ServerHandshake implements ServerSide {
       retry: false,
       suite: SUITE_IDS[this.#suite],
       ttl: config.ttl,
-      extensions: offeredExtensions(this.#taken.reset, this.#taken.resumption),
+      extensions: this.#answer,
     });
     const clientId = this.#control.clientId;
     this.#ephemeral = x25519KeyPair(api.random.fill(new Uint8Array(32)), config);

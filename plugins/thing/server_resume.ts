@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { Extension } from "../../core/extensions.ts";
 import { HEADER_SIZE, type Packet, type PacketInit } from "../../core/packet.ts";
 import type { Session, SessionControl } from "../../core/session.ts";
 import {
@@ -33,13 +34,8 @@ import {
 } from "./host.ts";
 import { concat, handshakeEntry, ThingPacket, transcriptEntry } from "./packets.ts";
 import { resumedSharedOf, resumptionSecretOf } from "./resumption_keys.ts";
-import {
-  encodeConfirmation,
-  encodeResumeAnswer,
-  extensionsIn,
-  offeredExtensions,
-  type ResumeHello,
-} from "./resumption_packets.ts";
+import { encodeConfirmation, encodeResumeAnswer, type ResumeHello } from "./resumption_packets.ts";
+import { extensionsIn } from "./thing_extensions.ts";
 
 type Step = "confirm" | "done";
 
@@ -53,6 +49,8 @@ export class ResumedServerHandshake {
   readonly #secret: Uint8Array;
   readonly #suite: CipherSuite | undefined;
   readonly #taken: TakenExtensions;
+  /** The extensions of the client's offer that this server takes (SRH lists them). */
+  readonly #answer: Extension[];
   #step: Step = "confirm";
   #srh: PacketInit | undefined;
   #th: Uint8Array = new Uint8Array(0);
@@ -83,7 +81,9 @@ export class ResumedServerHandshake {
     this.#budget.validated = validated;
     const offered = hello.suites.map(suiteFromId);
     this.#suite = offered.find((suite) => suite && host.config.suites.includes(suite));
-    this.#taken = extensionsIn(hello.extensions);
+    this.#answer = host.api.extensions.answer(hello.extensions);
+    control.setExtensions(this.#answer);
+    this.#taken = extensionsIn(this.#answer);
   }
 
   /** The session this handshake establishes. */
@@ -118,7 +118,7 @@ export class ResumedServerHandshake {
       suite: SUITE_IDS[this.#suite],
       ttl: config.ttl,
       ephemeral: ephemeral.publicKey,
-      extensions: offeredExtensions(this.#taken.reset, this.#taken.resumption),
+      extensions: this.#answer,
     });
     this.#srh = { type: ThingPacket.SRH, payload };
     const clientId = this.#control.clientId;

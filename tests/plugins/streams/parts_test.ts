@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { DecodeError } from "../../../core/errors.ts";
-import { NewReno, RangeSet, RttEstimator } from "../../../reliability/mod.ts";
+import { RangeSet } from "../../../reliability/mod.ts";
 import {
   decodeAck,
   decodeReset,
@@ -14,7 +14,6 @@ import {
 } from "../../../plugins/streams/frames.ts";
 import { PayloadPool } from "../../../plugins/streams/payload_pool.ts";
 import { RecvStream } from "../../../plugins/streams/recv_stream.ts";
-import { Recovery, type SentPacket } from "../../../plugins/streams/recovery.ts";
 
 describe("streams frames", () => {
   it("decodeStream() reads what writeStreamHeader() wrote", () => {
@@ -139,90 +138,6 @@ describe("RecvStream", () => {
     assert.equal(recv.receive(90, new Uint8Array(11), false).ok, false);
     assert.equal(recv.receive(0, new Uint8Array(10), true).ok, true);
     assert.equal(recv.receive(0, new Uint8Array(12), true).ok, false);
-  });
-});
-
-/** A 1,200-byte ack-eliciting STREAM packet numbered `pn`, sent at `time`. */
-function streamPacket(pn: number, time: number): Omit<SentPacket, "seq"> {
-  return {
-    pn,
-    time,
-    size: 1200,
-    ackEliciting: true,
-    kind: 0x30,
-    stream: 0,
-    offset: 0,
-    length: 0,
-    fin: false,
-  };
-}
-
-describe("loss recovery", () => {
-  it("RttEstimator follows RFC 9002 §5.3", () => {
-    const rtt = new RttEstimator(333);
-    rtt.update(100, 0, 25);
-    assert.equal(rtt.smoothed, 100);
-    assert.equal(rtt.variation, 50);
-    rtt.update(120, 10, 25);
-    // adjusted = 110 (120 - 10 stays above min 100)
-    assert.equal(rtt.smoothed, 0.875 * 100 + 0.125 * 110);
-    assert.equal(rtt.variation, 0.75 * 50 + 0.25 * 10);
-    assert.equal(rtt.min, 100);
-  });
-
-  it("declares a packet lost three packets later and halves NewReno's window once per period", () => {
-    const cc = new NewReno(1200);
-    const recovery = new Recovery(cc, 100, 10);
-    for (let pn = 0; pn < 6; pn++) recovery.onSent(streamPacket(pn * 2, pn));
-    const before = cc.window;
-    // Packet numbers 0 and 2 missing; 4..10 acknowledged.
-    const update = recovery.onAck([{ first: 4, last: 10 }], 0, 20);
-    assert.deepEqual(update.acked.map((p) => p.pn), [4, 6, 8, 10]);
-    assert.deepEqual(update.lost.map((p) => p.pn), [0, 2]);
-    assert.equal(cc.window, Math.floor((before + 4 * 1200) / 2));
-    assert.equal(recovery.bytesInFlight, 0);
-    assert.equal(recovery.timerAt(), undefined);
-  });
-
-  it("widens the packet threshold after a loss turns out to be reordering", () => {
-    const recovery = new Recovery(new NewReno(1200), 100, 10);
-    const sent = (pn: number, time: number) => recovery.onSent(streamPacket(pn, time));
-    for (let pn = 0; pn < 8; pn++) sent(pn, 0);
-    assert.deepEqual(recovery.onAck([{ first: 1, last: 5 }], 0, 1).lost.map((p) => p.pn), [0]);
-    // Packet 0 arrives late after all: a spurious loss, 5 packets of reordering.
-    recovery.onAck([{ first: 0, last: 5 }], 0, 2);
-    assert.equal(recovery.spuriousCount, 1);
-    assert.equal(recovery.packetThreshold, 6);
-    for (let pn = 8; pn < 16; pn++) sent(pn, 3);
-    // 8 missing, 9..13 acknowledged: 5 later packets, under the new threshold of 6.
-    assert.deepEqual(
-      recovery.onAck([{ first: 9, last: 13 }, { first: 0, last: 7 }], 0, 3).lost,
-      [],
-    );
-  });
-
-  it("finds late ACKs of lost packets in any of an ACK's ranges, not in its gaps", () => {
-    const recovery = new Recovery(new NewReno(1200), 100, 10);
-    for (let pn = 0; pn < 12; pn++) recovery.onSent(streamPacket(pn, 0));
-    const lost = recovery.onAck([{ first: 8, last: 11 }], 0, 1).lost.map((p) => p.pn);
-    assert.deepEqual(lost, [0, 1, 2, 3, 4, 5, 6, 7]);
-    const ranges = [
-      { first: 8, last: 11 },
-      { first: 6, last: 6 },
-      { first: 4, last: 4 },
-      { first: 1, last: 2 },
-    ];
-    recovery.onAck(ranges, 0, 2);
-    assert.equal(recovery.spuriousCount, 4); // 1, 2, 4 and 6; 0, 3, 5 and 7 fell in no range
-  });
-
-  it("arms a probe timeout while packets are in flight, backing off", () => {
-    const recovery = new Recovery(new NewReno(1200), 100, 10);
-    recovery.onSent(streamPacket(0, 0));
-    const first = recovery.timerAt()!;
-    assert.equal(first, 100 + 4 * 50 + 10);
-    assert.equal(recovery.onTimeout(first).probe, true);
-    assert.equal(recovery.timerAt(), 2 * first);
   });
 });
 

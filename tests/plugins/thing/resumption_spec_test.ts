@@ -78,7 +78,7 @@ function resumeByHand(
   clientId: Uint8Array,
 ) {
   const ephemeral = Uint8Array.from({ length: 32 }, (_, i) => 0x40 + i);
-  const extensions = cat(u16(1), u16(0), u16(2), u16(0));
+  const extensions = cat(u16(2), u16(0), u16(3), u16(0));
   const crhWith = (binder: Uint8Array) =>
     cat(
       Uint8Array.of(1, 0, 1, 1),

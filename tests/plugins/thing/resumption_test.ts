@@ -18,6 +18,16 @@ import {
   ticketRefusedEvent,
 } from "../../../plugins/thing/mod.ts";
 import { fingerprint } from "../../../plugins/thing/crypto/mod.ts";
+import { decodeUnverified } from "../../../core/codec.ts";
+import type { Extension } from "../../../core/extensions.ts";
+import { ConnectionPacket } from "../../../plugins/connection/mod.ts";
+import { FRAMED_EXTENSION } from "../../../plugins/connection/channels.ts";
+import { decodeClientHello, decodeServerHello } from "../../../plugins/thing/packets.ts";
+import {
+  decodeResumeAnswer,
+  decodeResumeHello,
+} from "../../../plugins/thing/resumption_packets.ts";
+import { EXT_RESUMPTION, EXT_STATELESS_RESET } from "../../../plugins/thing/thing_extensions.ts";
 import { IDENTITY, OTHER_IDENTITY, Tap, thingPair } from "./_fixtures.ts";
 
 const { CHI, CRH, SRH, SCC, CCC, SHF, DATA_NOACK } = ThingPacket;
@@ -283,6 +293,52 @@ describe("thing() resumption", () => {
     }
     assert.deepEqual(outcomes, [true, true]);
     assert.deepEqual(got, ["m0", "m1", "m2"]);
+  });
+
+  it("a resumed hybrid() session negotiates FRAMED in CRH/SRH as a full one does in CHI/SHI", async () => {
+    const tickets = new MemoryTicketStore();
+    const toServer = new Tap();
+    const toClient = new Tap();
+    const p = pair({
+      clientPlugins: hybrid({ serverKey: IDENTITY.publicKey, tickets }),
+      serverPlugins: hybrid({ identity: IDENTITY }),
+      toServer,
+      toClient,
+    });
+    const outcomes: boolean[] = [];
+    p.client.on(resumptionEvent, ({ resumed }) => void outcomes.push(resumed));
+    const typesOf = (list: Extension[] | undefined) => list?.map((e) => e.type);
+    const all = [FRAMED_EXTENSION, EXT_STATELESS_RESET, EXT_RESUMPTION];
+    for (let i = 0; i < 2; i++) {
+      const from = toServer.sent.length;
+      const session = await p.connect();
+      const sent = session.send(new TextEncoder().encode(`m${i}`));
+      await p.net.drive();
+      await sent;
+      const types = toServer.types().slice(from);
+      assert.ok(types.includes(ConnectionPacket.FRAMED), `session ${i} sends FRAMED packets`);
+      assert.ok(!types.includes(ConnectionPacket.DATA_ACK), `session ${i} sends no DATA_ACK`);
+      const closing = session.close();
+      await p.net.drive();
+      await closing;
+    }
+    assert.deepEqual(outcomes, [true]);
+    const payloadOf = (tap: Tap, type: number) =>
+      decodeUnverified(tap.sent.find((bytes) => bytes[48] === type)!).payload;
+    const chi = decodeClientHello(payloadOf(toServer, CHI));
+    const shi = decodeServerHello(payloadOf(toClient, ThingPacket.SHI));
+    const crh = decodeResumeHello(payloadOf(toServer, CRH));
+    const srh = decodeResumeAnswer(payloadOf(toClient, SRH));
+    assert.deepEqual(typesOf(chi?.extensions)?.sort((a, b) => a - b), all);
+    assert.deepEqual(
+      typesOf(shi && !shi.retry ? shi.extensions : undefined)?.sort((a, b) => a - b),
+      all,
+    );
+    assert.deepEqual(typesOf(crh?.extensions)?.sort((a, b) => a - b), all);
+    assert.deepEqual(
+      typesOf(srh && !srh.refused ? srh.extensions : undefined)?.sort((a, b) => a - b),
+      all,
+    );
   });
 
   it("offers no extension without a store and with statelessReset: false (the v1 CHI)", async () => {
