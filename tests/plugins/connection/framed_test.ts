@@ -369,3 +369,24 @@ describe("connection() framed data: sends before the handshake finished", () => 
     });
   }
 });
+
+describe("connection() framed data: events", () => {
+  it("emits retransmit (type FRAMED) for a resent message and rtt (FRAMED/ACK) from ACK frames", async () => {
+    let dropNext = true;
+    const p = connectionPair(quiet, {
+      up: {
+        plan: (bytes, now) => {
+          if (bytes[48] !== FRAMED || !dropNext) return [{ bytes, at: now + 1 }];
+          dropNext = false;
+          return [];
+        },
+      },
+    });
+    const session = await p.connect();
+    const events: string[] = [];
+    p.client.on("retransmit", ({ type, attempt }) => events.push(`retransmit ${type} ${attempt}`));
+    p.client.on("rtt", ({ exchange, rtt }) => events.push(`rtt ${exchange} ${rtt}`));
+    await settle(p, session.send(utf8("lost once")));
+    assert.deepEqual(events, [`retransmit ${FRAMED} 2`, "rtt FRAMED/ACK 2"]);
+  });
+});
