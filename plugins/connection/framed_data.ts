@@ -19,8 +19,11 @@ import { closedError, FramedLink } from "./framed_link.ts";
 import { SEQUENCED_HEADER } from "./frames.ts";
 import type { ResolvedDataOptions } from "./options.ts";
 
-/** The largest message a FRAMED packet carries: the seed limit less a message frame's header. */
-export const MAX_FRAMED_MESSAGE = MAX_PAYLOAD_SIZE - SEQUENCED_HEADER;
+/**
+ * The largest message a FRAMED packet carries: the payload limit less a message frame's header and
+ * the 16-byte tag a sealing session layer adds (the hybrid's), so that it fits under every dialect.
+ */
+export const MAX_FRAMED_MESSAGE = MAX_PAYLOAD_SIZE - SEQUENCED_HEADER - 16;
 
 /** Sessions' framed links, the messenger over them and the seed path, and FRAMED receiving. */
 export class FramedData implements Messenger {

@@ -234,7 +234,7 @@ describe("connection() framed data: bad input", () => {
       /channel 3: it is not configured/,
     );
     await assert.rejects(session.send(utf8("x"), { channel: 256 }), /from 0 to 255/);
-    await assert.rejects(session.send(new Uint8Array(65_434)), /the limit is 65433/);
+    await assert.rejects(session.send(new Uint8Array(65_418)), /the limit is 65417/);
   });
 
   it("a peer that never acknowledges: sends fail with a TimeoutError, nothing stays queued", async () => {
