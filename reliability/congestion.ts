@@ -1,6 +1,6 @@
 /**
- * Congestion control behind one interface (NewReno here, the BBR-style `DeliveryRateControl` in
- * delivery_rate_control.ts), and the pacer that spreads a window over a round trip (RFC 9002 §7).
+ * Congestion control behind one interface (NewReno here, `LossTolerantReno` in loss_tolerant.ts),
+ * and the pacer that spreads a window over a round trip (RFC 9002 §7).
  *
  * @module
  */
@@ -18,11 +18,6 @@ export interface CongestionController {
   onLost(now: number, bytes: number, latestSentAt: number): void;
   /** The path changed: start again from the initial window. */
   reset(): void;
-  /**
-   * Bytes per millisecond to pace at, for a controller with a rate model; without it the sender
-   * paces at 1.25 × window / smoothed RTT.
-   */
-  readonly pacingRate?: number | undefined;
   /** Losses spanned more than the persistent congestion duration (RFC 9002 §7.6) at `now`. */
   onPersistentCongestion?(now: number): void;
   /**
@@ -159,16 +154,10 @@ export class Pacer {
 
   /**
    * When a packet of `bytes` may leave: `now` when it may go at once (its tokens are then taken),
-   * or the later time at which enough tokens will have accrued. `rate` (bytes per ms) overrides
-   * the one derived from `window` and `smoothedRtt`.
+   * or the later time at which enough tokens will have accrued.
    */
-  schedule(
-    now: number,
-    bytes: number,
-    window: number,
-    smoothedRtt: number,
-    rate: number = Pacer.rate(window, smoothedRtt),
-  ): number {
+  schedule(now: number, bytes: number, window: number, smoothedRtt: number): number {
+    const rate = Pacer.rate(window, smoothedRtt);
     // Two milliseconds of sending (what a JavaScript timer can resolve), at least `minBurst`.
     const burst = Math.max(this.#minBurst, 2 * rate, bytes);
     this.#refill(now, rate, burst);

@@ -2,7 +2,7 @@
  * Reliability building blocks shared by the built-in dialects and open to any plugin: the RFC 6479
  * anti-replay window, the RTT estimator (RFC 9002 §5) and the RFC 6298 retransmission timeout over
  * it, RFC 9002 loss recovery over acknowledgement ranges (`LossRecovery`), congestion control
- * behind one interface (NewReno, and the BBR-style `Bbr` that does not read random loss as
+ * behind one interface (NewReno, and `LossTolerantReno`, which does not read random loss as
  * congestion) with a pacer, and range sets.
  * Sans-IO: every time is a number of milliseconds passed in.
  *
@@ -27,7 +27,6 @@ export {
   newReno,
   Pacer,
 } from "./congestion.ts";
-export { Bbr, bbr } from "./bbr.ts";
 export { LossTolerantReno, lossTolerantReno } from "./loss_tolerant.ts";
 export { RangeSet } from "./range_set.ts";
 export {

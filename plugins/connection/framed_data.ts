@@ -19,8 +19,11 @@ import { closedError, FramedLink } from "./framed_link.ts";
 import { SEQUENCED_HEADER } from "./frames.ts";
 import type { ResolvedDataOptions } from "./options.ts";
 
-/** The largest message a FRAMED packet carries: the seed limit less a message frame's header. */
-export const MAX_FRAMED_MESSAGE = MAX_PAYLOAD_SIZE - SEQUENCED_HEADER;
+/**
+ * The largest message a FRAMED packet carries: the payload limit less a message frame's header and
+ * the 16-byte tag a sealing session layer adds (the hybrid's), so that it fits under every dialect.
+ */
+export const MAX_FRAMED_MESSAGE = MAX_PAYLOAD_SIZE - SEQUENCED_HEADER - 16;
 
 /** Sessions' framed links, the messenger over them and the seed path, and FRAMED receiving. */
 export class FramedData implements Messenger {
@@ -64,9 +67,9 @@ export class FramedData implements Messenger {
 
   /** The session is open (again): send what waits, framed or, if not negotiated, the seed way. */
   wake(session: Session): void {
-    const link = this.#links.get(session);
-    if (!link) return;
+    if (!this.#links.has(session)) return;
     const control = this.#api.control(session);
+    const link = this.#linkOf(control);
     if (this.negotiated(control)) return link.flush();
     for (const message of link.drain()) {
       const reliable = isReliableFrame(message.type);
@@ -120,23 +123,26 @@ export class FramedData implements Messenger {
     return undefined;
   }
 
-  // The link of `control`; a re-established session (a new client ID) starts a new one.
+  // The link of `control`. A re-established session (a new client ID) is another incarnation:
+  // it gets a new link; what was sent fails (delivery unknown), what still waited moves over.
   #linkOf(control: SessionControl): FramedLink {
     const session = control.session;
-    let link = this.#links.get(session);
-    if (link && link.incarnation !== control.id) {
+    const link = this.#links.get(session);
+    if (link && link.incarnation === control.id) return link;
+    const fresh = new FramedLink(this.#api, control, this.#opts);
+    this.#links.set(session, fresh);
+    if (link) {
+      const waiting = link.drain();
       link.failAll(
         new SessionError(
           "THING_ERR_NOT_CONNECTED",
           `Cannot confirm delivery on session ${session.id}: it was re-established before the ACK came; send again if needed`,
         ),
       );
-      link = undefined;
+      for (const m of waiting) {
+        fresh.enqueue(m.data, m.channel, m.customId, m.type, m.resolve, m.reject);
+      }
     }
-    if (!link) {
-      link = new FramedLink(this.#api, control, this.#opts);
-      this.#links.set(session, link);
-    }
-    return link;
+    return fresh;
   }
 }

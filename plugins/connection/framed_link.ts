@@ -182,6 +182,12 @@ export class FramedLink {
   /** The peer's ACK frame arrived at `now`. */
   onAck(ack: AckFrame, now: number): void {
     const update = this.#recovery.onAck(ack.ranges, ack.delay, now);
+    const newest = update.acked[update.acked.length - 1];
+    if (newest?.pn === ack.ranges[0]!.last) {
+      // The sample LossRecovery took (the newest packet it names), for observers such as metrics.
+      const rtt = now - newest.time;
+      this.#api.emit("rtt", { session: this.control.session, rtt, exchange: "FRAMED/ACK" });
+    }
     for (const packet of update.acked) {
       for (const message of packet.frames) this.#acknowledged(message);
     }
@@ -355,13 +361,17 @@ export class FramedLink {
         }
         message.resending = true;
         this.#resend.push(message);
-        this.#api.emit("retransmit", {
-          session: this.control.session,
-          type: ConnectionPacket.FRAMED,
-          attempt: message.tries + 1,
-        });
+        this.#retransmitted(message);
       }
     }
+  }
+
+  #retransmitted(message: FramedMessage): void {
+    this.#api.emit("retransmit", {
+      session: this.control.session,
+      type: ConnectionPacket.FRAMED,
+      attempt: message.tries + 1,
+    });
   }
 
   #fail(message: FramedMessage, error: Error): void {
@@ -414,6 +424,7 @@ export class FramedLink {
       message.resending = true;
       this.#resend.unshift(message);
       resent = true;
+      this.#retransmitted(message);
     }
     if (!resent) this.#pingOwed = true;
     this.#probing = true;

@@ -76,7 +76,7 @@ export interface DataOptions {
   /**
    * The congestion controller of FRAMED packets (`lossTolerantReno` from
    * `@thing/net/reliability`: it halves only for losses that come with a queue, so random loss
-   * does not throttle the session; `newReno` or `bbr` also fit).
+   * does not throttle the session; `newReno` also fits).
    */
   congestion?: CongestionFactory;
 }

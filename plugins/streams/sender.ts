@@ -219,7 +219,7 @@ export class Sender {
     if (this.#probes > 0) return true;
     const { cc, rtt } = this.recovery;
     if (this.recovery.bytesInFlight + size > cc.window) return false;
-    const at = this.#pacer.schedule(now, size, cc.window, rtt.smoothed, cc.pacingRate);
+    const at = this.#pacer.schedule(now, size, cc.window, rtt.smoothed);
     if (at <= now) return true;
     this.#wire.setTimer("streams:pace", at, () => this.flush());
     return false;

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { RelayImpairment } from "../../cli/relay_model.ts";
+import { DEFAULT_QUEUE, RateLimit, RelayImpairment } from "../../cli/relay_model.ts";
 
 const packet = (i: number) => new Uint8Array([i & 0xff, 1, 2, 3]);
 
@@ -57,5 +57,46 @@ describe("RelayImpairment", () => {
 
   it("rejects a burst below 1", () => {
     assert.throws(() => new RelayImpairment({ burst: 0, seed: 1 }, 0), RangeError);
+  });
+});
+
+describe("RateLimit", () => {
+  it("lets packets leave one after another at the rate, and drops at the tail when full", () => {
+    const link = new RateLimit(1_000_000, 3_000); // 1 byte per µs, 3,000 bytes of queue
+    assert.equal(link.admit(1_000, 0), 1);
+    assert.equal(link.admit(1_000, 0), 2);
+    assert.equal(link.admit(1_000, 0), 3);
+    assert.equal(link.queued(0), 3_000);
+    assert.equal(link.admit(1, 0), undefined, "a full queue drops the newcomer");
+    // Half a millisecond later 500 bytes have left: room for 500 more, not 501.
+    assert.equal(link.admit(501, 0.5), undefined);
+    assert.equal(link.admit(500, 0.5), 3.5);
+    // An idle link sends at once.
+    assert.equal(link.admit(1_000, 100), 101);
+  });
+
+  it("rejects a rate or queue out of range", () => {
+    for (const rate of [0, -1, Infinity, Number.NaN]) {
+      assert.throws(() => new RateLimit(rate), RangeError);
+    }
+    for (const queue of [0, 1.5, -3]) assert.throws(() => new RateLimit(1_000, queue), RangeError);
+  });
+});
+
+describe("RelayImpairment with a rate limit", () => {
+  it("delays by the bottleneck, then adds the delay, and counts tail drops", () => {
+    const model = new RelayImpairment({ rate: 100_000, queue: 2_500, delay: 10, seed: 1 }, 0);
+    const big = new Uint8Array(1_000);
+    const arrivals = [0, 1, 2].map(() => model.plan(big, 0).map((d) => d.at));
+    assert.deepEqual(arrivals, [[20], [30], []]);
+    assert.equal(model.counts.overflowed, 1);
+    assert.equal(model.counts.forwarded, 2);
+  });
+
+  it("holds 64 KiB when no queue is given", () => {
+    const model = new RelayImpairment({ rate: 1_000, seed: 1 }, 0);
+    const full = new Uint8Array(DEFAULT_QUEUE);
+    assert.equal(model.plan(full, 0).length, 1);
+    assert.equal(model.plan(new Uint8Array(1), 0).length, 0);
   });
 });

@@ -71,6 +71,12 @@ describe(`thing relay (${here})`, () => {
         [["--blackhole", "500"], /Invalid --blackhole "500": expected ON_MS\/OFF_MS/],
         [["--burst", "0"], /Invalid --burst "0": expected an integer from 1/],
         [["--delay=-5"], /Invalid --delay "-5": expected an integer from 0 to 60000/],
+        [["--rate", "0"], /Invalid --rate "0": expected bytes per second from 1/],
+        [
+          ["--rate", "1000", "--queue", "1.5"],
+          /Invalid --queue "1\.5": expected a number of bytes/,
+        ],
+        [["--queue", "5000"], /Invalid --queue: it sizes the --rate bottleneck; pass --rate too/],
       ] as const
     ) {
       const { code, stderr } = await run(here, ["relay", "0", "127.0.0.1:7777", ...args]);

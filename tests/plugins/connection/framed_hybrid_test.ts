@@ -66,4 +66,16 @@ describe("hybrid() with FRAMED packets", () => {
     await settle(p, Promise.all(sends), 600_000);
     assert.deepEqual(got, Array.from({ length: 500 }, (_, i) => i));
   });
+
+  it("carries the largest framed message (65,417 bytes) sealed", async () => {
+    const p = pair({
+      clientPlugins: hybrid({ serverKey: IDENTITY.publicKey }),
+      serverPlugins: hybrid({ identity: IDENTITY }),
+    });
+    const session = await p.connect();
+    let got = 0;
+    p.server.on("message", ({ data }) => (got = data.length));
+    await settle(p, session.send(new Uint8Array(65_417).fill(9)), 20_000);
+    assert.equal(got, 65_417);
+  });
 });

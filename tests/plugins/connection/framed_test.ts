@@ -234,7 +234,7 @@ describe("connection() framed data: bad input", () => {
       /channel 3: it is not configured/,
     );
     await assert.rejects(session.send(utf8("x"), { channel: 256 }), /from 0 to 255/);
-    await assert.rejects(session.send(new Uint8Array(65_434)), /the limit is 65433/);
+    await assert.rejects(session.send(new Uint8Array(65_418)), /the limit is 65417/);
   });
 
   it("a peer that never acknowledges: sends fail with a TimeoutError, nothing stays queued", async () => {
@@ -368,4 +368,25 @@ describe("connection() framed data: sends before the handshake finished", () => 
       assert.ok(types.includes(data), `sent as ${data}: ${types}`);
     });
   }
+});
+
+describe("connection() framed data: events", () => {
+  it("emits retransmit (type FRAMED) for a resent message and rtt (FRAMED/ACK) from ACK frames", async () => {
+    let dropNext = true;
+    const p = connectionPair(quiet, {
+      up: {
+        plan: (bytes, now) => {
+          if (bytes[48] !== FRAMED || !dropNext) return [{ bytes, at: now + 1 }];
+          dropNext = false;
+          return [];
+        },
+      },
+    });
+    const session = await p.connect();
+    const events: string[] = [];
+    p.client.on("retransmit", ({ type, attempt }) => events.push(`retransmit ${type} ${attempt}`));
+    p.client.on("rtt", ({ exchange, rtt }) => events.push(`rtt ${exchange} ${rtt}`));
+    await settle(p, session.send(utf8("lost once")));
+    assert.deepEqual(events, [`retransmit ${FRAMED} 2`, "rtt FRAMED/ACK 2"]);
+  });
 });
