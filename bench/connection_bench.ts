@@ -17,7 +17,6 @@
  * @module
  */
 import { spawn } from "node:child_process";
-import { createSocket } from "node:dgram";
 import process from "node:process";
 import { Driver } from "../core/driver.ts";
 import { Endpoint } from "../core/endpoint.ts";
@@ -27,6 +26,7 @@ import { connection } from "../plugins/connection/mod.ts";
 import { detectRuntime } from "../transports/_runtime.ts";
 import { defaultUdpBinding, udp } from "../transports/udp/mod.ts";
 import { Completions, paced } from "./_paced.ts";
+import { rawName, rawSocket } from "./_raw_udp.ts";
 import { formatCount as fmt, median } from "./_stats.ts";
 
 const HOST = "127.0.0.1";
@@ -35,74 +35,10 @@ const RUNS = 5;
 const WINDOW = 64;
 const SESSIONS = 10_000;
 
-interface RawSocket {
-  port: number;
-  send(bytes: Uint8Array, port: number): void;
-  close(): void;
-}
-type OnPacket = (bytes: Uint8Array, port: number) => void;
-
-interface BunApi {
-  udpSocket(o: object): Promise<{
-    port: number;
-    send(b: Uint8Array, port: number, host: string): boolean;
-    close(): void;
-  }>;
-  gc(force: boolean): void;
-}
-interface DenoDatagram {
-  addr: { port: number };
-  receive(b: Uint8Array): Promise<[Uint8Array, { port: number }]>;
-  send(b: Uint8Array, to: object): Promise<number>;
-  close(): void;
-}
 const g = globalThis as unknown as {
-  Bun?: BunApi;
-  Deno?: { listenDatagram?(o: object): DenoDatagram };
+  Bun?: { gc(force: boolean): void; version: string };
   gc?: () => void;
 };
-
-/** The fastest raw UDP socket this runtime has: Bun.udpSocket, Deno.listenDatagram or node:dgram. */
-async function rawSocket(onPacket: OnPacket): Promise<RawSocket> {
-  if (g.Bun) {
-    const s = await g.Bun.udpSocket({
-      hostname: HOST,
-      port: 0,
-      socket: { data: (_s: unknown, b: Uint8Array, port: number) => onPacket(b, port) },
-    });
-    return { port: s.port, send: (b, port) => void s.send(b, port, HOST), close: () => s.close() };
-  }
-  if (g.Deno?.listenDatagram) {
-    const s = g.Deno.listenDatagram({ hostname: HOST, port: 0, transport: "udp" });
-    void (async () => {
-      const buffer = new Uint8Array(65_536);
-      try {
-        for (;;) {
-          const [b, from] = await s.receive(buffer);
-          onPacket(b, from.port);
-        }
-      } catch { /* closed */ }
-    })();
-    return {
-      port: s.addr.port,
-      send: (b, port) => void s.send(b, { transport: "udp", hostname: HOST, port }).catch(() => {}),
-      close: () => s.close(),
-    };
-  }
-  const s = createSocket("udp4").on("message", (b, info) => onPacket(b, info.port));
-  await new Promise<void>((r) => s.bind(0, HOST, r));
-  return {
-    port: s.address().port,
-    send: (b, port) => s.send(b, port, HOST),
-    close: () => s.close(),
-  };
-}
-
-const rawName = g.Bun
-  ? "Bun.udpSocket"
-  : g.Deno?.listenDatagram
-  ? "Deno.listenDatagram"
-  : "node:dgram";
 
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
@@ -262,7 +198,7 @@ if (process.argv.includes("--idle-client")) {
   await idleClient(Number(process.argv[process.argv.indexOf("--idle-client") + 1]));
 } else {
   const runtime = detectRuntime();
-  const version = g.Bun ? (g.Bun as unknown as { version: string }).version : Deno.version.deno;
+  const version = g.Bun ? g.Bun.version : Deno.version.deno;
   console.log(
     `connection_bench on ${runtime} ${version}, udp binding '${defaultUdpBinding()}', raw API ${rawName}\n`,
   );

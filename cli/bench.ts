@@ -26,6 +26,7 @@ import { CountFlag, flag, SizeFlag, UsageError } from "./flags.ts";
 import { formatBytes, formatCount, formatMs, jsonLine, paint, table } from "./output.ts";
 import { type BenchBars, Progress } from "./progress.ts";
 import { summarize } from "./stats.ts";
+import { type ChannelChoice, channelChoice, channelHelp, channelOptions } from "./channel_flags.ts";
 
 /** The `bench` command. */
 export const bench: Command = {
@@ -40,16 +41,20 @@ export const bench: Command = {
   --rounds N          sequential round trips timed for latency (default 500)
 ${endpointHelp}
 ${clientHelp}
+${channelHelp}
   --json              print the results as one JSON object
 
-Acknowledged dialects (connection, hybrid) count ACKed DATA_ACK messages; the thing dialect sends
-DATA_NOACK and counts the echoes of an echoing server (thing serve without --no-echo). With
+Acknowledged dialects (connection, hybrid) count ACKed messages of the --channel mode (reliable
+ones; unreliable modes count echoes); the thing dialect sends DATA_NOACK and counts the echoes of
+an echoing server (thing serve without --no-echo). The table ends with the delivery mode and the
+loss counters: messages resent (retransmit events) and packets the client dropped, by reason. With
 --transport quic the run is one stream of COUNT × SIZE bytes and each round trip a SIZE-byte
 stream, both confirmed by the server's SHA-256 (the server stores them under its --out DIR).`,
   options: {
     ...commonOptions,
     ...endpointOptions,
     ...clientOptions,
+    ...channelOptions,
     local: { type: "boolean" },
     count: { type: "string", default: "10000" },
     size: { type: "string", default: "1024" },
@@ -66,6 +71,7 @@ stream, both confirmed by the server's SHA-256 (the server stores them under its
       );
     }
     const choice = endpointChoice(values);
+    const channels = choice.streams ? undefined : channelChoice(values, choice);
     const count = flag("count", CountFlag, values.count);
     const size = flag("size", SizeFlag, values.size);
     const window = flag("window", CountFlag, values.window);
@@ -90,9 +96,9 @@ stream, both confirmed by the server's SHA-256 (the server stores them under its
       };
       return bars;
     };
-    const { target, run, rtts } = choice.streams
-      ? await measureStreams(plan, values, io, begin)
-      : await measureMessages(choice, plan, values, io, begin);
+    const { target, run, rtts, losses } = choice.streams
+      ? { ...await measureStreams(plan, values, io, begin), losses: undefined }
+      : await measureMessages(choice, channels!, plan, values, io, begin);
     const latency = summarize(rtts);
     const result = {
       target: addressKey(target),
@@ -101,6 +107,8 @@ stream, both confirmed by the server's SHA-256 (the server stores them under its
       transport: choice.transport,
       size,
       window,
+      mode: channels?.mode ?? (choice.streams ? "stream" : "unreliable"),
+      flush: channels?.data.flush ?? "tick",
       interrupted: io.signal.aborted,
       throughput: {
         sent: run.sent,
@@ -118,6 +126,7 @@ stream, both confirmed by the server's SHA-256 (the server stores them under its
         p99: latency.p99,
         max: latency.max,
       },
+      losses: losses ?? { retransmits: 0, dropped: {} },
     };
     if (json) io.out(jsonLine(result));
     else report(io.out, result, paint(io.tty.out));
@@ -128,22 +137,26 @@ stream, both confirmed by the server's SHA-256 (the server stores them under its
 /** Runs the message benchmark (connection, thing, hybrid) over one client. */
 async function measureMessages(
   choice: EndpointChoice,
+  channels: ChannelChoice,
   plan: BenchPlan,
   values: FlagValues,
   io: CommandIo,
   begin: (target: PeerAddress) => BenchBars,
-): Promise<Measured> {
+): Promise<Measured & { losses: Losses }> {
   let server: ThingNode | undefined;
   let target = plan.local ? undefined : serverAddress(plan.positionals);
   let serverKey: Record<string, string> = {};
   if (plan.local) {
     const identity = choice.entry.identity ? generateIdentity() : undefined;
-    server = await startServer(choice, { hostname: "127.0.0.1", port: 0 }, { identity });
-    if (!choice.entry.reliable) {
+    server = await startServer(choice, { hostname: "127.0.0.1", port: 0 }, {
+      identity,
+      data: channels.data,
+    });
+    if (!channels.reliable) {
       server.on(
         "message",
-        ({ session, data, customId }) =>
-          void session.send(data, { customId, reliable: false }).catch(() => {}),
+        ({ session, data, customId, channel }) =>
+          void session.send(data, { customId, reliable: false, channel }).catch(() => {}),
       );
     }
     target = { hostname: "127.0.0.1", port: server.address.port };
@@ -152,15 +165,20 @@ async function measureMessages(
     }
   }
   try {
-    const client = await startClient(choice, target!, { ...values, ...serverKey }, io);
+    const client = await startClient(choice, target!, { ...values, ...serverKey }, io, {
+      data: channels.data,
+    });
+    let retransmits = 0;
+    client.on("retransmit", () => retransmits++);
     try {
       const bars = begin(target!);
-      const reliable = choice.entry.reliable;
+      const { reliable, channel } = channels;
       const run = await throughput(client, {
         count: plan.count,
         size: plan.size,
         window: plan.window,
         reliable,
+        channel,
         progress: (done) => bars.messages.update(done),
         signal: io.signal,
       });
@@ -170,11 +188,13 @@ async function measureMessages(
         plan.rounds,
         plan.size,
         reliable,
+        channel,
         (done) => bar.update(done),
         io.signal,
       );
       bar.finish();
-      return { target: target!, run, rtts };
+      const dropped = { ...client.stats.dropped };
+      return { target: target!, run, rtts, losses: { retransmits, dropped } };
     } finally {
       await client.close();
     }
@@ -183,6 +203,9 @@ async function measureMessages(
   }
 }
 
+/** The loss counters of a message run: resends, and the client's drops by reason. */
+type Losses = { retransmits: number; dropped: Record<string, number> };
+
 type BenchResult = {
   target: string;
   local: boolean;
@@ -190,6 +213,8 @@ type BenchResult = {
   transport: string;
   size: number;
   window: number;
+  mode: string;
+  flush: string;
   interrupted: boolean;
   throughput: {
     sent: number;
@@ -200,6 +225,7 @@ type BenchResult = {
     bytesPerSecond: number;
   };
   latencyMs: { rounds: number; min: number; avg: number; p50: number; p99: number; max: number };
+  losses: Losses;
 };
 
 function report(out: (line: string) => void, r: BenchResult, c: ReturnType<typeof paint>): void {
@@ -224,5 +250,13 @@ function report(out: (line: string) => void, r: BenchResult, c: ReturnType<typeo
     ["latency avg", formatMs(l.avg)],
     ["latency p99", formatMs(l.p99)],
     ["latency max", formatMs(l.max)],
+    ["delivery mode", `${r.mode} (flush ${r.flush})`],
+    ["resent", formatCount(r.losses.retransmits)],
+    ["dropped", droppedText(r.losses.dropped)],
   ]));
+}
+
+function droppedText(dropped: Record<string, number>): string {
+  const entries = Object.entries(dropped).filter(([, n]) => n > 0);
+  return entries.length === 0 ? "0" : entries.map(([why, n]) => `${why} ${n}`).join(", ");
 }

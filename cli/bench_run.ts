@@ -57,6 +57,8 @@ export interface RunOptions {
   window: number;
   /** Whether the dialect acknowledges (`send` resolves on ACK). */
   reliable: boolean;
+  /** The data plugin's channel to send on (0 when the dialect has none). */
+  channel: number;
   /** Called with the number of messages confirmed so far. */
   progress(done: number): void;
   /** Stops the run early. */
@@ -82,7 +84,7 @@ function acked(client: ThingClient, o: RunOptions): Promise<ThroughputResult> {
       while (inFlight < o.window && sent < o.count && !o.signal.aborted) {
         inFlight++;
         sent++;
-        client.send(payload, { customId: BENCH_CHANNEL }).then(() => {
+        client.send(payload, { customId: BENCH_CHANNEL, channel: o.channel }).then(() => {
           inFlight--;
           o.progress(++confirmed);
           if (confirmed === o.count) finish();
@@ -113,7 +115,8 @@ function echoed(client: ThingClient, o: RunOptions): Promise<ThroughputResult> {
     const pump = () => {
       while (outstanding() < o.window && sent < o.count && !o.signal.aborted) {
         sent++;
-        client.send(payload, { customId: BENCH_CHANNEL, reliable: false }).catch(reject);
+        client.send(payload, { customId: BENCH_CHANNEL, reliable: false, channel: o.channel })
+          .catch(reject);
       }
     };
     const settled = () => {
@@ -138,12 +141,16 @@ function echoed(client: ThingClient, o: RunOptions): Promise<ThroughputResult> {
   });
 }
 
-/** Times `rounds` round trips one after another; each resolves to ms (lost ones are skipped). */
+/**
+ * Times `rounds` round trips one after another on `channel`; each resolves to ms (lost ones are
+ * skipped).
+ */
 export async function roundTrips(
   client: ThingClient,
   rounds: number,
   size: number,
   reliable: boolean,
+  channel: number,
   progress: (done: number) => void,
   signal: AbortSignal,
 ): Promise<number[]> {
@@ -152,8 +159,8 @@ export async function roundTrips(
   for (let i = 0; i < rounds && !signal.aborted; i++) {
     const at = performance.now();
     if (reliable) {
-      await client.send(payload, { customId: BENCH_CHANNEL });
-    } else if (!(await echo(client, payload))) {
+      await client.send(payload, { customId: BENCH_CHANNEL, channel });
+    } else if (!(await echo(client, payload, channel))) {
       continue;
     }
     samples.push(performance.now() - at);
@@ -162,7 +169,7 @@ export async function roundTrips(
   return samples;
 }
 
-function echo(client: ThingClient, payload: Uint8Array): Promise<boolean> {
+function echo(client: ThingClient, payload: Uint8Array, channel: number): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => done(false), 1_000);
     const off = client.on("message", ({ customId }) => {
@@ -173,6 +180,6 @@ function echo(client: ThingClient, payload: Uint8Array): Promise<boolean> {
       off();
       resolve(ok);
     };
-    client.send(payload, { customId: BENCH_CHANNEL, reliable: false }).catch(reject);
+    client.send(payload, { customId: BENCH_CHANNEL, reliable: false, channel }).catch(reject);
   });
 }

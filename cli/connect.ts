@@ -1,6 +1,7 @@
 /**
- * `thing connect HOST:PORT`: connects, sends each stdin line as a message (reliable where the
- * dialect acknowledges, DATA_ACK; else DATA_NOACK), prints what comes back, and says goodbye
+ * `thing connect HOST:PORT`: connects, sends each stdin line as a message (on the channel of
+ * `--channel MODE`, reliable-ordered by default, where the dialect has channels; else DATA_NOACK),
+ * prints what comes back, and says goodbye
  * (DISCONNECT, or CGB in the thing dialects) on EOF or Ctrl-C.
  *
  * @module
@@ -18,6 +19,7 @@ import {
   startClient,
 } from "./endpoints.ts";
 import { failoverServers } from "./connect_failover.ts";
+import { channelChoice, channelHelp, channelOptions } from "./channel_flags.ts";
 
 /** How long to wait after EOF for replies to the last lines, in ms. */
 const LINGER_MS = 1_000;
@@ -29,21 +31,30 @@ export const connect: Command = {
 
 ${endpointHelp}
 ${clientHelp}
+${channelHelp}
   --json              print each message received as {"customId", "data"}
   --verbose           show stack traces of errors
 
-Each line of standard input is sent as one message (acknowledged, DATA_ACK, in the connection
-and hybrid dialects); each message received is printed as one line. End of input or Ctrl-C
+Each line of standard input is sent as one message (in the connection and hybrid dialects on the
+reliable-ordered channel 0 unless --channel says otherwise, so lines arrive in the order typed);
+each message received is printed as one line. End of input or Ctrl-C
 disconnects. With several servers of a cluster (connection dialect), a client whose server goes
 silent re-establishes on the next one; lines it sent that were never ACKed are reported.`,
-  options: { ...commonOptions, ...endpointOptions, ...clientOptions, json: { type: "boolean" } },
+  options: {
+    ...commonOptions,
+    ...endpointOptions,
+    ...clientOptions,
+    ...channelOptions,
+    json: { type: "boolean" },
+  },
   positionals: true,
   async run(values, positionals, io) {
     const choice = endpointChoice(values);
     const { server, plugins } = failoverServers(positionals, choice, io);
     messagesOnly(choice);
     const json = values.json === true;
-    const client = await startClient(choice, server, values, io, {}, plugins);
+    const { channel, reliable, data } = channelChoice(values, choice);
+    const client = await startClient(choice, server, values, io, { data }, plugins);
     const session = client.session;
     io.err(`connected to ${addressKey(server)} as session ${shortId(session.id)}`);
     let sent = 0;
@@ -54,12 +65,14 @@ silent re-establishes on the next one; lines it sent that were never ACKed are r
       io.out(json ? JSON.stringify({ customId, data: text }) : text);
       if (++received >= sent) caughtUp?.();
     });
-    const reliable = choice.entry.reliable;
     const sends = new Set<Promise<void>>();
     const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
     lines.on("line", (line) => {
       sent++;
-      const sending: Promise<void> = client.send(new TextEncoder().encode(line), { reliable })
+      const sending: Promise<void> = client.send(new TextEncoder().encode(line), {
+        reliable,
+        channel,
+      })
         .catch((error: Error) => io.err(`send failed: ${error.message}`))
         .finally(() => sends.delete(sending));
       sends.add(sending);

@@ -5,6 +5,7 @@
  * @module
  */
 import * as v from "valibot";
+import { DELIVERY_MODES } from "../plugins/connection/mod.ts";
 import { dialects, transports } from "./registry.ts";
 
 /** A bad flag or argument: the user typed something we cannot use (exit code 2). */
@@ -66,6 +67,10 @@ export const HostFlag = v.pipe(
   v.string(),
   v.regex(/^[\w.:-]+$/, "a host name or IP address such as 127.0.0.1 or ::1"),
 );
+/** `--channel MODE`: a delivery mode of the Connection data plugin's channels. */
+export const ChannelFlag = v.picklist(DELIVERY_MODES, `one of ${DELIVERY_MODES.join(", ")}`);
+/** `--flush MODE`: when packed messages leave (`tick`: coalesced; `immediate`: one per packet). */
+export const FlushFlag = v.picklist(["tick", "immediate"], "tick or immediate");
 /** `--dialect`: a registered dialect. */
 export const DialectFlag = v.pipe(
   v.string(),

@@ -6,7 +6,7 @@
  */
 import type { PluginList } from "../core/plugin.ts";
 import type { Transport } from "../core/transport.ts";
-import { connection, type DataOptions } from "../plugins/connection/mod.ts";
+import { connection, type DataOptions, type DeliveryMode } from "../plugins/connection/mod.ts";
 import { hybrid, type Identity, thing } from "../plugins/thing/mod.ts";
 import { tcp } from "../transports/tcp/mod.ts";
 import { udp } from "../transports/udp/mod.ts";
@@ -57,6 +57,18 @@ function thingOptions(settings: DialectSettings) {
   };
 }
 
+/**
+ * The channels every CLI endpoint of the connection and hybrid dialects configures, one per mode:
+ * channel 0 `reliable-ordered` (what `thing connect` sends on), 1 `reliable-unordered`, 2
+ * `unreliable-sequenced`, 3 `unreliable`. `--channel MODE` picks the channel of that mode.
+ */
+export const CLI_CHANNELS: readonly DeliveryMode[] = [
+  "reliable-ordered",
+  "reliable-unordered",
+  "unreliable-sequenced",
+  "unreliable",
+];
+
 /** Dialects by `--dialect` name. */
 export const dialects: Record<string, DialectEntry> = {
   connection: {
@@ -64,7 +76,11 @@ export const dialects: Record<string, DialectEntry> = {
     reliable: true,
     identity: false,
     plugins: ({ timeout, data }) =>
-      connection({ ...(timeout === undefined ? {} : { timeout }), ...data }),
+      connection({
+        channels: CLI_CHANNELS,
+        ...(timeout === undefined ? {} : { timeout }),
+        ...data,
+      }),
   },
   thing: {
     summary: "the Thing handshake, sealed datagrams (DATA_NOACK only), heartbeats",
@@ -76,7 +92,8 @@ export const dialects: Record<string, DialectEntry> = {
     summary: "the Thing handshake and encryption with the Connection data plugin (DATA_ACK)",
     reliable: true,
     identity: true,
-    plugins: (settings) => hybrid({ ...thingOptions(settings), ...settings.data }),
+    plugins: (settings) =>
+      hybrid({ channels: CLI_CHANNELS, ...thingOptions(settings), ...settings.data }),
   },
 };
 

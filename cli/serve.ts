@@ -117,8 +117,8 @@ Ctrl-C closes every session (REJECT or SFL) and stops.`,
       io.out(json ? JSON.stringify({ event: name, ...fields }) : text);
     printSessions(server, event, io.err);
     if (echo) {
-      server.on("message", ({ session, data, customId, reliable }) => {
-        session.send(data, { customId, reliable }).catch((error: Error) => {
+      server.on("message", ({ session, data, customId, reliable, channel }) => {
+        session.send(data, { customId, reliable, channel }).catch((error: Error) => {
           // A session that ended meanwhile is no news: its close was logged.
           if (session.state !== "closed") {
             io.err(`echo to ${shortId(session.id)} failed: ${error.message}`);

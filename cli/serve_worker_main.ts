@@ -48,8 +48,8 @@ export default defineWorker(async (host) => {
     );
   printSessions(server, event, (line) => console.error(`[worker ${worker}] ${line}`));
   if (data.echo) {
-    server.on("message", ({ session, data: bytes, customId, reliable }) => {
-      session.send(bytes, { customId, reliable }).catch(() => {});
+    server.on("message", ({ session, data: bytes, customId, reliable, channel }) => {
+      session.send(bytes, { customId, reliable, channel }).catch(() => {});
     });
   }
 });

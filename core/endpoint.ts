@@ -134,6 +134,7 @@ export class Endpoint {
       transmit: (control, init) => this.#send(control.peer, control.clientId, init, control),
       setTimer: (at, fire) => this.#timers.set(at, fire),
       sendMessage: (session, data, opts) => this.#hooks.sendMessage(session, data, opts),
+      corkMessages: (session, corked) => this.#hooks.corkMessages(session, corked),
       beginClose: (control, reason) => this.#hooks.closing.some((hook) => hook(control, reason)),
       sessionChanged: (control, change, detail) => this.#sessionChanged(control, change, detail),
     });

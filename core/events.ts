@@ -41,6 +41,11 @@ export interface MessageEvent {
   customId: number;
   /** Whether it was sent reliably (acknowledged). */
   reliable: boolean;
+  /**
+   * The channel it arrived on, when the data plugin has channels (the Connection data plugin: 0
+   * for a seed DATA_ACK/DATA_NOACK, which carry none).
+   */
+  channel?: number;
 }
 
 /** A session ended. */

@@ -54,3 +54,75 @@ export function decodeExtensions(bytes: Uint8Array): Extension[] | undefined {
   }
   return extensions;
 }
+
+/**
+ * A handshake extension a plugin negotiates (docs/PROTOCOL.md §3.13), defined with
+ * `api.defineExtension()`. The dialect's session plugin carries it: a client puts `offer()` in its
+ * hello; a server that finds the type in a client's offer calls `accept()`; what both sides agreed
+ * on is `control.extensions` of the session afterwards.
+ */
+export interface ExtensionDefinition {
+  /** The extension's type number (1..65,535, docs/PROTOCOL.md §3.13's registry). */
+  type: number;
+  /** Client: the data of the offer (often empty). */
+  offer(): Uint8Array;
+  /** Server: the data of the answer when it takes the extension, `undefined` to decline. */
+  accept(offered: Uint8Array): Uint8Array | undefined;
+}
+
+/** The extensions every plugin of an endpoint defined, for the session plugin that negotiates. */
+export interface HandshakeExtensions {
+  /** Client: the list to offer in a hello. */
+  offers(): Extension[];
+  /** Server: the entries of `offered` this endpoint takes, with their answers (unknown: ignored). */
+  answer(offered: readonly Extension[]): Extension[];
+  /** Client: the first entry of `taken` that `offers()` did not list (the handshake must fail). */
+  unoffered(taken: readonly Extension[]): Extension | undefined;
+}
+
+/** The extension definitions of one endpoint, by type. */
+export class ExtensionTable implements HandshakeExtensions {
+  readonly #byType = new Map<number, { definition: ExtensionDefinition; owner: string }>();
+
+  /**
+   * Adds a definition for the plugin `owner`.
+   *
+   * @throws {RangeError} for a type outside 1..65,535 or one another plugin defined
+   */
+  define(definition: ExtensionDefinition, owner: string): void {
+    const { type } = definition;
+    if (!Number.isInteger(type) || type < 1 || type > 0xffff) {
+      throw new RangeError(`Cannot define extension ${type}: use an integer from 1 to 65535`);
+    }
+    const taken = this.#byType.get(type);
+    if (taken) {
+      throw new RangeError(
+        `Cannot define extension ${type} in plugin "${owner}": plugin "${taken.owner}" defined it`,
+      );
+    }
+    this.#byType.set(type, { definition, owner });
+  }
+
+  /** Client: the list to offer, in definition order. */
+  offers(): Extension[] {
+    return [...this.#byType.values()].map(({ definition }) => ({
+      type: definition.type,
+      data: definition.offer(),
+    }));
+  }
+
+  /** Server: the offered entries it takes, with their answers. */
+  answer(offered: readonly Extension[]): Extension[] {
+    const taken: Extension[] = [];
+    for (const entry of offered) {
+      const data = this.#byType.get(entry.type)?.definition.accept(entry.data);
+      if (data) taken.push({ type: entry.type, data });
+    }
+    return taken;
+  }
+
+  /** Client: the first taken entry of a type this endpoint does not define. */
+  unoffered(taken: readonly Extension[]): Extension | undefined {
+    return taken.find((entry) => !this.#byType.has(entry.type));
+  }
+}

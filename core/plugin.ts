@@ -10,6 +10,7 @@ import type { PacketContext } from "./context.ts";
 import type { ChecksumError } from "./codec.ts";
 import type { Unsubscribe } from "./emitter.ts";
 import { PluginError } from "./errors.ts";
+import type { ExtensionDefinition, HandshakeExtensions } from "./extensions.ts";
 import type { EventName, EventPayload, Role } from "./events.ts";
 import type { PacketInit } from "./packet.ts";
 import type { PacketTypeDefinition } from "./registry.ts";
@@ -21,6 +22,11 @@ import type { PeerAddress } from "./transport.ts";
 export interface Messenger {
   /** Sends `data`; resolves when delivered (reliable) or handed to the transport (unreliable). */
   send(session: Session, data: Uint8Array, options: SendOptions): Promise<void>;
+  /**
+   * `session.cork()` (true) and `session.uncork()` (false): while corked, messages wait to be
+   * packed together; uncorking sends them. A messenger that does not batch leaves it out.
+   */
+  cork?(session: Session, corked: boolean): void;
 }
 
 /**
@@ -51,6 +57,11 @@ export interface ThingServices {
   messenger: Messenger;
   /** Cookie secrets shared across servers (the Thing server uses them when provided). */
   cookieSecrets: CookieSecrets;
+  /**
+   * Resumption ticket secrets shared across servers, in the same shape (the Thing server seals
+   * its tickets with the first and opens them under any, when provided).
+   */
+  ticketSecrets: CookieSecrets;
 }
 
 /** A packet whose checksum did not verify, handed to `onMalformed` hooks. */
@@ -109,6 +120,16 @@ export interface PluginApi {
   control(session: Session | undefined): SessionControl | undefined;
   /** The registered name of a packet type code (`HELLO`), or `0xNN` when none is registered. */
   typeName(code: number): string;
+  /**
+   * Defines a handshake extension this plugin negotiates (docs/PROTOCOL.md §3.13): the dialect's
+   * session plugin offers it (client) or answers it (server), and records the outcome in
+   * `control.extensions` before the session opens.
+   *
+   * @throws {RangeError} for a type outside 1..65,535 or defined by another plugin
+   */
+  defineExtension(definition: ExtensionDefinition): void;
+  /** Every extension the endpoint's plugins defined: what a session plugin's handshake carries. */
+  readonly extensions: HandshakeExtensions;
   /** Claims a packet type code (a token from `definePacketType()`, or a plain definition). */
   registerPacketType<Body>(definition: PacketTypeDefinition<Body>): void;
   /**

@@ -9,6 +9,7 @@ import type { Middleware, Terminal } from "./compose.ts";
 import type { PacketContext } from "./context.ts";
 import type { Emitter } from "./emitter.ts";
 import { PluginError } from "./errors.ts";
+import { ExtensionTable } from "./extensions.ts";
 import { eventKey, type Role, type ThingEvents } from "./events.ts";
 import type { PacketInit } from "./packet.ts";
 import type { MalformedPacket, PluginApi, ThingServices } from "./plugin.ts";
@@ -56,6 +57,8 @@ export class PluginHooks {
   readonly close: Array<() => void | Promise<void>> = [];
   /** Whether a plugin authenticates packets that carry `AUTHENTICATED_BIT`. */
   authenticated = false;
+  /** Handshake extensions the plugins defined. */
+  readonly extensions: ExtensionTable = new ExtensionTable();
   /** Services by name. */
   readonly services: Map<keyof ThingServices, unknown> = new Map();
 
@@ -68,6 +71,8 @@ export class PluginHooks {
       sessions: host.sessions,
       control: controlIn(host.sessions),
       typeName: (code) => host.registry.name(code),
+      defineExtension: (definition) => this.extensions.define(definition, owner),
+      extensions: this.extensions,
       registerPacketType: (definition) =>
         host.registry.register(definition as PacketTypeDefinition<unknown>, owner),
       use: (middleware) => {
@@ -119,6 +124,12 @@ export class PluginHooks {
       );
     }
     return messenger.send(session, data, options);
+  }
+
+  /** `session.cork()` / `uncork()` through the `messenger` service (a no-op without batching). */
+  corkMessages(session: Session, corked: boolean): void {
+    const messenger = this.services.get("messenger") as ThingServices["messenger"] | undefined;
+    messenger?.cork?.(session, corked);
   }
 }
 

@@ -8,6 +8,7 @@
  */
 import { SessionError, ThingError } from "./errors.ts";
 import { toHex } from "./hex.ts";
+import type { Extension } from "./extensions.ts";
 import type { PacketInit } from "./packet.ts";
 import type { Timer } from "./timers.ts";
 import type { PeerAddress } from "./transport.ts";
@@ -20,10 +21,19 @@ export type SessionState = "connecting" | "open" | "closing" | "closed";
 
 /** How an application message is sent. */
 export interface SendOptions {
-  /** Acknowledged and retransmitted until delivered (default true). */
+  /**
+   * Acknowledged and retransmitted until delivered (default true). With channels, `false` sends
+   * the message unreliably on its channel whatever the channel's mode (see `channel`).
+   */
   reliable?: boolean;
-  /** Application channel carried in the custom ID field (default 0). */
+  /** Application tag carried with the message, unchanged, to the receiver (default 0). */
   customId?: number;
+  /**
+   * The data plugin's channel (default 0), whose delivery mode (ordered, unordered, sequenced,
+   * unreliable) both ends configured; a data plugin without channels ignores it. See
+   * docs/PLUGINS.md for the Connection data plugin's channels.
+   */
+  channel?: number;
 }
 
 /** One session. Obtain it from `connect()`, a `session` event, or `api.sessions` in a plugin. */
@@ -86,6 +96,19 @@ export class Session {
     return this.#control.send(data, options);
   }
 
+  /**
+   * Holds messages back so that the data plugin packs them together (into one packet where they
+   * fit) until `uncork()`; a data plugin that does not batch ignores it.
+   */
+  cork(): void {
+    this.#control.cork(true);
+  }
+
+  /** Sends what `cork()` held back, and stops holding. */
+  uncork(): void {
+    this.#control.cork(false);
+  }
+
   /** Closes gracefully: the dialect says goodbye (and retries) before the session ends. */
   close(reason = "closed by application"): Promise<void> {
     return this.#control.close(reason);
@@ -100,6 +123,8 @@ export interface SessionHost {
   setTimer(at: number, fire: () => void): Timer;
   /** Sends an application message with the data plugin. */
   sendMessage(session: Session, data: Uint8Array, options: SendOptions): Promise<void>;
+  /** Corks (true) or uncorks the session's messages in the data plugin. */
+  corkMessages(session: Session, corked: boolean): void;
   /** Asks plugins to say goodbye; returns true when one will call `terminate` later. */
   beginClose(control: SessionControl, reason: string): boolean;
   /** Called on a state change the endpoint must know of. */
@@ -127,6 +152,7 @@ export class SessionControl {
     | { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void }
     | undefined;
   #wasOpen = false;
+  #extensions: readonly Extension[] = [];
   readonly #host: SessionHost;
 
   /** Created by the endpoint; plugins use `api.sessions.create`. */
@@ -191,6 +217,24 @@ export class SessionControl {
       : this.#host.sendMessage(this.session, data, options);
     sent.catch(ignore);
     return sent;
+  }
+
+  /** `session.cork()` (true) and `uncork()` (false). */
+  cork(corked: boolean): void {
+    if (this.#state !== "closed") this.#host.corkMessages(this.session, corked);
+  }
+
+  /**
+   * The handshake extensions this session negotiated (docs/PROTOCOL.md §3.13): the entries the
+   * server took, with their data, as its session plugin recorded them. Empty until then.
+   */
+  get extensions(): readonly Extension[] {
+    return this.#extensions;
+  }
+
+  /** The session plugin records what its handshake negotiated (before `open()`). */
+  setExtensions(extensions: readonly Extension[]): void {
+    this.#extensions = extensions;
   }
 
   /** Sends one raw packet of this session through the outbound middleware. */

@@ -15,7 +15,7 @@ import { PluginError, type ThingErrorCode } from "../../core/errors.ts";
 import type { Plugin, PluginApi } from "../../core/plugin.ts";
 import type { SendOptions, Session } from "../../core/session.ts";
 import { Directory, type DirectorySession, type NodeInfo } from "./directory.ts";
-import { SharedCookieSecrets } from "./cookie_secrets.ts";
+import { SharedSecrets } from "./cookie_secrets.ts";
 import { ClusterError } from "./errors.ts";
 import { decodeFrames, encodeFrame, type FrameHeader } from "./frames.ts";
 import { ClusterKeys } from "./keys.ts";
@@ -87,7 +87,8 @@ export class Cluster implements Plugin {
   readonly #rooms = new Rooms();
   readonly #outbox: Outbox;
   readonly #router: RouteBatcher;
-  readonly #cookies: SharedCookieSecrets;
+  readonly #cookies: SharedSecrets;
+  readonly #tickets: SharedSecrets;
   readonly #listeners = new Set<(state: ClusterState) => void>();
   #api: PluginApi | undefined;
   #state: ClusterState = "idle";
@@ -118,7 +119,17 @@ export class Cluster implements Plugin {
       (blob) => this.#link.script(ROUTE, [this.#keys.where], [inboxes, blob]),
       this.#routeHandlers(),
     );
-    this.#cookies = new SharedCookieSecrets(this.#link, this.#keys, this.options.cookieRotation);
+    const keys = this.#keys;
+    this.#cookies = new SharedSecrets(
+      this.#link,
+      (e) => keys.cookie(e),
+      this.options.cookieRotation,
+    );
+    this.#tickets = new SharedSecrets(
+      this.#link,
+      (e) => keys.ticket(e),
+      this.options.ticketRotation,
+    );
     const { node, worker, member, ttl } = this.options;
     this.#directory = new Directory(this.#link, this.#keys, { node, worker, member, ttl });
   }
@@ -149,7 +160,7 @@ export class Cluster implements Plugin {
       members: this.#live.size,
       since: this.#since,
       ...(this.#lastError === undefined ? {} : { lastError: this.#lastError }),
-      malformed: this.#directory.malformed + this.#cookies.malformed,
+      malformed: this.#directory.malformed + this.#cookies.malformed + this.#tickets.malformed,
     };
   }
 
@@ -207,6 +218,7 @@ export class Cluster implements Plugin {
     }
     this.#api = api;
     api.provide("cookieSecrets", this.#cookies);
+    api.provide("ticketSecrets", this.#tickets);
     api.on("session", ({ session }) => {
       if (this.#link.up) this.#directory.claim(session).catch((e) => this.#failed(e));
     });
@@ -469,6 +481,7 @@ export class Cluster implements Plugin {
     await this.#directory.resync(sessions);
     this.#live = await this.#directory.beat(sessions.length);
     await this.#cookies.sync(true);
+    await this.#tickets.sync(true);
   }
 
   async #heartbeat(): Promise<void> {
@@ -479,6 +492,7 @@ export class Cluster implements Plugin {
       this.#live = await this.#directory.beat(this.#api?.sessions.size ?? 0);
       this.#pending.prune(this.#live);
       await this.#cookies.sync();
+      await this.#tickets.sync();
     } catch (error) {
       this.#failed(error);
     }

@@ -1,15 +1,15 @@
 /**
- * Cookie secrets shared through Redis and rotated: epoch `E = floor(now / rotation)` has secret
- * `P:cookie:E` (32 random bytes in hex, set once by whichever member asks first, `SET NX`, kept 3
- * epochs). Each member fetches the previous, current and next epoch's secrets ahead of need, so
- * every member mints with the same current secret and accepts the previous one. The Thing server
- * uses them through the `cookieSecrets` service.
+ * Secrets shared through Redis and rotated, one set per use: epoch `E = floor(now / rotation)`
+ * has secret `P:cookie:E` (Thing retry cookies) or `P:ticket:E` (Thing resumption tickets): 32
+ * random bytes in hex, set once by whichever member asks first (`SET NX`), kept 3 epochs. Each
+ * member fetches the previous, current and next epoch's secrets ahead of need, so every member
+ * mints with the same current secret and accepts the previous one. The Thing server uses them
+ * through the `cookieSecrets` and `ticketSecrets` services.
  *
  * @module
  */
 import { fromHex, toHex } from "../../core/hex.ts";
 import type { CookieSecrets } from "../../core/plugin.ts";
-import type { ClusterKeys } from "./keys.ts";
 import type { RedisLink } from "./redis_link.ts";
 
 /** Sets each epoch's secret if unset and returns them all: KEYS the epochs' keys; ARGV ttl, secrets. */
@@ -24,20 +24,20 @@ return out
 
 const SECRET = /^[0-9a-f]{64}$/;
 
-/** This member's copy of the shared cookie secrets. */
-export class SharedCookieSecrets implements CookieSecrets {
+/** This member's copy of one set of shared secrets (cookie or ticket). */
+export class SharedSecrets implements CookieSecrets {
   readonly #link: RedisLink;
-  readonly #keys: ClusterKeys;
+  readonly #keyOf: (epoch: number) => string;
   readonly #rotation: number;
   #byEpoch = new Map<number, Uint8Array>();
   #syncedAt = -Infinity;
   /** Secrets read back that were malformed, and ignored. */
   malformed = 0;
 
-  /** Secrets rotated every `rotation` ms. */
-  constructor(link: RedisLink, keys: ClusterKeys, rotation: number) {
+  /** Secrets under the Redis keys `keyOf(epoch)`, rotated every `rotation` ms. */
+  constructor(link: RedisLink, keyOf: (epoch: number) => string, rotation: number) {
     this.#link = link;
-    this.#keys = keys;
+    this.#keyOf = keyOf;
     this.#rotation = rotation;
   }
 
@@ -56,7 +56,7 @@ export class SharedCookieSecrets implements CookieSecrets {
     const fresh = epochs.map(() => toHex(crypto.getRandomValues(new Uint8Array(32))));
     const got = await this.#link.script(
       SYNC,
-      epochs.map((e) => this.#keys.cookie(e)),
+      epochs.map(this.#keyOf),
       [String(3 * this.#rotation), ...fresh],
     );
     const next = new Map<number, Uint8Array>();

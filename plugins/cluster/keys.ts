@@ -10,6 +10,7 @@
  * | `P:inbox:M`                  | channel | requests to M and answers to M            | (pub/sub)      |
  * | `P:broadcast`                | channel | broadcasts, heard by every member         | (pub/sub)      |
  * | `P:cookie:E`                 | string  | the cookie secret of epoch E (hex)        | 3 rotations    |
+ * | `P:ticket:E`                 | string  | the ticket secret of epoch E (hex)        | 3 rotations    |
  *
  * @module
  */
@@ -51,5 +52,10 @@ export class ClusterKeys {
   /** The cookie secret of `epoch`. */
   cookie(epoch: number): string {
     return `${this.prefix}:cookie:${epoch}`;
+  }
+
+  /** The resumption ticket secret of `epoch`. */
+  ticket(epoch: number): string {
+    return `${this.prefix}:ticket:${epoch}`;
   }
 }

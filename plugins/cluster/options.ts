@@ -27,6 +27,12 @@ export interface ClusterOptions {
   closeWait?: number;
   /** Milliseconds between rotations of the shared cookie secrets (30,000). */
   cookieRotation?: number;
+  /**
+   * Milliseconds between rotations of the shared resumption ticket secrets (3,600,000). Keep it
+   * at or above the Thing servers' `ticketLifetime`: a ticket opens under the secret it was
+   * sealed with and the one after, so it then stays valid for its whole lifetime.
+   */
+  ticketRotation?: number;
 }
 
 /** Options with their defaults filled in. */
@@ -57,6 +63,7 @@ const Schema = v.object({
   connectTimeout: v.optional(ms(1), 3_000),
   closeWait: v.optional(ms(1), 2_000),
   cookieRotation: v.optional(ms(1000), 30_000),
+  ticketRotation: v.optional(ms(1000), 3_600_000),
 });
 
 /**

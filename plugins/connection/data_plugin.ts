@@ -1,5 +1,8 @@
 /**
- * `connectionData()`: the Connection dialect's data plugin. DATA_NOACK is sent once and never
+ * `connectionData()`: the Connection dialect's data plugin. It offers (client) and takes (server)
+ * the framed extension in the handshake: a session that negotiated it carries its messages, on
+ * channels, in FRAMED packets (`FramedData`, docs/PROTOCOL.md §2.7); any other uses the seed
+ * packets, as follows. DATA_NOACK is sent once and never
  * answered; DATA_ACK is kept until an ACK naming its checksum arrives, resent on BAD_ACK, on later
  * ACKs or on a timeout, within a congestion window, and its `send()` fails with a TimeoutError
  * after `maxRetransmits` (the rules are in `DataSender`). Receivers deliver each message once,
@@ -17,7 +20,9 @@ import { ReplayWindow } from "../../reliability/mod.ts";
 import { DataSender } from "./data_sender.ts";
 import { dataPacketTypes } from "./packets.ts";
 import { type DataOptions, parseDataOptions, type ResolvedDataOptions } from "./options.ts";
-import { ACK, BAD_ACK, ConnectionPacket } from "./packets.ts";
+import { ACK, BAD_ACK, ConnectionPacket, FRAMED } from "./packets.ts";
+import { FRAMED_EXTENSION } from "./channels.ts";
+import { FramedData } from "./framed_data.ts";
 
 /** The data plugin's name. */
 export const DATA_PLUGIN = "thing:connection-data";
@@ -41,7 +46,15 @@ export function connectionData(options: DataOptions = {}): Plugin {
 
 function setupData(api: PluginApi, opts: ResolvedDataOptions): void {
   const sender = new DataSender(api, opts);
+  const framed = opts.framed ? new FramedData(api, opts, sender) : undefined;
   for (const type of dataPacketTypes) api.registerPacketType(type);
+  if (framed) {
+    api.defineExtension({
+      type: FRAMED_EXTENSION,
+      offer: () => new Uint8Array(0),
+      accept: () => new Uint8Array(0),
+    });
+  }
 
   const receive = (ctx: PacketContext, reliable: boolean): void => {
     const session = ctx.session;
@@ -60,11 +73,14 @@ function setupData(api: PluginApi, opts: ResolvedDataOptions): void {
       data: packetSlab.copy(ctx.packet.payload),
       customId: ctx.packet.customId,
       reliable,
+      channel: 0,
     });
   };
 
   api.handle(ConnectionPacket.DATA_ACK, (ctx) => receive(ctx, true));
   api.handle(ConnectionPacket.DATA_NOACK, (ctx) => receive(ctx, false));
+
+  api.handle(FRAMED, (ctx) => framed ? framed.receive(ctx) : ctx.drop("not-negotiated"));
 
   api.handle(ACK, (ctx) => {
     if (!sender.acked(ctx.session, ctx.body)) return ctx.drop("unknown-ack");
@@ -81,9 +97,15 @@ function setupData(api: PluginApi, opts: ResolvedDataOptions): void {
     reply({ type: ConnectionPacket.BAD_ACK, payload: error.packet.checksum.slice() });
   });
 
-  const wake = ({ session }: { session: Session }) => sender.wake(session);
+  const wake = ({ session }: { session: Session }) => {
+    framed?.wake(session);
+    sender.wake(session);
+  };
   api.on("session", wake);
   api.on("resume", wake);
-  api.on("close", ({ session, reason, error }) => sender.close(session, reason, error));
-  api.provide("messenger", sender);
+  api.on("close", ({ session, reason, error }) => {
+    framed?.close(session, reason, error);
+    sender.close(session, reason, error);
+  });
+  api.provide("messenger", framed ?? sender);
 }

@@ -25,6 +25,7 @@ export { connectionData, DATA_PLUGIN } from "./data_plugin.ts";
 export { connectionSession, SESSION_PLUGIN } from "./session_plugin.ts";
 export type { ConnectionOptions, DataOptions, SessionOptions } from "./options.ts";
 export type { ConnectionErrorCode } from "./errors.ts";
+export { DELIVERY_MODES, type DeliveryMode, FRAMED_EXTENSION } from "./channels.ts";
 export { type ReconnectingEvent, reconnectingEvent } from "./events.ts";
 export { ConnectionPacket } from "./packets.ts";
 

@@ -6,6 +6,9 @@
  */
 import * as v from "valibot";
 import { PluginError } from "../../core/errors.ts";
+import { MAX_PAYLOAD_SIZE } from "../../core/packet.ts";
+import { type CongestionFactory, lossTolerantReno } from "../../reliability/mod.ts";
+import { DELIVERY_MODES, type DeliveryMode, MAX_CHANNEL } from "./channels.ts";
 
 const ms = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
 const count = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
@@ -50,6 +53,32 @@ export interface DataOptions {
   maxInFlight?: number;
   /** Order counts the receiver remembers for exactly-once delivery; a multiple of 32 (8,192). */
   window?: number;
+  /**
+   * The channels and their delivery modes, by channel number 0..255: an array
+   * (`["reliable-ordered", "unreliable"]` is channels 0 and 1) or an object (`{ 0: …, 7: … }`).
+   * Both ends configure the same. Default: channel 0 `reliable-ordered`.
+   */
+  channels?: readonly DeliveryMode[] | Readonly<Record<number, DeliveryMode>>;
+  /**
+   * Messages of one reliable channel that may be unacknowledged at once, which is also how many
+   * out-of-order messages an ordered channel buffers (1,024).
+   */
+  reorderWindow?: number;
+  /** Largest FRAMED payload in bytes that messages are packed into (16,384). */
+  packetSize?: number;
+  /**
+   * When packed messages leave: `"tick"` (default) at the end of the current tick, so that sends
+   * of one tick share packets; `"immediate"`: at once, one packet per message (latency first).
+   */
+  flush?: "tick" | "immediate";
+  /** Offer and accept FRAMED packets and channels in the handshake (true); false: seed only. */
+  framed?: boolean;
+  /**
+   * The congestion controller of FRAMED packets (`lossTolerantReno` from
+   * `@thing/net/reliability`: it halves only for losses that come with a queue, so random loss
+   * does not throttle the session; `newReno` also fits).
+   */
+  congestion?: CongestionFactory;
 }
 
 /** Every option of `connection()`. */
@@ -60,8 +89,10 @@ export type ResolvedSessionOptions = Required<Omit<SessionOptions, "maxSessions"
   maxSessions: number;
 };
 
-/** Data options with their defaults filled in. */
-export type ResolvedDataOptions = Required<DataOptions>;
+/** Data options with their defaults filled in; `channels` as a mode per channel number. */
+export type ResolvedDataOptions = Required<Omit<DataOptions, "channels">> & {
+  channels: readonly (DeliveryMode | undefined)[];
+};
 
 const sessionEntries = {
   helloWindow: v.optional(ms(1), 30_000),
@@ -90,6 +121,26 @@ const dataEntries = {
       v.check((n) => n % 32 === 0, "a multiple of 32"),
     ),
     8_192,
+  ),
+  channels: v.optional(
+    v.union([
+      v.pipe(v.array(v.picklist(DELIVERY_MODES)), v.maxLength(MAX_CHANNEL + 1)),
+      v.pipe(
+        v.record(
+          v.pipe(v.string(), v.regex(/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/, "a channel 0..255")),
+          v.picklist(DELIVERY_MODES),
+        ),
+      ),
+    ]),
+    ["reliable-ordered"],
+  ),
+  reorderWindow: v.optional(v.pipe(count(1), v.maxValue(1 << 16)), 1_024),
+  packetSize: v.optional(v.pipe(count(64), v.maxValue(MAX_PAYLOAD_SIZE)), 16_384),
+  flush: v.optional(v.picklist(["tick", "immediate"]), "tick"),
+  framed: v.optional(v.boolean(), true),
+  congestion: v.optional(
+    v.custom<CongestionFactory>((f) => typeof f === "function", "a congestion factory"),
+    () => lossTolerantReno,
   ),
 };
 
@@ -127,14 +178,16 @@ export function parseSessionOptions(input: unknown, plugin: string): ResolvedSes
 
 /** Validates data options and fills in defaults. */
 export function parseDataOptions(input: unknown, plugin: string): ResolvedDataOptions {
-  const options = parse(DataSchema, input, plugin);
+  const { channels, ...options } = parse(DataSchema, input, plugin);
   if (options.minRto > options.maxRto) {
     throw new PluginError(
       "THING_ERR_PLUGIN_OPTIONS",
       `Cannot use option "minRto" ${options.minRto} of plugin "${plugin}": it exceeds maxRto ${options.maxRto}; lower it`,
     );
   }
-  return options;
+  const modes: (DeliveryMode | undefined)[] = new Array(MAX_CHANNEL + 1).fill(undefined);
+  for (const [channel, mode] of Object.entries(channels)) modes[Number(channel)] = mode;
+  return { ...options, channels: modes };
 }
 
 /** Validates the combined options of `connection()` (so a misspelt key is caught). */

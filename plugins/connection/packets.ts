@@ -27,6 +27,8 @@ export const ConnectionPacket = {
   ACK: 0x08,
   BAD_ACK: 0x09,
   DISCONNECT: 0x0a,
+  /** Message and ACK frames packed together (§2.7), once the handshake negotiated them. */
+  FRAMED: 0x0b,
 } as const;
 
 /**
@@ -91,6 +93,15 @@ export const BAD_ACK: PacketTypeDefinition<Uint8Array> = definePacketType({
   codec: checksumCodec,
 });
 
+/**
+ * FRAMED: message and ACK frames (§2.7). The data plugin decodes the frames itself, so that each
+ * kind of broken framing is dropped under its own reason.
+ */
+export const FRAMED: PacketTypeDefinition<undefined> = definePacketType({
+  code: ConnectionPacket.FRAMED,
+  name: "FRAMED",
+});
+
 /** Packet types the session plugin owns. */
 export const sessionPacketTypes: readonly PacketTypeDefinition<unknown>[] = [
   HELLO,
@@ -105,6 +116,7 @@ export const sessionPacketTypes: readonly PacketTypeDefinition<unknown>[] = [
 export const dataPacketTypes: readonly PacketTypeDefinition<unknown>[] = [
   { code: ConnectionPacket.DATA_ACK, name: "DATA_ACK" },
   { code: ConnectionPacket.DATA_NOACK, name: "DATA_NOACK" },
+  FRAMED,
   ACK,
   BAD_ACK,
 ];

@@ -11,7 +11,7 @@ import type { Session, SessionControl } from "../../core/session.ts";
 import { reconnectingEvent } from "./events.ts";
 import type { ResolvedSessionOptions } from "./options.ts";
 import { ConnectionPacket, timestampCodec } from "./packets.ts";
-import { decodeExtensions } from "../../core/extensions.ts";
+import { decodeExtensions, encodeExtensions } from "../../core/extensions.ts";
 
 interface ClientState {
   lastHeard: number;
@@ -37,10 +37,12 @@ export function setupClient(api: PluginApi, opts: ResolvedSessionOptions): void 
     if (st.reconnecting) {
       api.emit(reconnectingEvent, { session: control.session, attempt: st.hellos });
     }
-    control.sendPacket({
-      type: ConnectionPacket.HELLO,
-      payload: timestampCodec.encode(Math.floor(api.clock.wallNow())),
-    });
+    const time = timestampCodec.encode(Math.floor(api.clock.wallNow()));
+    const offers = encodeExtensions(api.extensions.offers());
+    const payload = new Uint8Array(time.length + offers.length);
+    payload.set(time);
+    payload.set(offers, time.length);
+    control.sendPacket({ type: ConnectionPacket.HELLO, payload });
     control.setTimer("hello", api.clock.now() + backoff(st.hellos), () => {
       if (control.state !== "connecting") return;
       if (st.hellos < opts.helloTries) return sendHello(control, st);
@@ -101,19 +103,19 @@ export function setupClient(api: PluginApi, opts: ResolvedSessionOptions): void 
     const control = api.control(ctx.session!);
     const st = states.get(control.session)!;
     if (control.state !== "connecting") return ctx.drop("duplicate");
-    // ACCEPT's payload lists the extensions the server took; this client offers none (§3.13).
+    // ACCEPT's payload lists the extensions the server took, only offered ones (§3.13).
     const taken = decodeExtensions(ctx.packet.payload) ?? [];
-    if (taken.length > 0) {
+    const unoffered = api.extensions.unoffered(taken);
+    if (unoffered) {
       return control.terminate(
         "extension not offered",
         new SessionError(
           "THING_ERR_HANDSHAKE",
-          `Cannot connect to ${control.peer.hostname}:${control.peer.port}: the server's ACCEPT takes extension ${
-            taken[0]!.type
-          }, which this client did not offer`,
+          `Cannot connect to ${control.peer.hostname}:${control.peer.port}: the server's ACCEPT takes extension ${unoffered.type}, which this client did not offer`,
         ),
       );
     }
+    control.setExtensions(taken);
     control.clearTimer("hello");
     st.reconnecting = false;
     st.hellos = 0;

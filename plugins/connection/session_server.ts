@@ -6,6 +6,7 @@
  * @module
  */
 import type { PacketContext } from "../../core/context.ts";
+import { decodeExtensions, encodeExtensions } from "../../core/extensions.ts";
 import { toHex } from "../../core/hex.ts";
 import type { PluginApi } from "../../core/plugin.ts";
 import type { Session, SessionControl } from "../../core/session.ts";
@@ -82,13 +83,20 @@ export function setupServer(api: PluginApi, opts: ResolvedSessionOptions): void 
       // The client repeats its HELLO (our ACCEPT was lost): answer again, change nothing.
       const heard = lastHeard.get(session);
       if (heard) heard.at = api.clock.now();
-      return api.control(session).sendPacket({ type: ConnectionPacket.ACCEPT });
+      const again = api.control(session);
+      return again.sendPacket({
+        type: ConnectionPacket.ACCEPT,
+        payload: encodeExtensions(again.extensions),
+      });
     }
+    // The HELLO decoded, so its extension list after the time is whole (§3.13).
+    const taken = api.extensions.answer(decodeExtensions(ctx.packet.payload.subarray(8)) ?? []);
     const control = api.sessions.create(ctx.packet.clientId, ctx.peer);
+    control.setExtensions(taken);
     const heard = { at: api.clock.now() };
     lastHeard.set(control.session, heard);
     armIdle(control, heard);
-    control.sendPacket({ type: ConnectionPacket.ACCEPT });
+    control.sendPacket({ type: ConnectionPacket.ACCEPT, payload: encodeExtensions(taken) });
     control.open();
   });
 

@@ -10,6 +10,15 @@ import type { Session, SessionControl } from "../../core/session.ts";
 import { type CipherSuite, type SessionKeys, x25519Shared } from "./crypto/mod.ts";
 import type { ThingDialectErrorCode } from "./errors.ts";
 import type { ThingConfig } from "./options.ts";
+import type { SessionTokens } from "./resumption_packets.ts";
+
+/** Which of the session-token extensions a handshake took. */
+export interface TakenExtensions {
+  /** Stateless reset (extension 2). */
+  reset: boolean;
+  /** Resumption (extension 3). */
+  resumption: boolean;
+}
 
 /** The services a handshake needs from the plugin that runs it. */
 export interface ThingHost {
@@ -23,6 +32,13 @@ export interface ThingHost {
   established(control: SessionControl, ttl: number): void;
   /** Ends a handshake with an error. */
   fail(control: SessionControl, error: HandshakeError): void;
+  /**
+   * Server: the tokens SCC carries for the extensions taken (a reset token for `clientId`, a
+   * ticket carrying `secret`).
+   */
+  issueTokens(clientId: Uint8Array, taken: TakenExtensions, secret?: Uint8Array): SessionTokens;
+  /** Client: the server gave `session` its stateless reset token. */
+  armReset(session: Session, token: Uint8Array): void;
 }
 
 /** Ends `control`'s session handshake with a `HandshakeError` of `code`. */

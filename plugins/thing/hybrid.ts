@@ -32,6 +32,12 @@ const DATA_KEYS = [
   "maxRetransmits",
   "maxInFlight",
   "window",
+  "channels",
+  "reorderWindow",
+  "packetSize",
+  "flush",
+  "framed",
+  "congestion",
 ] as const satisfies readonly (keyof DataOptions)[];
 
 /**

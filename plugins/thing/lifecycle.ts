@@ -28,6 +28,7 @@ interface LifeState {
 export class Lifecycle {
   readonly #host: ThingHost;
   readonly #states = new WeakMap<Session, LifeState>();
+  readonly #padded = new WeakSet<Session>();
 
   /** Creates the life-cycle keeper of one endpoint (`host`: the plugin's shared services). */
   constructor(host: ThingHost) {
@@ -56,6 +57,14 @@ export class Lifecycle {
     const control = api.control(session);
     this.#armTtl(control, state);
     if (api.role === "client") this.#scheduleHeartbeat(control, ttl);
+  }
+
+  /**
+   * Client: `session` holds a stateless reset token, so its CHB and CGB carry one zero byte:
+   * larger than a reset (§3.16), each can draw one from a server that lost the session.
+   */
+  padHeartbeats(session: Session): void {
+    this.#padded.add(session);
   }
 
   /** An authenticated packet arrived from the peer: the session is alive for another TTL. */
@@ -128,6 +137,10 @@ export class Lifecycle {
     );
   }
 
+  #padding(session: Session): Uint8Array | undefined {
+    return this.#padded.has(session) ? new Uint8Array(1) : undefined;
+  }
+
   #control(session: Session): SessionControl {
     return this.#host.api.control(session);
   }
@@ -136,7 +149,7 @@ export class Lifecycle {
     const { api } = this.#host;
     control.setTimer(Timers.heartbeat, api.clock.now() + Math.floor(ttl / 3), () => {
       if (control.state !== "open") return;
-      control.sendPacket({ type: ThingPacket.CHB });
+      control.sendPacket({ type: ThingPacket.CHB, payload: this.#padding(control.session) });
       this.#scheduleHeartbeat(control, ttl);
     });
   }
@@ -147,7 +160,7 @@ export class Lifecycle {
     if (goodbye.attempt >= config.goodbyeAttempts) {
       return control.terminate(`${goodbye.reason} (no SGB)`);
     }
-    control.sendPacket({ type: ThingPacket.CGB });
+    control.sendPacket({ type: ThingPacket.CGB, payload: this.#padding(control.session) });
     const delay = backoff(config, goodbye.attempt++);
     control.setTimer(
       Timers.goodbye,

@@ -29,8 +29,18 @@ import type { ThingOptions } from "./options.ts";
 import { thingSession } from "./plugin.ts";
 
 export { MAX_THING_MESSAGE, thingDatagrams } from "./datagrams.ts";
-export { type ServerKeyEvent, serverKeyEvent } from "./events.ts";
-export type { ThingDialectErrorCode } from "./errors.ts";
+export {
+  type ResumptionEvent,
+  resumptionEvent,
+  type ServerKeyEvent,
+  serverKeyEvent,
+  type TicketEvent,
+  ticketEvent,
+  type TicketRefusedEvent,
+  ticketRefusedEvent,
+} from "./events.ts";
+export type { ThingDialectErrorCode, TicketErrorCode } from "./errors.ts";
+export { MemoryTicketStore, type ResumptionTicket, type TicketStore } from "./ticket_store.ts";
 export { generateIdentity, readIdentityFile, writeIdentityFile } from "./identity_file.ts";
 export {
   parseThingOptions,

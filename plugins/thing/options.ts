@@ -15,6 +15,7 @@ import {
   preferredSuites,
 } from "./crypto/mod.ts";
 import { fromBase64Url } from "./crypto/base64.ts";
+import type { TicketStore } from "./ticket_store.ts";
 
 /** Options of `thing()`, `thingSession()` and `hybrid()`. All durations are in milliseconds. */
 export interface ThingOptions {
@@ -42,6 +43,21 @@ export interface ThingOptions {
   replayWindow?: number;
   /** Crypto implementation: "auto" (default), "native" or "noble". */
   implementation?: ImplementationChoice;
+  /**
+   * Client: ask for a stateless reset token, so a server that lost the session (it restarted, or
+   * its node died) can end it at once instead of by the TTL (default true; §3.16). False sends the
+   * handshake of a client without extensions (the worked vectors of §3.12).
+   */
+  statelessReset?: boolean;
+  /**
+   * Client: where resumption tickets are kept. With a store, each connect resumes with the
+   * store's ticket for that server (one round trip) and each handshake stores the next (§3.15).
+   */
+  tickets?: TicketStore;
+  /** Server: how long a resumption ticket is valid (default 3,600,000 = 1 hour). */
+  ticketLifetime?: number;
+  /** Server: stateless resets sent per second at most (default 100; 0 = none). */
+  statelessResetRate?: number;
 }
 
 /** Options after validation, with defaults filled in. */
@@ -70,6 +86,14 @@ export interface ThingConfig {
   replayWindow: number;
   /** Crypto implementation. */
   implementation: ImplementationChoice;
+  /** Whether the client asks for a stateless reset token. */
+  statelessReset: boolean;
+  /** The client's ticket store, if any. */
+  tickets: TicketStore | undefined;
+  /** Ticket lifetime. */
+  ticketLifetime: number;
+  /** Stateless resets per second. */
+  statelessResetRate: number;
 }
 
 /** The shortest TTL, in ms; a server's TTL below it is raised to it (heartbeats every 10 ms). */
@@ -103,6 +127,17 @@ const OptionsSchema = v.strictObject({
   rekeyAfter: v.optional(v.pipe(count(1), v.maxValue(2 ** 40))),
   replayWindow: v.optional(v.pipe(count(1), v.maxValue(1 << 20))),
   implementation: v.optional(v.picklist(["auto", "native", "noble"])),
+  statelessReset: v.optional(v.boolean()),
+  tickets: v.optional(
+    v.custom<TicketStore>(
+      (store) =>
+        typeof (store as TicketStore | null)?.take === "function" &&
+        typeof (store as TicketStore | null)?.put === "function",
+      "must be a ticket store (take and put)",
+    ),
+  ),
+  ticketLifetime: v.optional(v.pipe(duration(1000), v.maxValue(7 * 24 * 3_600_000))),
+  statelessResetRate: v.optional(v.pipe(count(0), v.maxValue(1_000_000))),
 });
 
 /**
@@ -132,6 +167,10 @@ export function parseThingOptions(input: ThingOptions | undefined): ThingConfig 
     rekeyAfter: o.rekeyAfter ?? 2 ** 22,
     replayWindow: o.replayWindow ?? 1024,
     implementation: o.implementation ?? "auto",
+    statelessReset: o.statelessReset ?? true,
+    tickets: o.tickets,
+    ticketLifetime: o.ticketLifetime ?? 3_600_000,
+    statelessResetRate: o.statelessResetRate ?? 100,
   };
 }
 

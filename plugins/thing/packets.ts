@@ -1,6 +1,6 @@
 /**
- * Payload layouts of the Thing handshake packets (CHI, SHI, SDH, CDH) and the transcript entry of
- * a packet. Decoders are total: malformed input gives `undefined`, never an exception.
+ * Payload layouts of the Thing handshake packets (CHI, SHI, SDH, CDH; CRH and SRH are in
+ * resumption_packets.ts) and the transcript entry of a packet. Decoders are total: malformed input gives `undefined`, never an exception.
  * See docs/PROTOCOL.md §3 for the byte tables.
  *
  * @module
@@ -25,6 +25,8 @@ export const ThingPacket = {
   SGB: 0x2a,
   CFL: 0x2b,
   SFL: 0x2c,
+  CRH: 0x2d,
+  SRH: 0x2e,
 } as const;
 
 /** The protocol version carried in CHI and SHI. */
@@ -53,6 +55,8 @@ export const PLAINTEXT_TYPES: ReadonlySet<number> = new Set([
   ThingPacket.SHI,
   ThingPacket.SDH,
   ThingPacket.CDH,
+  ThingPacket.CRH,
+  ThingPacket.SRH,
 ]);
 
 /** CHI: what the client offers. */

@@ -15,12 +15,18 @@ import { AUTHENTICATED_BIT } from "../../core/packet.ts";
 import type { Plugin, PluginApi } from "../../core/plugin.ts";
 import type { Session } from "../../core/session.ts";
 import { ClientHandshake } from "./client_handshake.ts";
+import { constantTimeEqual } from "./crypto/mod.ts";
 import type { ThingHost } from "./host.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { parseThingOptions, type ThingConfig, type ThingOptions } from "./options.ts";
 import { PLAINTEXT_TYPES, ThingPacket } from "./packets.ts";
 import { Opener, Sealer } from "./sealer.ts";
-import { type ServerHandshake, ServerHandshakes } from "./server_handshake.ts";
+import { ServerHandshakes, type ServerSide } from "./server_handshake.ts";
+import { isStatelessReset, resetKeyOf, ResetResponder } from "./reset.ts";
+import { defineThingExtensions } from "./thing_extensions.ts";
+import { Tickets } from "./tickets.ts";
+import { ticketStoreKey } from "./ticket_store_key.ts";
+import type { SessionTokens } from "./resumption_packets.ts";
 
 /** The name of the Thing session plugin (data plugins declare it as a dependency). */
 export const THING_PLUGIN = "thing";
@@ -39,6 +45,8 @@ const TYPES = [
   "SGB",
   "CFL",
   "SFL",
+  "CRH",
+  "SRH",
 ] as const;
 
 /** The session layer's own packet codes: never acted on from an unvalidated address. */
@@ -93,11 +101,33 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
     );
   }
   for (const name of TYPES) api.registerPacketType({ code: ThingPacket[name], name });
+  defineThingExtensions(api, config);
   // Every packet with the authenticated bit is opened below or dropped: a plaintext one is dropped.
   api.claimAuthenticated();
   const ciphers = new WeakMap<Session, Ciphers>();
   const clients = new WeakMap<Session, ClientHandshake>();
-  const servers = new WeakMap<Session, ServerHandshake>();
+  const servers = new WeakMap<Session, ServerSide>();
+  const resetTokens = new WeakMap<Session, Uint8Array>();
+  const identity = config.identity;
+  const server = api.role === "server" && identity?.privateKey
+    ? {
+      resets: new ResetResponder(
+        resetKeyOf(identity.privateKey, config),
+        api.clock,
+        api.random,
+        config.statelessResetRate,
+        config,
+      ),
+      tickets: new Tickets(
+        api.clock,
+        api.random,
+        config.ticketLifetime,
+        identity.publicKey,
+        () => api.service("ticketSecrets"),
+        config,
+      ),
+    }
+    : undefined;
   const host: ThingHost = {
     api,
     config,
@@ -123,9 +153,25 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
     fail(control, error) {
       control.terminate("handshake failed", error);
     },
+    issueTokens(clientId, taken, secret) {
+      const tokens: SessionTokens = {};
+      if (!server) return tokens;
+      if (taken.reset) tokens.resetToken = server.resets.tokenOf(clientId);
+      if (taken.resumption && secret) {
+        tokens.ticket = {
+          lifetime: server.tickets.lifetimeSeconds,
+          bytes: server.tickets.mint(secret),
+        };
+      }
+      return tokens;
+    },
+    armReset(session, token) {
+      resetTokens.set(session, token);
+      life.padHeartbeats(session);
+    },
   };
   const life = new Lifecycle(host);
-  const handshakes = api.role === "server" ? new ServerHandshakes(host) : undefined;
+  const handshakes = server ? new ServerHandshakes(host, server.tickets) : undefined;
   const handshakeOf = (session: Session) => clients.get(session) ?? servers.get(session);
 
   // A sealed packet of `session` from another address (connection migration, or an attacker
@@ -170,9 +216,24 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
     if (!ctx.session && ctx.claimed) return openClaimed(ctx, ctx.claimed, next);
     const session = ctx.session;
     const cipher = session && ciphers.get(session);
+    if (!session && server) {
+      const reset = server.resets.answer(ctx.packet);
+      if (reset) api.sendTo(ctx.peer, ctx.packet.clientId.slice(), reset);
+    }
     if (!session || !cipher) return ctx.drop("thing-unsealed");
     const result = cipher.opener.open(ctx.packet, duplicates.has(type));
     if (result !== "ok") {
+      const token = resetTokens.get(session);
+      if (token && isStatelessReset(ctx.packet, token)) {
+        api.control(session).terminate(
+          "stateless reset",
+          new SessionError(
+            "THING_ERR_RESET",
+            `The server has no session ${session.id} any more (it restarted or lost it): connect again`,
+          ),
+        );
+        return ctx.drop("thing-reset");
+      }
       if (result === "auth") handshakeOf(session)?.onAuthFailure(type);
       return ctx.drop(result === "auth" ? "thing-auth" : "thing-replay");
     }
@@ -188,7 +249,10 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
 
   if (api.role === "client") {
     api.onConnect((control) => {
-      const handshake = new ClientHandshake(host, control);
+      const resume = config.tickets?.take(ticketStoreKey(config, control.peer));
+      const usable = resume && resume.expiresAt > api.clock.wallNow() &&
+        (!config.serverKey || constantTimeEqual(resume.serverKey, config.serverKey));
+      const handshake = new ClientHandshake(host, control, usable ? resume : undefined);
       clients.set(control.session, handshake);
       handshake.start();
     });
@@ -200,6 +264,7 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
       };
     api.handle(ThingPacket.SHI, withClient((h, ctx) => h.onHello(ctx.packet)));
     api.handle(ThingPacket.SDH, withClient((h, ctx) => h.onKeys(ctx.packet)));
+    api.handle(ThingPacket.SRH, withClient((h, ctx) => h.onResumeAnswer(ctx.packet)));
     api.handle(ThingPacket.SCC, withClient((h, ctx) => h.onConfirm(ctx.packet.payload)));
     api.handle(ThingPacket.SHF, () => {});
     api.handle(ThingPacket.SUU, () => {});
@@ -214,12 +279,18 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
     if (result === "malformed") return ctx.drop("thing-bad-chi");
     if (result !== "retry") servers.set(result.session, result);
   });
-  const withServer =
-    (fn: (h: ServerHandshake, ctx: PacketContext) => void) => (ctx: PacketContext) => {
-      const handshake = ctx.session && servers.get(ctx.session);
-      if (!handshake) return ctx.drop("thing-no-session");
-      fn(handshake, ctx);
-    };
+  api.handle(ThingPacket.CRH, (ctx) => {
+    if (ctx.session) return servers.get(ctx.session)?.onHelloAgain(ctx.packet);
+    if (ctx.claimed) return ctx.drop("thing-wrong-address");
+    const result = handshakes!.acceptResume(ctx.packet, ctx.peer);
+    if (result === "malformed") return ctx.drop("thing-bad-crh");
+    if (typeof result !== "string") servers.set(result.session, result);
+  });
+  const withServer = (fn: (h: ServerSide, ctx: PacketContext) => void) => (ctx: PacketContext) => {
+    const handshake = ctx.session && servers.get(ctx.session);
+    if (!handshake) return ctx.drop("thing-no-session");
+    fn(handshake, ctx);
+  };
   api.handle(ThingPacket.CDH, withServer((h, ctx) => h.onKeys(ctx.packet)));
   api.handle(ThingPacket.CCC, withServer((h, ctx) => h.onConfirm(ctx.packet.payload)));
   api.handle(ThingPacket.CHB, (ctx) => life.onHeartbeat(ctx.session!));

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { Extension } from "../../core/extensions.ts";
 import { HEADER_SIZE, type Packet, type PacketInit } from "../../core/packet.ts";
 import type { Session, SessionControl } from "../../core/session.ts";
 import type { PeerAddress } from "../../core/transport.ts";
@@ -31,9 +32,27 @@ import {
   confirmationFailure,
   failHandshake,
   SIGNATURE_LABEL,
+  type TakenExtensions,
   type ThingHost,
   Timers,
 } from "./host.ts";
+import { ticketError } from "./errors.ts";
+import { ticketRefusedEvent } from "./events.ts";
+import { toHex } from "../../core/hex.ts";
+import {
+  BINDER_SIZE,
+  binderOffset,
+  decodeResumeHello,
+  encodeConfirmation,
+  encodeResumeAnswer,
+  type RefusalCode,
+  RefusalReason,
+  type ResumeHello,
+} from "./resumption_packets.ts";
+import { binderOf, resumptionSecretOf } from "./resumption_keys.ts";
+import { ResumedServerHandshake } from "./server_resume.ts";
+import { extensionsIn } from "./thing_extensions.ts";
+import type { OpenedTicket, Tickets } from "./tickets.ts";
 import {
   type ClientHello,
   concat,
@@ -45,15 +64,34 @@ import {
 } from "./packets.ts";
 import { ThingPacket } from "./packets.ts";
 
-/** Accepts CHIs for one server endpoint and tracks its half-open handshakes. */
+/** What the plugin drives of a server handshake, full or resumed. */
+export interface ServerSide {
+  /** The session it establishes. */
+  readonly session: Session;
+  /** The client repeated its hello (CHI or CRH). */
+  onHelloAgain(packet: Packet): void;
+  /** CDH arrived. */
+  onKeys(packet: Packet): void;
+  /** CCC arrived (opened). */
+  onConfirm(plaintext: Uint8Array): void;
+  /** A sealed packet failed authentication during the handshake. */
+  onAuthFailure(type: number): void;
+}
+
+/** Accepts CHIs and CRHs for one server endpoint and tracks its half-open handshakes. */
 export class ServerHandshakes {
   readonly #host: ThingHost;
   readonly #jar: CookieJar;
+  readonly #tickets: Tickets;
   readonly #halfOpen = new Set<Session>();
 
-  /** Creates the acceptor of one server endpoint (`host`: the plugin's shared services). */
-  constructor(host: ThingHost) {
+  /**
+   * Creates the acceptor of one server endpoint (`host`: the plugin's shared services; `tickets`:
+   * the endpoint's ticket keys).
+   */
+  constructor(host: ThingHost, tickets: Tickets) {
     this.#host = host;
+    this.#tickets = tickets;
     this.#jar = new CookieJar(
       host.api.clock,
       host.api.random,
@@ -75,9 +113,63 @@ export class ServerHandshakes {
   accept(packet: Packet, peer: PeerAddress): ServerHandshake | "malformed" | "retry" {
     const hello = decodeClientHello(packet.payload);
     if (!hello) return "malformed";
-    const cookieOk = hello.cookie !== undefined &&
-      this.#jar.verify(hello.cookie, packet.clientId, peer);
-    if (!cookieOk && (hello.cookie || this.#halfOpen.size >= this.#host.config.cookieThreshold)) {
+    const validated = this.#validate(packet, peer, hello.cookie);
+    if (validated === "retry") return "retry";
+    const control = this.#host.api.sessions.create(packet.clientId.slice(), peer);
+    this.#halfOpen.add(control.session);
+    const handshake = new ServerHandshake(this.#host, control, packet, hello, validated);
+    handshake.start();
+    return handshake;
+  }
+
+  /**
+   * A CRH with no session at its address: answer with a cookie, refuse its ticket (SRH refused),
+   * or start a resumed handshake.
+   *
+   * @returns the new handshake, or why the CRH was dropped or answered statelessly
+   */
+  acceptResume(
+    packet: Packet,
+    peer: PeerAddress,
+  ): ResumedServerHandshake | "malformed" | "retry" | "refused" {
+    const hello = decodeResumeHello(packet.payload);
+    if (!hello) return "malformed";
+    const validated = this.#validate(packet, peer, hello.cookie);
+    if (validated === "retry") return "retry";
+    const opened = this.#openTicket(packet, hello);
+    if (typeof opened === "number") {
+      const { api } = this.#host;
+      const payload = encodeResumeAnswer({ refused: true, reason: opened });
+      api.sendTo(peer, packet.clientId.slice(), { type: ThingPacket.SRH, payload });
+      api.emit(ticketRefusedEvent, {
+        peer,
+        clientId: toHex(packet.clientId),
+        error: ticketError(opened),
+      });
+      return "refused";
+    }
+    const control = this.#host.api.sessions.create(packet.clientId.slice(), peer);
+    this.#halfOpen.add(control.session);
+    const handshake = new ResumedServerHandshake(
+      this.#host,
+      control,
+      packet,
+      hello,
+      opened.secret,
+      validated,
+    );
+    handshake.start();
+    return handshake;
+  }
+
+  /** Whether the hello's address is validated, or needs a retry (sent here). */
+  #validate(
+    packet: Packet,
+    peer: PeerAddress,
+    cookie: Uint8Array | undefined,
+  ): boolean | "retry" {
+    const cookieOk = cookie !== undefined && this.#jar.verify(cookie, packet.clientId, peer);
+    if (!cookieOk && (cookie || this.#halfOpen.size >= this.#host.config.cookieThreshold)) {
       const payload = encodeServerHello({
         retry: true,
         cookie: this.#jar.mint(packet.clientId, peer),
@@ -85,23 +177,34 @@ export class ServerHandshakes {
       this.#host.api.sendTo(peer, packet.clientId.slice(), { type: ThingPacket.SHI, payload });
       return "retry";
     }
-    const control = this.#host.api.sessions.create(packet.clientId.slice(), peer);
-    this.#halfOpen.add(control.session);
-    const handshake = new ServerHandshake(this.#host, control, packet, hello, cookieOk);
-    handshake.start();
-    return handshake;
+    return cookieOk;
+  }
+
+  /** Opens the CRH's ticket and checks its binder and that it was not used here before. */
+  #openTicket(packet: Packet, hello: ResumeHello): OpenedTicket | RefusalCode {
+    const opened = this.#tickets.open(hello.ticket);
+    if (typeof opened === "number") return opened;
+    const zeroed = packet.payload.slice();
+    const at = binderOffset(zeroed);
+    zeroed.fill(0, at, at + BINDER_SIZE);
+    const entry = handshakeEntry(packet.clientId, ThingPacket.CRH, zeroed);
+    if (!constantTimeEqual(binderOf(opened.secret, entry, this.#host.config), hello.binder)) {
+      return RefusalReason.binder;
+    }
+    return this.#tickets.markUsed(opened) ? opened : RefusalReason.replayed;
   }
 }
 
 type Step = "keys" | "confirm" | "done";
 
 /** One server handshake, for one session. */
-export class ServerHandshake {
+export class ServerHandshake implements ServerSide {
   readonly #host: ThingHost;
   readonly #control: SessionControl;
   readonly #budget = new AmplificationBudget();
   readonly #chi: Uint8Array;
   readonly #suite: CipherSuite | undefined;
+  readonly #taken: TakenExtensions;
   #step: Step = "keys";
   #ephemeral: X25519KeyPair | undefined;
   #shi: PacketInit | undefined;
@@ -110,6 +213,9 @@ export class ServerHandshake {
   #cdh: Uint8Array = new Uint8Array(0);
   #keys: SessionKeys | undefined;
   #scc: Uint8Array = new Uint8Array(0);
+  #sccPlaintext: Uint8Array = new Uint8Array(0);
+  /** The extensions of the client's offer that this server takes (SHI lists them). */
+  readonly #answer: Extension[];
 
   /** Created by `ServerHandshakes.accept`. */
   constructor(
@@ -124,6 +230,9 @@ export class ServerHandshake {
     this.#chi = transcriptEntry(chi);
     this.#budget.receive(HEADER_SIZE + chi.payload.length);
     this.#budget.validated = validated;
+    this.#answer = host.api.extensions.answer(hello.extensions ?? []);
+    control.setExtensions(this.#answer);
+    this.#taken = extensionsIn(this.#answer);
     const offered = hello.suites.map(suiteFromId);
     this.#suite = offered.find((suite) => suite && host.config.suites.includes(suite));
   }
@@ -148,7 +257,12 @@ export class ServerHandshake {
           `Cannot complete the thing handshake within ${config.handshakeTimeout} ms: the client went quiet`,
         ),
     );
-    const shi = encodeServerHello({ retry: false, suite: SUITE_IDS[this.#suite], ttl: config.ttl });
+    const shi = encodeServerHello({
+      retry: false,
+      suite: SUITE_IDS[this.#suite],
+      ttl: config.ttl,
+      extensions: this.#answer,
+    });
     const clientId = this.#control.clientId;
     this.#ephemeral = x25519KeyPair(api.random.fill(new Uint8Array(32)), config);
     const identity = config.identity!;
@@ -182,7 +296,7 @@ export class ServerHandshake {
   onKeys(packet: Packet): void {
     this.#budget.receive(HEADER_SIZE + packet.payload.length);
     if (this.#step === "confirm" && constantTimeEqual(packet.payload, this.#cdh)) {
-      return this.#sendSealed({ type: ThingPacket.SCC, payload: this.#scc });
+      return this.#sendSealed({ type: ThingPacket.SCC, payload: this.#sccPlaintext });
     }
     if (this.#step !== "keys" || packet.payload.length !== 32) return;
     const shared = agreeKey(this.#host, this.#control, this.#ephemeral!.privateKey, packet.payload);
@@ -197,13 +311,20 @@ export class ServerHandshake {
         transcriptEntry(packet),
       ),
     );
-    this.#keys = deriveSessionKeys(shared, this.#th1, this.#suite!, this.#host.config);
+    const { config } = this.#host;
+    this.#keys = deriveSessionKeys(shared, this.#th1, this.#suite!, config);
+    const secret = this.#taken.resumption
+      ? resumptionSecretOf(shared, this.#th1, config)
+      : undefined;
     shared.fill(0);
     this.#ephemeral!.privateKey.fill(0);
     this.#host.install(this.#control.session, this.#keys, this.#suite!);
-    this.#scc = hmacSha256(this.#keys.serverConfirm, this.#th1, this.#host.config);
+    this.#scc = hmacSha256(this.#keys.serverConfirm, this.#th1, config);
+    const tokens = this.#host.issueTokens(clientId, this.#taken, secret);
+    secret?.fill(0);
+    this.#sccPlaintext = encodeConfirmation(this.#scc, tokens);
     this.#step = "confirm";
-    this.#sendSealed({ type: ThingPacket.SCC, payload: this.#scc });
+    this.#sendSealed({ type: ThingPacket.SCC, payload: this.#sccPlaintext });
   }
 
   /** CCC arrived (opened): check it, open the session and send SHF (again, for a repeat). */

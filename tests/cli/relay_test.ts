@@ -35,7 +35,9 @@ describe(`thing relay (${here})`, () => {
         "message",
         ({ data }) => received.push(new DataView(data.buffer, data.byteOffset).getUint32(0)),
       );
-      const client = await connect({ transport: udp(), port, plugins: connection(fast) });
+      // One packet per message (no coalescing), so that the relay has packets to drop.
+      const plugins = connection({ ...fast, flush: "immediate" });
+      const client = await connect({ transport: udp(), port, plugins });
       try {
         await Promise.all(Array.from({ length: 150 }, (_, i) => {
           const payload = new Uint8Array(32);

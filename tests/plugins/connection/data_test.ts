@@ -9,7 +9,7 @@ import { ConnectionPacket } from "../../../plugins/connection/mod.ts";
 
 describe("connection() DATA_NOACK", () => {
   it("is delivered with its custom ID and never answered; send() resolves at once", async () => {
-    const p = connectionPair({ pingInterval: 60_000 });
+    const p = connectionPair({ framed: false, pingInterval: 60_000 });
     const session = await p.connect();
     const got: string[] = [];
     p.server.on(
@@ -24,7 +24,7 @@ describe("connection() DATA_NOACK", () => {
   });
 
   it("a duplicated DATA_NOACK is delivered once", async () => {
-    const p = connectionPair({ pingInterval: 60_000 }, {
+    const p = connectionPair({ framed: false, pingInterval: 60_000 }, {
       up: { plan: (bytes, now) => [{ bytes, at: now + 1 }, { bytes, at: now + 2 }] },
     });
     const session = await p.connect();
@@ -39,7 +39,7 @@ describe("connection() DATA_NOACK", () => {
 
 describe("connection() DATA_ACK", () => {
   it("is answered by ACK carrying its checksum field; send() resolves on that ACK", async () => {
-    const p = connectionPair({ pingInterval: 60_000 });
+    const p = connectionPair({ framed: false, pingInterval: 60_000 });
     const session = await p.connect();
     const got: string[] = [];
     p.server.on("message", ({ data, customId }) => got.push(`${text(data)}@${customId}`));
@@ -56,7 +56,12 @@ describe("connection() DATA_ACK", () => {
   });
 
   it("a corrupted DATA_ACK draws BAD_ACK with the checksum as received, and is resent at once", async () => {
-    const p = connectionPair({ pingInterval: 60_000, initialRto: 5_000, minRto: 5_000 });
+    const p = connectionPair({
+      framed: false,
+      pingInterval: 60_000,
+      initialRto: 5_000,
+      minRto: 5_000,
+    });
     const session = await p.connect();
     let corrupted: Uint8Array | undefined;
     p.net.setFate(p.clientAddress, p.serverAddress, {
@@ -80,6 +85,7 @@ describe("connection() DATA_ACK", () => {
 
   it("is resent on an RFC 6298 timeout, then send() fails with a TimeoutError", async () => {
     const p = connectionPair({
+      framed: false,
       pingInterval: 60_000,
       pongTimeout: 600_000,
       timeout: 600_000,
@@ -108,7 +114,12 @@ describe("connection() DATA_ACK", () => {
   });
 
   it(`is resent without waiting for the RTO once ${LOSS_THRESHOLD} later transmissions are ACKed`, async () => {
-    const p = connectionPair({ pingInterval: 60_000, initialRto: 5_000, minRto: 5_000 });
+    const p = connectionPair({
+      framed: false,
+      pingInterval: 60_000,
+      initialRto: 5_000,
+      minRto: 5_000,
+    });
     const session = await p.connect();
     let dropped = 0;
     p.net.setFate(p.clientAddress, p.serverAddress, {
@@ -128,7 +139,12 @@ describe("connection() DATA_ACK", () => {
   });
 
   it(`is not resent when fewer than ${LOSS_THRESHOLD} later transmissions overtake it`, async () => {
-    const p = connectionPair({ pingInterval: 60_000, initialRto: 5_000, minRto: 5_000 });
+    const p = connectionPair({
+      framed: false,
+      pingInterval: 60_000,
+      initialRto: 5_000,
+      minRto: 5_000,
+    });
     const session = await p.connect();
     let first = true;
     p.net.setFate(p.clientAddress, p.serverAddress, {
@@ -149,7 +165,7 @@ describe("connection() DATA_ACK", () => {
   });
 
   it("measures RTT from ACKs and derives the RTO from it", async () => {
-    const p = connectionPair({ pingInterval: 60_000, minRto: 1 });
+    const p = connectionPair({ framed: false, pingInterval: 60_000, minRto: 1 });
     const session = await p.connect();
     const rtts: number[] = [];
     p.client.on("rtt", ({ rtt, exchange }) => exchange === "DATA_ACK/ACK" && rtts.push(rtt));
@@ -174,7 +190,13 @@ describe("connection() DATA_ACK", () => {
         new SeededRandom(seed),
       );
     const p = connectionPair(
-      { pingInterval: 60_000, pongTimeout: 600_000, timeout: 600_000, maxRetransmits: 20 },
+      {
+        framed: false,
+        pingInterval: 60_000,
+        pongTimeout: 600_000,
+        timeout: 600_000,
+        maxRetransmits: 20,
+      },
       { up: impair(11), down: impair(12) },
     );
     const session = await p.connect();
@@ -195,7 +217,7 @@ describe("connection() DATA_ACK", () => {
   });
 
   it("keeps at most maxInFlight messages unacknowledged and sends the rest as ACKs come", async () => {
-    const p = connectionPair({ pingInterval: 60_000, maxInFlight: 4 });
+    const p = connectionPair({ framed: false, pingInterval: 60_000, maxInFlight: 4 });
     const session = await p.connect();
     const dataSent = () => p.up.types().filter((t) => t === ConnectionPacket.DATA_ACK).length;
     const sends = Array.from({ length: 10 }, (_, i) => session.send(utf8(`m${i}`)));
@@ -206,7 +228,7 @@ describe("connection() DATA_ACK", () => {
   });
 
   it("keeps DATA_ACK bytes in flight within the congestion window (two largest packets at first)", async () => {
-    const p = connectionPair({ pingInterval: 60_000 });
+    const p = connectionPair({ framed: false, pingInterval: 60_000 });
     const session = await p.connect();
     const dataSent = () => p.up.types().filter((t) => t === ConnectionPacket.DATA_ACK).length;
     const message = new Uint8Array(16_384);
@@ -219,7 +241,7 @@ describe("connection() DATA_ACK", () => {
   });
 
   it("does not ACK a DATA_ACK too old for the window, and re-ACKs a duplicate", async () => {
-    const p = connectionPair({ pingInterval: 60_000, window: 64 });
+    const p = connectionPair({ framed: false, pingInterval: 60_000, window: 64 });
     const session = await p.connect();
     const serverSession = [...p.server.sessions][0]!;
     assert.ok(serverSession);
@@ -247,7 +269,7 @@ describe("connection() DATA_ACK", () => {
 
 describe("connection() malformed packets", () => {
   it("are dropped and counted, never answered (except DATA_ACK by BAD_ACK)", async () => {
-    const p = connectionPair({ pingInterval: 60_000 });
+    const p = connectionPair({ framed: false, pingInterval: 60_000 });
     const session = await p.connect();
     const before = p.down.seen.length;
     const ping = build(session.clientId, { type: ConnectionPacket.PING });

@@ -26,7 +26,7 @@ describe("a peer that leaves while the server sends to it reliably", () => {
   /** The README's echo server; the client sends once and closes before the echo is ACKed. */
   async function echoThenLeave(listener: (echo: Promise<void>) => unknown) {
     // The echo never reaches the client, so it is still unacknowledged when the client leaves.
-    const p = connectionPair({ pingInterval: 60_000 }, { down: { plan: noEcho } });
+    const p = connectionPair({ framed: false, pingInterval: 60_000 }, { down: { plan: noEcho } });
     const errors: ErrorEvent[] = [];
     p.server.on("error", (event) => errors.push(event));
     p.server.on(

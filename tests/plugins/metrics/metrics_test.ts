@@ -198,7 +198,8 @@ describe("metrics() with the Connection dialect", () => {
     const clientMetrics = metrics();
     let dropped = 0;
     const p = pair({
-      clientPlugins: [clientMetrics, connection()],
+      // The seed data path (this client offers no FRAMED packets), whose DATA_ACK is resent.
+      clientPlugins: [clientMetrics, connection({ framed: false })],
       serverPlugins: [connection()],
       toServer: {
         plan(bytes, now) {

@@ -11,7 +11,9 @@ const text = (s: string) => new TextEncoder().encode(s);
 
 function hybridPair(toServer?: Tap, toClient?: Tap) {
   return pair({
-    clientPlugins: hybrid({ serverKey: IDENTITY.publicKey, initialRto: 300 }),
+    // The seed data path: this client does not offer FRAMED packets (tests/plugins/connection/
+    // framed_hybrid_test.ts covers them).
+    clientPlugins: hybrid({ serverKey: IDENTITY.publicKey, initialRto: 300, framed: false }),
     serverPlugins: hybrid({ identity: IDENTITY }),
     toServer,
     toClient,

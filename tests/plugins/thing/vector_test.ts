@@ -37,6 +37,7 @@ describe("thing handshake vector (tests/vectors/thing_handshake.json)", () => {
           serverKey: IDENTITY.publicKey,
           suites: ["chacha20-poly1305"],
           implementation,
+          statelessReset: false,
         }),
         serverPlugins: thing({ identity: IDENTITY, implementation }),
         toServer: log("client->server"),

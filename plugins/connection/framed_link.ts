@@ -1,0 +1,448 @@
+/**
+ * One framed session's sending side (docs/PROTOCOL.md §2.7): messages wait in their channel's
+ * queue, and a flush packs them, with the ACK frame owed and the messages to resend, into FRAMED
+ * packets of up to `packetSize` bytes. Each packet's number is its order count. Loss recovery
+ * (`LossRecovery`: ACK ranges, packet and time thresholds, tail-loss and probe timeouts, the
+ * congestion window of the `congestion` option) says which packets were acknowledged or lost; a
+ * lost packet's reliable messages go out again in new packets. A flush runs at the end of the tick (`flush: "tick"`), at once (`"immediate"`), or
+ * when the session is uncorked.
+ *
+ * @module
+ */
+import { packetSlab } from "../../core/byte_slab.ts";
+import { SessionError, TimeoutError } from "../../core/errors.ts";
+import { HEADER_SIZE } from "../../core/packet.ts";
+import type { PluginApi } from "../../core/plugin.ts";
+import type { SessionControl } from "../../core/session.ts";
+import type { Timer } from "../../core/timers.ts";
+import { MAX_HELD_BYTES } from "../../core/transport.ts";
+import { LossRecovery, type SentPacket } from "../../reliability/mod.ts";
+import { isReliableFrame } from "./channels.ts";
+import { FramedReceive } from "./framed_receive.ts";
+import {
+  type AckFrame,
+  ackFrameSize,
+  FrameType,
+  MAX_FRAMES,
+  messageFrameSize,
+  writeAck,
+  writeMessage,
+} from "./frames.ts";
+import type { ResolvedDataOptions } from "./options.ts";
+import { ConnectionPacket } from "./packets.ts";
+
+/** The ACK delay this side promises its peer (ms): ACK frames leave at the end of the tick. */
+const MAX_ACK_DELAY = 5;
+
+/** One message from `send()` until it is delivered or fails. */
+export interface FramedMessage {
+  /** Its bytes (a copy when reliable). */
+  data: Uint8Array;
+  /** Its channel. */
+  channel: number;
+  /** Its custom ID. */
+  customId: number;
+  /** The frame type it travels as. */
+  type: number;
+  /** Its sequence number in the channel (0 for unreliable frames). */
+  seq: number;
+  /** Transmissions so far. */
+  tries: number;
+  /** The packet number of its latest transmission. */
+  latestPn: number;
+  /** Acknowledged, failed, or (unreliable) sent: settled. */
+  settled: boolean;
+  /** Waiting in the resend queue. */
+  resending: boolean;
+  /** Settles `send()`: delivered. */
+  resolve: () => void;
+  /** Settles `send()`: failed. */
+  reject: (error: Error) => void;
+}
+
+interface ChannelSend {
+  /** Next sequence number to give. */
+  next: number;
+  /** Messages waiting for their first transmission, from `head` on. */
+  queue: FramedMessage[];
+  head: number;
+  /** Sequence numbers given and not yet acknowledged (reliable channels). */
+  unacked: Set<number>;
+  /** The lowest of them (or `next`). */
+  low: number;
+}
+
+/** Sending and receiving state of one framed session. */
+export class FramedLink {
+  /** Receiving state. */
+  readonly receiver: FramedReceive;
+  /** The session's control handle. */
+  readonly control: SessionControl;
+  /** The incarnation (client ID) this state belongs to. */
+  incarnation: string;
+  readonly #api: PluginApi;
+  readonly #opts: ResolvedDataOptions;
+  #recovery: LossRecovery<FramedMessage[]>;
+  readonly #channels: (ChannelSend | undefined)[] = [];
+  readonly #active = new Set<ChannelSend>();
+  #resend: FramedMessage[] = [];
+  /** Reliable messages sent and not settled (their packets hold them). */
+  readonly #flying = new Set<FramedMessage>();
+  #inFlight = 0;
+  #pingOwed = false;
+  #probing = false;
+  #corked = false;
+  #scheduled = false;
+  #timer: Timer | undefined;
+  #timerAt: number | undefined;
+  readonly #flushLater = () => {
+    this.#scheduled = false;
+    this.flush();
+  };
+
+  /** @param opts the plugin's resolved options */
+  constructor(api: PluginApi, control: SessionControl, opts: ResolvedDataOptions) {
+    this.#api = api;
+    this.control = control;
+    this.#opts = opts;
+    this.incarnation = control.id;
+    this.receiver = new FramedReceive(opts);
+    this.#recovery = this.#newRecovery();
+  }
+
+  /** Queues a message of `type` on `channel`; `send()` settles through the callbacks. */
+  enqueue(
+    data: Uint8Array,
+    channel: number,
+    customId: number,
+    type: number,
+    resolve: () => void,
+    reject: (error: Error) => void,
+  ): void {
+    const ch = this.#channelOf(channel);
+    const message: FramedMessage = {
+      data,
+      channel,
+      customId,
+      type,
+      seq: type === FrameType.UNRELIABLE ? 0 : ch.next++,
+      tries: 0,
+      latestPn: -1,
+      settled: false,
+      resending: false,
+      resolve,
+      reject,
+    };
+    if (isReliableFrame(type)) ch.unacked.add(message.seq);
+    ch.queue.push(message);
+    this.#active.add(ch);
+    this.schedule();
+  }
+
+  /** Asks for a flush: at once (`flush: "immediate"`) or at the end of the tick. */
+  schedule(): void {
+    if (this.#corked) return;
+    if (this.#opts.flush === "immediate") return this.flush();
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(this.#flushLater);
+  }
+
+  /** `session.cork()` / `uncork()`: uncorking flushes. */
+  cork(corked: boolean): void {
+    this.#corked = corked;
+    if (!corked) this.flush();
+  }
+
+  /** Every message queued for its first transmission, taken out (the seed path sends them). */
+  drain(): FramedMessage[] {
+    const out: FramedMessage[] = [];
+    for (const ch of this.#active) {
+      for (let i = ch.head; i < ch.queue.length; i++) out.push(ch.queue[i]!);
+      ch.queue = [];
+      ch.head = 0;
+    }
+    this.#active.clear();
+    return out;
+  }
+
+  /** Sends what fits: the ACK owed, resends, then queued messages, packed into packets. */
+  flush(): void {
+    if (this.control.state !== "open") return;
+    const now = this.#api.clock.now();
+    for (;;) {
+      const ack = this.receiver.ackOwed ? this.receiver.takeAck(now) : undefined;
+      const frames = this.#pack(ack);
+      if (frames.length === 0 && !ack && !this.#pingOwed) break;
+      this.#transmit(now, ack, frames);
+    }
+    this.#armTimer();
+  }
+
+  /** The peer's ACK frame arrived at `now`. */
+  onAck(ack: AckFrame, now: number): void {
+    const update = this.#recovery.onAck(ack.ranges, ack.delay, now);
+    const newest = update.acked[update.acked.length - 1];
+    if (newest?.pn === ack.ranges[0]!.last) {
+      // The sample LossRecovery took (the newest packet it names), for observers such as metrics.
+      const rtt = now - newest.time;
+      this.#api.emit("rtt", { session: this.control.session, rtt, exchange: "FRAMED/ACK" });
+    }
+    for (const packet of update.acked) {
+      for (const message of packet.frames) this.#acknowledged(message);
+    }
+    this.#lost(update.lost);
+    if (this.#resend.length > 0 || this.#active.size > 0 || this.receiver.ackOwed) this.schedule();
+    else this.#armTimer();
+  }
+
+  /** Fails every message in flight or queued, and starts the sending state afresh. */
+  failAll(error: Error): void {
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    this.#timerAt = undefined;
+    for (const message of this.#resend) this.#fail(message, error);
+    this.#resend = [];
+    for (const ch of this.#channels) {
+      if (!ch) continue;
+      for (let i = ch.head; i < ch.queue.length; i++) this.#fail(ch.queue[i]!, error);
+      ch.queue = [];
+      ch.head = 0;
+      ch.unacked.clear();
+      ch.low = ch.next;
+    }
+    this.#active.clear();
+    for (const message of this.#flying) this.#fail(message, error);
+    this.#flying.clear();
+    this.#inFlight = 0;
+    this.#recovery = this.#newRecovery();
+  }
+
+  #newRecovery(): LossRecovery<FramedMessage[]> {
+    const cc = this.#opts.congestion(HEADER_SIZE + this.#opts.packetSize);
+    return new LossRecovery(cc, this.#opts.initialRto / 3, MAX_ACK_DELAY);
+  }
+
+  #channelOf(channel: number): ChannelSend {
+    return this.#channels[channel] ??= {
+      next: 0,
+      queue: [],
+      head: 0,
+      unacked: new Set(),
+      low: 0,
+    };
+  }
+
+  // The frames of the next packet, after `ack`'s: resends first, then each channel's queue.
+  #pack(ack: AckFrame | undefined): FramedMessage[] {
+    const opts = this.#opts;
+    const recovery = this.#recovery;
+    const frames: FramedMessage[] = [];
+    let size = (ack ? ackFrameSize(ack.ranges) : 0) + (this.#pingOwed ? 1 : 0);
+    let budget = opts.packetSize;
+    let room = Math.min(recovery.cc.window, MAX_HELD_BYTES) - recovery.bytesInFlight - HEADER_SIZE;
+    // One packet may always carry reliable messages: with nothing in flight, or as a probe.
+    let reliable = recovery.bytesInFlight === 0 || this.#probing;
+    this.#probing = false;
+    const fit = (message: FramedMessage): "ok" | "full" | "window" => {
+      const bytes = messageFrameSize(message.type, message.data.length);
+      if (frames.length >= MAX_FRAMES - 2) return "full";
+      if (size + bytes > budget) {
+        if (frames.length > 0 || size > 0) return "full";
+        budget = bytes;
+      }
+      if (isReliableFrame(message.type)) {
+        if (!reliable && bytes > room) return "window";
+        reliable = false;
+      }
+      size += bytes;
+      room -= bytes;
+      return "ok";
+    };
+    while (this.#resend.length > 0) {
+      const message = this.#resend[0]!;
+      if (message.settled) {
+        this.#resend.shift();
+        continue;
+      }
+      const fitted = fit(message);
+      if (fitted === "full") return frames;
+      if (fitted === "window") break;
+      this.#resend.shift();
+      message.resending = false;
+      frames.push(message);
+    }
+    for (const ch of this.#active) {
+      while (ch.head < ch.queue.length) {
+        const message = ch.queue[ch.head]!;
+        if (isReliableFrame(message.type)) {
+          if (message.seq - ch.low >= opts.reorderWindow) break;
+          if (this.#inFlight >= opts.maxInFlight) break;
+        }
+        const fitted = fit(message);
+        if (fitted === "full") return frames;
+        if (fitted === "window") break;
+        ch.queue[ch.head++] = undefined as unknown as FramedMessage;
+        if (isReliableFrame(message.type)) this.#inFlight++;
+        frames.push(message);
+      }
+      if (ch.head === ch.queue.length) {
+        ch.queue = [];
+        ch.head = 0;
+        this.#active.delete(ch);
+      }
+    }
+    return frames;
+  }
+
+  #transmit(now: number, ack: AckFrame | undefined, frames: FramedMessage[]): void {
+    let size = ack ? ackFrameSize(ack.ranges) : 0;
+    let ackEliciting = this.#pingOwed;
+    for (const message of frames) {
+      size += messageFrameSize(message.type, message.data.length);
+      if (isReliableFrame(message.type)) ackEliciting = true;
+    }
+    if (this.#pingOwed) size += 1;
+    // From the slab: packets are never written again once sent, and a slab view is cheap.
+    const payload = packetSlab.take(size);
+    const view = new DataView(payload.buffer, payload.byteOffset, size);
+    let at = ack ? writeAck(view, 0, ack) : 0;
+    if (this.#pingOwed) payload[at++] = FrameType.PING;
+    this.#pingOwed = false;
+    const reliable: FramedMessage[] = [];
+    const pn = this.control.takeOrder();
+    for (const message of frames) {
+      at = writeMessage(payload, view, at, message, message.data);
+      if (isReliableFrame(message.type)) {
+        message.tries++;
+        message.latestPn = pn;
+        this.#flying.add(message);
+        reliable.push(message);
+      }
+    }
+    this.control.sendPacket({ type: ConnectionPacket.FRAMED, payload, order: pn });
+    this.#recovery.onSent({
+      pn,
+      time: now,
+      size: HEADER_SIZE + size,
+      ackEliciting,
+      frames: reliable,
+    });
+    for (const message of frames) {
+      if (isReliableFrame(message.type)) continue;
+      message.settled = true;
+      message.resolve();
+    }
+  }
+
+  #acknowledged(message: FramedMessage): void {
+    if (message.settled) return;
+    message.settled = true;
+    this.#flying.delete(message);
+    this.#inFlight--;
+    const ch = this.#channels[message.channel]!;
+    ch.unacked.delete(message.seq);
+    while (ch.low < ch.next && !ch.unacked.has(ch.low)) ch.low++;
+    message.resolve();
+  }
+
+  #lost(packets: SentPacket<FramedMessage[]>[]): void {
+    for (const packet of packets) {
+      for (const message of packet.frames) {
+        if (message.settled || message.resending || message.latestPn !== packet.pn) continue;
+        if (message.tries > this.#opts.maxRetransmits) {
+          this.#fail(
+            message,
+            new TimeoutError(
+              `No ACK for a message on channel ${message.channel} of session ${this.control.id} after ${message.tries} sends; check the peer is up or raise maxRetransmits`,
+            ),
+          );
+          continue;
+        }
+        message.resending = true;
+        this.#resend.push(message);
+        this.#retransmitted(message);
+      }
+    }
+  }
+
+  #retransmitted(message: FramedMessage): void {
+    this.#api.emit("retransmit", {
+      session: this.control.session,
+      type: ConnectionPacket.FRAMED,
+      attempt: message.tries + 1,
+    });
+  }
+
+  #fail(message: FramedMessage, error: Error): void {
+    if (message.settled) return;
+    message.settled = true;
+    if (this.#flying.delete(message)) {
+      this.#inFlight--;
+      const ch = this.#channels[message.channel]!;
+      ch.unacked.delete(message.seq);
+      while (ch.low < ch.next && !ch.unacked.has(ch.low)) ch.low++;
+    }
+    message.reject(error);
+  }
+
+  #armTimer(): void {
+    const at = this.#recovery.timerAt();
+    if (at === this.#timerAt) return;
+    this.#timer?.cancel();
+    this.#timerAt = at;
+    this.#timer = at === undefined ? undefined : this.#api.setTimer(at, () => this.#onTimer());
+  }
+
+  #onTimer(): void {
+    this.#timer = undefined;
+    this.#timerAt = undefined;
+    if (this.control.state === "closed") return;
+    if (this.control.state !== "open") return this.#armLater();
+    const now = this.#api.clock.now();
+    const update = this.#recovery.onTimeout(now);
+    this.#lost(update.lost);
+    if (update.probe) {
+      if (this.#recovery.ptoCount > this.#opts.maxRetransmits) {
+        return this.failAll(
+          new TimeoutError(
+            `No ACK on session ${this.control.id} after ${this.#recovery.ptoCount} probes; check the peer is up or raise maxRetransmits`,
+          ),
+        );
+      }
+      this.#probe();
+    }
+    this.flush();
+  }
+
+  // A probe timeout: resend the oldest packet's unacknowledged messages, or a PING.
+  #probe(): void {
+    const oldest = this.#recovery.oldest();
+    let resent = false;
+    for (const message of oldest?.frames ?? []) {
+      if (message.settled || message.resending) continue;
+      message.resending = true;
+      this.#resend.unshift(message);
+      resent = true;
+      this.#retransmitted(message);
+    }
+    if (!resent) this.#pingOwed = true;
+    this.#probing = true;
+  }
+
+  // Paused while the session re-establishes: look again later.
+  #armLater(): void {
+    const at = this.#api.clock.now() + this.#opts.initialRto;
+    this.#timerAt = at;
+    this.#timer = this.#api.setTimer(at, () => this.#onTimer());
+  }
+}
+
+/** The error queued and in-flight messages of a session fail with when it closes. */
+export function closedError(id: string, reason: string, cause: Error | undefined): SessionError {
+  return new SessionError(
+    "THING_ERR_SESSION_CLOSED",
+    `Cannot deliver a message on session ${id}: it closed (${reason})`,
+    { cause },
+  );
+}

@@ -1,0 +1,110 @@
+/**
+ * The receiving half of a framed session: the packet-number window (each FRAMED packet is taken
+ * once), the ranges owed in the next ACK frame, and the channels' receivers. `receive()` checks a
+ * whole packet before it changes anything, so a packet is either taken whole or dropped whole.
+ *
+ * @module
+ */
+import { packetSlab } from "../../core/byte_slab.ts";
+import { RangeSet, ReplayWindow } from "../../reliability/mod.ts";
+import {
+  type ChannelReceiver,
+  channelReceiver,
+  type Delivery,
+  unreliableReceiver,
+} from "./channel_receivers.ts";
+import { channelTakes, isReliableFrame } from "./channels.ts";
+import {
+  type AckFrame,
+  decodeFrames,
+  type FramedPayload,
+  FrameType,
+  MAX_ACK_RANGES,
+} from "./frames.ts";
+import type { ResolvedDataOptions } from "./options.ts";
+
+/** What a received FRAMED packet gave: messages to deliver and the peer's ACK, or a drop reason. */
+export type Received =
+  | { deliveries: Delivery[]; ack: AckFrame | undefined }
+  | { drop: string; ackEliciting: boolean };
+
+/** One session's receiving state. */
+export class FramedReceive {
+  /** Whether an ACK frame is owed (an ack-eliciting packet arrived since the last one). */
+  ackOwed = false;
+  readonly #opts: ResolvedDataOptions;
+  readonly #packets: ReplayWindow;
+  readonly #ranges = new RangeSet();
+  readonly #channels: (ChannelReceiver | undefined)[] = [];
+  #newestAt = 0;
+
+  /** @param opts the plugin's options (channels, windows) */
+  constructor(opts: ResolvedDataOptions) {
+    this.#opts = opts;
+    this.#packets = new ReplayWindow(opts.window);
+  }
+
+  /** Takes the FRAMED packet `pn` with `payload`, received at `now`. */
+  receive(pn: number, payload: Uint8Array, now: number): Received {
+    const decoded = decodeFrames(payload);
+    if (typeof decoded === "string") return { drop: decoded, ackEliciting: false };
+    if (!this.#packets.check(pn)) {
+      const repeat = this.#packets.highest - pn < this.#packets.size;
+      // A repeat is acknowledged again (the first ACK may have been lost); a stale one is not.
+      if (repeat && decoded.ackEliciting) this.ackOwed = true;
+      return { drop: repeat ? "duplicate" : "stale-order", ackEliciting: decoded.ackEliciting };
+    }
+    const refusal = this.#refusal(decoded);
+    if (refusal) return { drop: refusal, ackEliciting: false };
+    this.#packets.update(pn);
+    this.#ranges.add(pn, pn + 1);
+    this.#ranges.keepHighest(MAX_ACK_RANGES);
+    if (decoded.ackEliciting) {
+      if (!this.ackOwed) this.#newestAt = now;
+      this.ackOwed = true;
+    }
+    const deliveries: Delivery[] = [];
+    for (const frame of decoded.messages) {
+      const receiver = this.#receiverOf(frame.channel, frame.type);
+      receiver.take(frame.seq, {
+        data: packetSlab.copy(frame.data),
+        customId: frame.customId,
+        channel: frame.channel,
+        reliable: isReliableFrame(frame.type),
+      }, deliveries);
+    }
+    return { deliveries, ack: decoded.ack };
+  }
+
+  /** The ACK frame to send at `now`, and that none is owed any more. */
+  takeAck(now: number): AckFrame | undefined {
+    this.ackOwed = false;
+    const { starts, ends } = this.#ranges;
+    if (starts.length === 0) return undefined;
+    const ranges = [];
+    for (let i = starts.length - 1; i >= 0; i--) {
+      ranges.push({ first: starts[i]!, last: ends[i]! - 1 });
+    }
+    return { delay: Math.max(0, now - this.#newestAt), ranges };
+  }
+
+  // Why the packet cannot be taken, checked for every frame before any is delivered.
+  #refusal(decoded: FramedPayload): string | undefined {
+    const modes = this.#opts.channels;
+    for (const frame of decoded.messages) {
+      const mode = modes[frame.channel];
+      if (!mode) return "unknown-channel";
+      if (!channelTakes(mode, frame.type)) return "channel-mode";
+      if (!this.#receiverOf(frame.channel, frame.type).admits(frame.seq)) return "reorder-window";
+    }
+    return undefined;
+  }
+
+  #receiverOf(channel: number, type: number): ChannelReceiver {
+    if (type === FrameType.UNRELIABLE) return unreliableReceiver;
+    return this.#channels[channel] ??= channelReceiver(
+      this.#opts.channels[channel]!,
+      this.#opts.reorderWindow,
+    );
+  }
+}
