@@ -17,7 +17,6 @@ import {
   constantTimeEqual,
   deriveSessionKeys,
   ed25519Sign,
-  hmacSha256,
   type SessionKeys,
   sha256,
   SUITE_IDS,
@@ -43,7 +42,6 @@ import {
   BINDER_SIZE,
   binderOffset,
   decodeResumeHello,
-  encodeConfirmation,
   encodeResumeAnswer,
   type RefusalCode,
   RefusalReason,
@@ -52,6 +50,12 @@ import {
 import { binderOf, resumptionSecretOf } from "./resumption_keys.ts";
 import { ResumedServerHandshake } from "./server_resume.ts";
 import { extensionsIn } from "./thing_extensions.ts";
+import {
+  confirmsServer,
+  confirmToClient,
+  openConfirmed,
+  type ServerConfirmation,
+} from "./server_confirm.ts";
 import type { OpenedTicket, Tickets } from "./tickets.ts";
 import {
   type ClientHello,
@@ -212,8 +216,7 @@ export class ServerHandshake implements ServerSide {
   #th1: Uint8Array = new Uint8Array(0);
   #cdh: Uint8Array = new Uint8Array(0);
   #keys: SessionKeys | undefined;
-  #scc: Uint8Array = new Uint8Array(0);
-  #sccPlaintext: Uint8Array = new Uint8Array(0);
+  #confirmation: ServerConfirmation | undefined;
   /** The extensions of the client's offer that this server takes (SHI lists them). */
   readonly #answer: Extension[];
 
@@ -296,7 +299,7 @@ export class ServerHandshake implements ServerSide {
   onKeys(packet: Packet): void {
     this.#budget.receive(HEADER_SIZE + packet.payload.length);
     if (this.#step === "confirm" && constantTimeEqual(packet.payload, this.#cdh)) {
-      return this.#sendSealed({ type: ThingPacket.SCC, payload: this.#sccPlaintext });
+      return this.#sendSealed({ type: ThingPacket.SCC, payload: this.#confirmation!.plaintext });
     }
     if (this.#step !== "keys" || packet.payload.length !== 32) return;
     const shared = agreeKey(this.#host, this.#control, this.#ephemeral!.privateKey, packet.payload);
@@ -318,35 +321,33 @@ export class ServerHandshake implements ServerSide {
       : undefined;
     shared.fill(0);
     this.#ephemeral!.privateKey.fill(0);
-    this.#host.install(this.#control.session, this.#keys, this.#suite!);
-    this.#scc = hmacSha256(this.#keys.serverConfirm, this.#th1, config);
-    const tokens = this.#host.issueTokens(clientId, this.#taken, secret);
-    secret?.fill(0);
-    this.#sccPlaintext = encodeConfirmation(this.#scc, tokens);
+    this.#confirmation = confirmToClient(
+      this.#host,
+      this.#control,
+      this.#keys,
+      this.#suite!,
+      this.#th1,
+      this.#taken,
+      secret,
+    );
     this.#step = "confirm";
-    this.#sendSealed({ type: ThingPacket.SCC, payload: this.#sccPlaintext });
+    this.#sendSealed({ type: ThingPacket.SCC, payload: this.#confirmation.plaintext });
   }
 
   /** CCC arrived (opened): check it, open the session and send SHF (again, for a repeat). */
   onConfirm(plaintext: Uint8Array): void {
     if (this.#step === "done") return this.#control.sendPacket({ type: ThingPacket.SHF });
     if (this.#step !== "confirm") return;
-    const expected = hmacSha256(
-      this.#keys!.clientConfirm,
-      concat(this.#th1, this.#scc),
-      this.#host.config,
-    );
-    if (!constantTimeEqual(plaintext, expected)) {
+    if (
+      !confirmsServer(this.#host, this.#keys!, this.#th1, this.#confirmation!.confirm, plaintext)
+    ) {
       return this.#fail(
         "THING_ERR_AUTH",
         "Cannot confirm the client's keys (CCC): the handshake was tampered with",
       );
     }
     this.#step = "done";
-    this.#budget.validated = true;
-    this.#control.clearTimer(Timers.handshake);
-    this.#control.sendPacket({ type: ThingPacket.SHF });
-    this.#host.established(this.#control, this.#host.config.ttl);
+    openConfirmed(this.#host, this.#control, this.#budget);
   }
 
   /** A sealed packet failed authentication during the handshake. */

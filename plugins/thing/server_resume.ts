@@ -15,7 +15,6 @@ import {
   type CipherSuite,
   constantTimeEqual,
   deriveSessionKeys,
-  hmacSha256,
   type SessionKeys,
   sha256,
   SUITE_IDS,
@@ -34,8 +33,14 @@ import {
 } from "./host.ts";
 import { concat, handshakeEntry, ThingPacket, transcriptEntry } from "./packets.ts";
 import { resumedSharedOf, resumptionSecretOf } from "./resumption_keys.ts";
-import { encodeConfirmation, encodeResumeAnswer, type ResumeHello } from "./resumption_packets.ts";
+import { encodeResumeAnswer, type ResumeHello } from "./resumption_packets.ts";
 import { extensionsIn } from "./thing_extensions.ts";
+import {
+  confirmsServer,
+  confirmToClient,
+  openConfirmed,
+  type ServerConfirmation,
+} from "./server_confirm.ts";
 
 type Step = "confirm" | "done";
 
@@ -55,8 +60,7 @@ export class ResumedServerHandshake {
   #srh: PacketInit | undefined;
   #th: Uint8Array = new Uint8Array(0);
   #keys: SessionKeys | undefined;
-  #scc: Uint8Array = new Uint8Array(0);
-  #sccPlaintext: Uint8Array = new Uint8Array(0);
+  #confirmation: ServerConfirmation | undefined;
 
   /**
    * Created by `ServerHandshakes.acceptResume` once the ticket opened and its binder verified.
@@ -126,11 +130,15 @@ export class ResumedServerHandshake {
     this.#keys = deriveSessionKeys(secret, this.#th, this.#suite, config);
     const next = this.#taken.resumption ? resumptionSecretOf(secret, this.#th, config) : undefined;
     secret.fill(0);
-    this.#host.install(this.#control.session, this.#keys, this.#suite);
-    this.#scc = hmacSha256(this.#keys.serverConfirm, this.#th, config);
-    const tokens = this.#host.issueTokens(clientId, this.#taken, next);
-    next?.fill(0);
-    this.#sccPlaintext = encodeConfirmation(this.#scc, tokens);
+    this.#confirmation = confirmToClient(
+      this.#host,
+      this.#control,
+      this.#keys,
+      this.#suite,
+      this.#th,
+      this.#taken,
+      next,
+    );
     this.#sendFlight();
   }
 
@@ -148,22 +156,16 @@ export class ResumedServerHandshake {
   /** CCC arrived (opened): check it, open the session and send SHF (again, for a repeat). */
   onConfirm(plaintext: Uint8Array): void {
     if (this.#step === "done") return this.#control.sendPacket({ type: ThingPacket.SHF });
-    const expected = hmacSha256(
-      this.#keys!.clientConfirm,
-      concat(this.#th, this.#scc),
-      this.#host.config,
-    );
-    if (!constantTimeEqual(plaintext, expected)) {
+    if (
+      !confirmsServer(this.#host, this.#keys!, this.#th, this.#confirmation!.confirm, plaintext)
+    ) {
       return this.#fail(
         "THING_ERR_AUTH",
         "Cannot confirm the client's keys (CCC) of a resumed handshake: it was tampered with",
       );
     }
     this.#step = "done";
-    this.#budget.validated = true;
-    this.#control.clearTimer(Timers.handshake);
-    this.#control.sendPacket({ type: ThingPacket.SHF });
-    this.#host.established(this.#control, this.#host.config.ttl);
+    openConfirmed(this.#host, this.#control, this.#budget);
   }
 
   /** A sealed packet failed authentication during the handshake. */
@@ -178,7 +180,7 @@ export class ResumedServerHandshake {
     const srh = this.#srh!;
     if (!this.#budget.trySend(HEADER_SIZE + srh.payload!.length)) return;
     api.sendTo(this.#control.peer, this.#control.clientId, srh);
-    const scc = { type: ThingPacket.SCC, payload: this.#sccPlaintext };
+    const scc = { type: ThingPacket.SCC, payload: this.#confirmation!.plaintext };
     if (this.#budget.trySend(HEADER_SIZE + scc.payload.length + AEAD_TAG_LENGTH)) {
       this.#control.sendPacket(scc);
     }
