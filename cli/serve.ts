@@ -27,7 +27,8 @@ import { printSessions } from "./session_lines.ts";
 
 const LogLevelFlag = v.picklist(LOG_LEVELS, `one of ${LOG_LEVELS.join(", ")}`);
 const LogFormatFlag = v.picklist(["pretty", "json"], "pretty or json");
-const TokenFlag = v.pipe(
+/** `--admin-token`: at least 8 printable characters. */
+export const TokenFlag = v.pipe(
   v.string(),
   v.regex(/^[\x21-\x7e]{8,}$/, "at least 8 printable characters without spaces"),
 );
@@ -49,7 +50,8 @@ ${endpointHelp}
   --admin HOST:PORT   serve the admin API and dashboard there (e.g. 127.0.0.1:9090)
   --admin-token TOKEN bearer token for the admin API (default: a random one, printed)
 ${clusterHelp}
-  --workers N|auto    run N worker threads on the port (udp on Bun, tcp), auto = one per CPU
+  --workers N|auto    run N worker threads on the port (udp on Bun, tcp), auto = one per CPU;
+                      --admin then serves all of them on its one address (docs/SCALING.md)
   --verbose           show stack traces of errors
 
 Ctrl-C closes every session (REJECT or SFL) and stops.`,

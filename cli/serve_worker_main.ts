@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { adminApp } from "../plugins/admin/mod.ts";
+import { metrics } from "../plugins/metrics/mod.ts";
 import type { Identity } from "../plugins/thing/mod.ts";
 import { defineWorker } from "../workers/mod.ts";
 import { joinCluster } from "./serve_cluster.ts";
@@ -25,6 +27,8 @@ export interface ServeWorkerData {
   json: boolean;
   /** `--cluster` and its flags (with `node` always set): each worker joins as `NODE/INDEX`. */
   cluster?: Record<string, string>;
+  /** With `--admin`: the bearer token of the supervisor's admin API, which this worker answers. */
+  admin?: { token: string };
 }
 
 export default defineWorker(async (host) => {
@@ -32,9 +36,11 @@ export default defineWorker(async (host) => {
   const entry = dialects[data.dialect]!;
   const member = data.cluster &&
     await joinCluster(data.cluster, host.index, data.json, { out: (line) => console.log(line) });
+  const stats = data.admin && metrics();
   const server = await host.listen({
     plugins: [
       ...(member ? [member] : []),
+      ...(stats ? [stats] : []),
       entry.plugins({
         ...(data.timeout === undefined ? {} : { timeout: data.timeout }),
         ...(data.identity === undefined ? {} : { identity: data.identity }),
@@ -42,6 +48,17 @@ export default defineWorker(async (host) => {
     ],
   });
   const worker = host.index;
+  if (data.admin) {
+    host.handleRequests(
+      adminApp({
+        endpoint: server.endpoint,
+        metrics: stats,
+        token: data.admin.token,
+        ...(member ? { cluster: member } : {}),
+        labels: { worker: String(worker) },
+      }).fetch,
+    );
+  }
   const event = (name: string, fields: Record<string, unknown>, text: string) =>
     console.log(
       data.json ? JSON.stringify({ event: name, worker, ...fields }) : `[worker ${worker}] ${text}`,

@@ -1,18 +1,28 @@
 /**
  * `thing serve --workers N|auto`: the same server as `thing serve`, run by N worker threads on one
  * shared port (`SO_REUSEPORT`, see docs/SCALING.md). This thread supervises: it checks the flags,
- * starts the pool, reports workers that die and come back, and stops the pool on Ctrl-C. Each
- * worker runs `cli/serve_worker_main.ts`.
+ * starts the pool, reports workers that die and come back, serves the pool's admin API with
+ * `--admin` (one address; each worker answers for its own sessions, see
+ * `plugins/admin/workers_app.ts`), and stops the pool on Ctrl-C. Each worker runs
+ * `cli/serve_worker_main.ts`.
  *
  * @module
  */
 import { randomBytes } from "node:crypto";
 import * as v from "valibot";
+import { toHex } from "../core/hex.ts";
 import { addressKey } from "../core/transport.ts";
+import {
+  type AdminServer,
+  isLoopback,
+  serveAdminApp,
+  workersAdminApp,
+} from "../plugins/admin/mod.ts";
 import { autoWorkers, serveWorkers } from "../workers/mod.ts";
 import { aborted, type CommandIo, type FlagValues } from "./command.ts";
 import { endpointChoice, serverIdentity } from "./endpoints.ts";
-import { flag, HostFlag, PortFlag, UsageError } from "./flags.ts";
+import { flag, HostFlag, hostPort, optionalFlag, PortFlag, UsageError } from "./flags.ts";
+import { TokenFlag } from "./serve.ts";
 import type { ServeWorkerData } from "./serve_worker_main.ts";
 
 const WORKERS = "an integer from 1 to 1024, or auto (one per CPU)";
@@ -28,8 +38,6 @@ export const WorkersFlag = v.pipe(
 
 /** The `serve` flags that `--workers` cannot take yet, each with the reason. */
 const UNSUPPORTED: Record<string, string> = {
-  admin: "each worker has its own endpoint; run the admin API on a server without --workers",
-  "admin-token": "it goes with --admin",
   out: "files travel over quic, and --workers serves udp or tcp",
   "log-level": "structured logs are per thread; use --json for the session events",
   "log-format": "structured logs are per thread; use --json for the session events",
@@ -64,6 +72,34 @@ function clusterFlags(values: FlagValues): Pick<ServeWorkerData, "cluster"> {
   return { cluster: flags };
 }
 
+/**
+ * `--admin` and `--admin-token`, checked before any thread starts: a token is needed off
+ * loopback, and a random one is made on loopback when none is given (the workers need it too).
+ */
+function adminFlags(
+  values: FlagValues,
+): { hostname: string; port: number; token: string; given: boolean } | undefined {
+  const token = optionalFlag("admin-token", TokenFlag, values["admin-token"]);
+  if (values.admin === undefined) {
+    if (token !== undefined) {
+      throw new UsageError("Invalid --admin-token without --admin: add --admin HOST:PORT");
+    }
+    return undefined;
+  }
+  const address = hostPort(String(values.admin), "admin");
+  if (token === undefined && !isLoopback(address.hostname)) {
+    throw new UsageError(
+      `Invalid --admin ${address.hostname} without --admin-token: anyone who can reach it ` +
+        "could end sessions; pass a token or bind 127.0.0.1",
+    );
+  }
+  return {
+    ...address,
+    token: token ?? toHex(crypto.getRandomValues(new Uint8Array(16))),
+    given: token !== undefined,
+  };
+}
+
 /** Runs `thing serve` with `--workers`; resolves with the exit code once stopped. */
 export async function serveWithWorkers(values: FlagValues, io: CommandIo): Promise<number> {
   const workers = flag("workers", WorkersFlag, values.workers);
@@ -83,6 +119,7 @@ export async function serveWithWorkers(values: FlagValues, io: CommandIo): Promi
   const json = values.json === true;
   const echo = values["no-echo"] !== true;
   const key = values.key === undefined ? undefined : String(values.key);
+  const admin = adminFlags(values);
   const identity = await serverIdentity(choice, key, io);
   const data: ServeWorkerData = {
     dialect: choice.dialect,
@@ -91,6 +128,7 @@ export async function serveWithWorkers(values: FlagValues, io: CommandIo): Promi
     ...(identity === undefined ? {} : { identity }),
     echo,
     json,
+    ...(admin === undefined ? {} : { admin: { token: admin.token } }),
   };
   let pool;
   try {
@@ -125,7 +163,18 @@ export async function serveWithWorkers(values: FlagValues, io: CommandIo): Promi
     "error",
     ({ index, error }) => io.err(`worker ${index} restart failed: ${error.message}`),
   );
+  let adminServer: AdminServer | undefined;
   try {
+    if (admin !== undefined) {
+      adminServer = await serveAdminApp(admin, (token) => workersAdminApp({ pool, token }));
+      event(
+        "admin",
+        { url: adminServer.url, token: admin.given ? undefined : adminServer.token },
+        `admin API on ${adminServer.url} for ${workers} workers${
+          admin.given ? "" : ` (token ${adminServer.token})`
+        }`,
+      );
+    }
     event(
       "listening",
       {
@@ -143,6 +192,7 @@ export async function serveWithWorkers(values: FlagValues, io: CommandIo): Promi
     );
     await aborted(io.signal);
   } finally {
+    await adminServer?.close();
     await pool.close();
   }
   event("stopped", {}, "stopped");

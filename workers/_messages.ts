@@ -42,11 +42,24 @@ export interface WorkerStats {
   unroutable: number;
 }
 
+/** An HTTP request or response as it crosses between threads. */
+export interface WireHttp {
+  /** The request's method; absent on a response. */
+  method?: string;
+  /** The request's URL; absent on a response. */
+  url?: string;
+  /** The response's status; absent on a request. */
+  status?: number;
+  headers: [string, string][];
+  body: Uint8Array;
+}
+
 /** Supervisor → worker. */
 export type ToWorker =
   | ForwardMessage
   | PeerMessage
   | { t: "stats"; id: number }
+  | { t: "request"; id: number; request: WireHttp }
   | { t: "close" };
 
 /** Worker → supervisor. */
@@ -56,6 +69,7 @@ export type FromWorker =
   | { t: "listening"; address: PeerAddress }
   | { t: "failed"; message: string }
   | { t: "stats"; id: number; stats: WorkerStats }
+  | { t: "response"; id: number; response: WireHttp }
   | { t: "closed" };
 
 /** What the supervisor hands each worker thread at start (its `workerData`). */

@@ -9,10 +9,11 @@ import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { listen, type ThingNode } from "../core/node.ts";
 import { tcp } from "../transports/tcp/mod.ts";
 import { udp } from "../transports/udp/mod.ts";
-import type { FromWorker, ToWorker, WorkerBoot } from "./_messages.ts";
+import type { FromWorker, ToWorker, WireHttp, WorkerBoot } from "./_messages.ts";
 import { SharedDirectory } from "./directory.ts";
 import { WorkerRouter } from "./router.ts";
-import type { WorkerHost, WorkerListenOptions, WorkerMain } from "./worker_host.ts";
+import type { RequestHandler, WorkerHost, WorkerListenOptions, WorkerMain } from "./worker_host.ts";
+import { requestFromWire, wireResponse } from "./_wire_http.ts";
 
 /** Runs this thread as worker `boot.index`. */
 async function runWorker(boot: WorkerBoot): Promise<void> {
@@ -26,6 +27,7 @@ async function runWorker(boot: WorkerBoot): Promise<void> {
   const directory = new SharedDirectory(boot.directory, true);
   const router = new WorkerRouter(boot.index, directory, post);
   const servers: ThingNode[] = [];
+  let handler: RequestHandler | undefined;
   const host: WorkerHost = {
     index: boot.index,
     count: boot.count,
@@ -43,6 +45,14 @@ async function runWorker(boot: WorkerBoot): Promise<void> {
       post({ t: "listening", address: server.address });
       return server;
     },
+    handleRequests(next: RequestHandler) {
+      if (typeof next !== "function") {
+        throw new TypeError(
+          "Cannot handle requests without a function: pass (request) => Response",
+        );
+      }
+      handler = next;
+    },
   };
   port.on("message", (message: ToWorker) => {
     switch (message.t) {
@@ -55,6 +65,10 @@ async function runWorker(boot: WorkerBoot): Promise<void> {
           stats: { index: boot.index, sessions, ...router.stats },
         });
       }
+      case "request":
+        return void answer(handler, message.request).then((response) =>
+          post({ t: "response", id: message.id, response })
+        );
       case "close":
         // The supervisor ends the thread on "closed".
         return void Promise.allSettled(servers.map((server) => server.close())).then(() =>
@@ -80,6 +94,23 @@ async function runWorker(boot: WorkerBoot): Promise<void> {
   } catch (error) {
     // The supervisor ends the thread on "failed".
     post({ t: "failed", message: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+/** The response of `handler` to `wire`: 503 without a handler, 500 when it throws. */
+async function answer(
+  handler: RequestHandler | undefined,
+  wire: WireHttp,
+): Promise<WireHttp> {
+  const failure = (status: number, message: string) =>
+    wireResponse(Response.json({ error: { status, code: "worker", message } }, { status }));
+  if (!handler) {
+    return failure(503, "This worker serves no requests: it called no handleRequests()");
+  }
+  try {
+    return await wireResponse(await handler(requestFromWire(wire)));
+  } catch (error) {
+    return failure(500, `The worker's handler failed: ${(error as Error)?.message ?? error}`);
   }
 }
 

@@ -15,6 +15,7 @@ export {
 } from "./serve_workers.ts";
 export {
   defineWorker,
+  type RequestHandler,
   type WorkerHost,
   type WorkerListenOptions,
   type WorkerMain,

@@ -16,7 +16,9 @@ import { Emitter, type Unsubscribe } from "../core/emitter.ts";
 import type { PeerAddress } from "../core/transport.ts";
 import { tcp } from "../transports/tcp/mod.ts";
 import { udp } from "../transports/udp/mod.ts";
-import type { FromWorker, ToWorker, WorkerBoot, WorkerStats } from "./_messages.ts";
+import { ThingError, TimeoutError } from "../core/errors.ts";
+import type { FromWorker, ToWorker, WireHttp, WorkerBoot, WorkerStats } from "./_messages.ts";
+import { responseFromWire, wireRequest } from "./_wire_http.ts";
 import "./_worker_main.ts";
 import { SharedDirectory } from "./directory.ts";
 
@@ -70,6 +72,18 @@ export interface WorkerPool {
   ): Unsubscribe;
   /** Each worker's counters (workers that are restarting are left out). */
   stats(): Promise<WorkerStats[]>;
+  /**
+   * Passes an HTTP request to worker `index`'s `host.handleRequests()` handler and resolves with
+   * its response (503 when the worker set none).
+   *
+   * @throws {RangeError} for an index out of range
+   * @throws {ThingError} `THING_ERR_WORKER_UNAVAILABLE` while that worker is restarting, or when
+   *   it dies before answering
+   * @throws {TimeoutError} when it does not answer within `timeout` ms (default 5,000)
+   */
+  request(index: number, request: Request, timeout?: number): Promise<Response>;
+  /** The index of the worker holding the session of `clientId` (16 bytes), if any holds it. */
+  ownerOf(clientId: Uint8Array): number | undefined;
   /** Ends worker `index` at once, as a crash would; the pool restarts it. */
   kill(index: number): Promise<void>;
   /** Closes every worker's sessions and server, then stops the threads. Idempotent. */
@@ -88,6 +102,7 @@ interface Slot {
 }
 
 const STATS_TIMEOUT = 2_000;
+const REQUEST_TIMEOUT = 5_000;
 const CLOSE_TIMEOUT = 5_000;
 const MAX_RESTART_DELAY = 5_000;
 
@@ -123,6 +138,14 @@ export async function serveWorkers(options: ServeWorkersOptions): Promise<Worker
   const slots: Array<Slot | undefined> = new Array(count).fill(undefined);
   const pendingStats = new Map<number, (stats: WorkerStats) => void>();
   let nextStatsId = 1;
+  /** Requests passed to a worker, by id: the worker's index and what to do with its answer. */
+  const pendingRequests = new Map<
+    number,
+    { index: number; settle: (response: WireHttp | Error) => void }
+  >();
+  let nextRequestId = 1;
+  const unavailable = (index: number, why: string) =>
+    new ThingError("THING_ERR_WORKER_UNAVAILABLE", `Cannot reach worker ${index}: ${why}`);
   let closing: Promise<void> | undefined;
 
   const relay = (from: number, message: FromWorker & { to: number }) => {
@@ -157,6 +180,8 @@ export async function serveWorkers(options: ServeWorkersOptions): Promise<Worker
             return void worker.terminate();
           case "stats":
             return pendingStats.get(message.id)?.(message.stats);
+          case "response":
+            return pendingRequests.get(message.id)?.settle(message.response);
           case "closed":
             return void worker.terminate();
           default:
@@ -168,6 +193,9 @@ export async function serveWorkers(options: ServeWorkersOptions): Promise<Worker
       worker.on("exit", (code: number) => {
         clearTimeout(timer);
         if (slots[index] === slot) slots[index] = undefined;
+        for (const pending of pendingRequests.values()) {
+          if (pending.index === index) pending.settle(unavailable(index, "it stopped"));
+        }
         if (!slot.listening) {
           return reject(
             new Error(`Cannot start worker ${index}: ${error?.message ?? `exit ${code}`}`),
@@ -239,6 +267,38 @@ export async function serveWorkers(options: ServeWorkersOptions): Promise<Worker
         })
       );
       return (await Promise.all(answers)).filter((stats) => stats !== undefined);
+    },
+    async request(index, request, timeout = REQUEST_TIMEOUT) {
+      if (!Number.isInteger(index) || index < 0 || index >= count) {
+        throw new RangeError(`Cannot reach worker ${index}: pass an index from 0 to ${count - 1}`);
+      }
+      const wire = await wireRequest(request);
+      const slot = slots[index];
+      if (!slot?.listening || slot.closing || closing) {
+        throw unavailable(index, closing ? "the pool is closing" : "it is restarting");
+      }
+      const answer = await new Promise<WireHttp | Error>((resolve) => {
+        const id = nextRequestId++;
+        const timer = setTimeout(
+          () =>
+            settle(new TimeoutError(`Worker ${index} did not answer a request in ${timeout} ms`)),
+          timeout,
+        );
+        const settle = (result: WireHttp | Error) => {
+          clearTimeout(timer);
+          pendingRequests.delete(id);
+          resolve(result);
+        };
+        pendingRequests.set(id, { index, settle });
+        post(slot.worker, { t: "request", id, request: wire });
+      });
+      if (answer instanceof Error) throw answer;
+      return responseFromWire(answer);
+    },
+    ownerOf(clientId) {
+      if (!(clientId instanceof Uint8Array) || clientId.length !== 16) return undefined;
+      const owner = directory.owner(clientId, count);
+      return owner >= 0 ? owner : undefined;
     },
     async kill(index) {
       const slot = slots[index];

@@ -22,7 +22,16 @@ export interface WorkerHost {
    * `plugins`. Call it once; the pool closes the server when it stops.
    */
   listen(options: WorkerListenOptions): Promise<ThingNode>;
+  /**
+   * Answers the HTTP requests the supervisor passes this worker with `WorkerPool.request()`
+   * (the admin API of `thing serve --workers` does). A later call replaces the handler; until the
+   * first, such requests get 503.
+   */
+  handleRequests(handler: RequestHandler): void;
 }
+
+/** Answers one HTTP request (a Hono app's `fetch` is one). */
+export type RequestHandler = (request: Request) => Response | Promise<Response>;
 
 /** The default export of a worker module. */
 export type WorkerMain = (host: WorkerHost) => void | Promise<void>;

@@ -56,6 +56,8 @@ export interface AdminAppOptions {
   signal?: AbortSignal;
   /** The server's cluster member: the session routes then cover the whole cluster. */
   cluster?: Cluster;
+  /** Labels added to every `/metrics` sample, after the cluster's `node` and `worker` ones. */
+  labels?: Readonly<Record<string, string>>;
 }
 
 const SessionIdSchema = v.pipe(
@@ -78,8 +80,16 @@ const DASHBOARD_HEADERS = {
  * @throws {TypeError} when the token is empty or an interval is not a positive number
  */
 export function adminApp(options: AdminAppOptions): Hono {
-  const { endpoint, metrics, token, statsInterval = 1000, closeWait = 2000, signal, cluster } =
-    options;
+  const {
+    endpoint,
+    metrics,
+    token,
+    statsInterval = 1000,
+    closeWait = 2000,
+    signal,
+    cluster,
+    labels: extraLabels,
+  } = options;
   if (typeof token !== "string" || token.trim() === "") {
     throw new TypeError("Cannot build the admin app without a token: pass a non-empty `token`");
   }
@@ -241,11 +251,13 @@ export function adminApp(options: AdminAppOptions): Hono {
       },
     ]);
     const text = own + (metrics?.render() ?? "");
-    const labels = cluster === undefined ? undefined : {
-      node: cluster.options.node,
-      worker: String(cluster.options.worker ?? 0),
+    const labels = {
+      ...(cluster === undefined
+        ? {}
+        : { node: cluster.options.node, worker: String(cluster.options.worker ?? 0) }),
+      ...extraLabels,
     };
-    return c.body(labels ? withLabels(text, labels) : text, 200, {
+    return c.body(Object.keys(labels).length > 0 ? withLabels(text, labels) : text, 200, {
       "Content-Type": PROMETHEUS_CONTENT_TYPE,
     });
   });

@@ -53,6 +53,7 @@ const STATUS: Record<string, [ContentfulStatusCode, string]> = {
   THING_ERR_CLUSTER_NODE_GONE: [503, "node_gone"],
   THING_ERR_CLUSTER_DOWN: [503, "cluster_down"],
   THING_ERR_TIMEOUT: [504, "timeout"],
+  THING_ERR_WORKER_UNAVAILABLE: [503, "worker_unavailable"],
   THING_ERR_PAYLOAD_TOO_LARGE: [413, "too_large"],
   THING_ERR_PACKET_TOO_LARGE: [413, "too_large"],
 };

@@ -9,4 +9,5 @@ export * from "./auth.ts";
 export * from "./errors.ts";
 export * from "./serve.ts";
 export * from "./session_json.ts";
+export * from "./workers_app.ts";
 export type { ClusterSessionJson } from "./cluster_routes.ts";

@@ -80,29 +80,49 @@ export function isLoopback(hostname: string): boolean {
  * await node.close();
  * ```
  */
-export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
-  const { endpoint, metrics, hostname = "127.0.0.1", port = 9090 } = options;
+export function startAdmin(options: AdminOptions): Promise<AdminServer> {
+  const { endpoint, metrics } = options;
+  return serveAdminApp(options, (token, signal) =>
+    adminApp({
+      endpoint,
+      metrics,
+      token,
+      signal,
+      ...(options.statsInterval === undefined ? {} : { statsInterval: options.statsInterval }),
+      ...(options.closeWait === undefined ? {} : { closeWait: options.closeWait }),
+      ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
+    }));
+}
+
+/** Where and how `serveAdminApp()` serves. */
+export type AdminBinding = Pick<AdminOptions, "hostname" | "port" | "token" | "server">;
+
+/**
+ * Serves the app `build` makes for the token over HTTP, with the rules of `startAdmin()`:
+ * loopback by default, a token required elsewhere, a random one on loopback when omitted.
+ * `build`'s `signal` aborts when the server closes.
+ *
+ * @throws {TypeError} when binding a non-loopback address without a token, or on a bad port
+ * @throws {TransportError} when the address cannot be bound (`THING_ERR_ADDRESS_IN_USE` if taken)
+ */
+export async function serveAdminApp(
+  binding: AdminBinding,
+  build: (token: string, signal: AbortSignal) => { fetch: Fetch },
+): Promise<AdminServer> {
+  const { hostname = "127.0.0.1", port = 9090 } = binding;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new TypeError(`Cannot serve the admin API on port ${port}: use 0..65535`);
   }
-  if (options.token === undefined && !isLoopback(hostname)) {
+  if (binding.token === undefined && !isLoopback(hostname)) {
     throw new TypeError(
       `Cannot serve the admin API on "${hostname}" without a token: anyone who can reach it ` +
         "could end sessions; pass a token (--admin-token) or bind 127.0.0.1",
     );
   }
-  const token = options.token ?? toHex(crypto.getRandomValues(new Uint8Array(16)));
+  const token = binding.token ?? toHex(crypto.getRandomValues(new Uint8Array(16)));
   const aborter = new AbortController();
-  const app = adminApp({
-    endpoint,
-    metrics,
-    token,
-    signal: aborter.signal,
-    ...(options.statsInterval === undefined ? {} : { statsInterval: options.statsInterval }),
-    ...(options.closeWait === undefined ? {} : { closeWait: options.closeWait }),
-    ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
-  });
-  const kind = options.server ?? detectServer();
+  const app = build(token, aborter.signal);
+  const kind = binding.server ?? detectServer();
   let running: { port: number; close(): Promise<void> };
   try {
     running = await SERVERS[kind](app.fetch, hostname, port);

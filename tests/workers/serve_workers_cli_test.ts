@@ -36,9 +36,6 @@ test(`thing serve rejects a bad --workers (${here})`, { timeout: 30_000 }, async
       /Invalid --workers .*: expected an integer from 1 to 1024, or auto/,
     );
   }
-  const admin = await run(here, ["serve", "--workers", "2", "--admin", "127.0.0.1:0"]);
-  assert.equal(admin.code, 2);
-  assert.match(admin.stderr, /Invalid --admin with --workers/);
   const lone = await run(here, ["serve", "--workers", "2", "--node", "n1"]);
   assert.equal(lone.code, 2);
   assert.match(lone.stderr, /Invalid --node without --cluster/);
