@@ -311,14 +311,13 @@ export class FramedLink {
     if (this.#pingOwed) size += 1;
     // From the slab: packets are never written again once sent, and a slab view is cheap.
     const payload = packetSlab.take(size);
-    const view = new DataView(payload.buffer, payload.byteOffset, size);
-    let at = ack ? writeAck(view, 0, ack) : 0;
+    let at = ack ? writeAck(payload, 0, ack) : 0;
     if (this.#pingOwed) payload[at++] = FrameType.PING;
     this.#pingOwed = false;
     const reliable: FramedMessage[] = [];
     const pn = this.control.takeOrder();
     for (const message of frames) {
-      at = writeMessage(payload, view, at, message, message.data);
+      at = writeMessage(payload, at, message, message.data);
       if (isReliableFrame(message.type)) {
         message.tries++;
         message.latestPn = pn;
