@@ -18,7 +18,9 @@
  * `flush: "tick"`), `immediate` (`flush: "immediate"`: one message per packet, no coalescing).
  *
  * Run: `deno run -A --unstable-net bench/connection_loss_bench.ts --against /work/wt/base [--rounds 3]`, or
- * `bun bench/connection_loss_bench.ts --against /work/wt/base`.
+ * `bun bench/connection_loss_bench.ts --against /work/wt/base`. `--framed-against TREE` adds a
+ * `before (framed)` row: that tree's own default, for a tree that already frames. `--only rtt` runs
+ * the round-trip case alone.
  *
  * @module
  */
@@ -244,8 +246,12 @@ function child(tree: string, name: string, variant: string, extra: string[]): Pr
 async function orchestrate(): Promise<void> {
   const against = arg("--against") ?? "/work/wt/base";
   const rounds = Number(arg("--rounds") ?? 3);
+  const framedAgainst = arg("--framed-against");
   const variants: [string, string, string][] = [
     ["before (seed)", against, "seed"],
+    ...(framedAgainst
+      ? [["before (framed)", framedAgainst, "framed"] as [string, string, string]]
+      : []),
     ["seed path", here, "seed"],
     ["framed, coalescing", here, "framed"],
     ["framed, flush immediate", here, "immediate"],

@@ -41,7 +41,11 @@ export class FramedData implements Messenger {
 
   /** Whether `control`'s handshake negotiated FRAMED packets. */
   negotiated(control: SessionControl): boolean {
-    return control.extensions.some((e) => e.type === FRAMED_EXTENSION);
+    // A loop, not some(): this runs for every message sent and every packet received.
+    for (const extension of control.extensions) {
+      if (extension.type === FRAMED_EXTENSION) return true;
+    }
+    return false;
   }
 
   /** `session.send()`: framed when negotiated (or not yet known), else the seed path. */

@@ -99,6 +99,7 @@ export class FramedLink {
     this.#scheduled = false;
     this.flush();
   };
+  readonly #onTimerFired = () => this.#onTimer();
 
   /** @param opts the plugin's resolved options */
   constructor(api: PluginApi, control: SessionControl, opts: ResolvedDataOptions) {
@@ -171,6 +172,7 @@ export class FramedLink {
     if (this.control.state !== "open") return;
     const now = this.#api.clock.now();
     for (;;) {
+      if (!this.receiver.ackOwed && !this.#pingOwed && this.#nothingQueued()) break;
       const ack = this.receiver.ackOwed ? this.receiver.takeAck(now) : undefined;
       const frames = this.#pack(ack);
       if (frames.length === 0 && !ack && !this.#pingOwed) break;
@@ -192,7 +194,7 @@ export class FramedLink {
       for (const message of packet.frames) this.#acknowledged(message);
     }
     this.#lost(update.lost);
-    if (this.#resend.length > 0 || this.#active.size > 0 || this.receiver.ackOwed) this.schedule();
+    if (!this.#nothingQueued() || this.receiver.ackOwed) this.schedule();
     else this.#armTimer();
   }
 
@@ -216,6 +218,10 @@ export class FramedLink {
     this.#flying.clear();
     this.#inFlight = 0;
     this.#recovery = this.#newRecovery();
+  }
+
+  #nothingQueued(): boolean {
+    return this.#resend.length === 0 && this.#active.size === 0;
   }
 
   #newRecovery(): LossRecovery<FramedMessage[]> {
@@ -305,14 +311,13 @@ export class FramedLink {
     if (this.#pingOwed) size += 1;
     // From the slab: packets are never written again once sent, and a slab view is cheap.
     const payload = packetSlab.take(size);
-    const view = new DataView(payload.buffer, payload.byteOffset, size);
-    let at = ack ? writeAck(view, 0, ack) : 0;
+    let at = ack ? writeAck(payload, 0, ack) : 0;
     if (this.#pingOwed) payload[at++] = FrameType.PING;
     this.#pingOwed = false;
     const reliable: FramedMessage[] = [];
     const pn = this.control.takeOrder();
     for (const message of frames) {
-      at = writeMessage(payload, view, at, message, message.data);
+      at = writeMessage(payload, at, message, message.data);
       if (isReliableFrame(message.type)) {
         message.tries++;
         message.latestPn = pn;
@@ -386,12 +391,14 @@ export class FramedLink {
     message.reject(error);
   }
 
+  // A timer armed earlier than needed stays: it fires, finds nothing due and re-arms. Re-arming on
+  // every packet and ACK (one message at a time moves the deadline each time) costs more.
   #armTimer(): void {
     const at = this.#recovery.timerAt();
-    if (at === this.#timerAt) return;
+    if (at === undefined || (this.#timerAt !== undefined && this.#timerAt <= at)) return;
     this.#timer?.cancel();
     this.#timerAt = at;
-    this.#timer = at === undefined ? undefined : this.#api.setTimer(at, () => this.#onTimer());
+    this.#timer = this.#api.setTimer(at, this.#onTimerFired);
   }
 
   #onTimer(): void {
@@ -400,6 +407,8 @@ export class FramedLink {
     if (this.control.state === "closed") return;
     if (this.control.state !== "open") return this.#armLater();
     const now = this.#api.clock.now();
+    const due = this.#recovery.timerAt();
+    if (due === undefined || due > now) return this.#armTimer();
     const update = this.#recovery.onTimeout(now);
     this.#lost(update.lost);
     if (update.probe) {
@@ -434,7 +443,7 @@ export class FramedLink {
   #armLater(): void {
     const at = this.#api.clock.now() + this.#opts.initialRto;
     this.#timerAt = at;
-    this.#timer = this.#api.setTimer(at, () => this.#onTimer());
+    this.#timer = this.#api.setTimer(at, this.#onTimerFired);
   }
 }
 

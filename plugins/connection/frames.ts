@@ -77,23 +77,44 @@ export function ackFrameSize(ranges: readonly AckRange[]): number {
   return 16 + 8 * (ranges.length - 1);
 }
 
+// Big-endian fields written and read byte by byte: a DataView per packet (and the `.buffer` it
+// needs) cost more than the frames' own work, on Bun most of all.
+function put16(out: Uint8Array, at: number, value: number): void {
+  out[at] = value >>> 8;
+  out[at + 1] = value;
+}
+
+function put32(out: Uint8Array, at: number, value: number): void {
+  out[at] = value >>> 24;
+  out[at + 1] = value >>> 16;
+  out[at + 2] = value >>> 8;
+  out[at + 3] = value;
+}
+
+function get16(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! << 8) | bytes[at + 1]!;
+}
+
+function get32(bytes: Uint8Array, at: number): number {
+  return bytes[at]! * 0x1000000 + ((bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!);
+}
+
 /** Writes a message frame at `at` of `out`; returns the offset after it. */
 export function writeMessage(
   out: Uint8Array,
-  view: DataView,
   at: number,
   frame: Omit<MessageFrame, "data">,
   data: Uint8Array,
 ): number {
   out[at] = frame.type;
   out[at + 1] = frame.channel;
-  view.setUint16(at + 2, frame.customId);
+  put16(out, at + 2, frame.customId);
   let p = at + 4;
   if (frame.type !== FrameType.UNRELIABLE) {
-    view.setUint32(p, frame.seq % TWO_32);
+    put32(out, p, frame.seq % TWO_32);
     p += 4;
   }
-  view.setUint16(p, data.length);
+  put16(out, p, data.length);
   out.set(data, p + 2);
   return p + 2 + data.length;
 }
@@ -102,19 +123,19 @@ export function writeMessage(
  * Writes an ACK frame: type, delay (u16, units of 10 µs, capped), range count (u8), largest (u64),
  * the top range's length, then a gap and a length per further range (u32 each).
  */
-export function writeAck(view: DataView, at: number, ack: AckFrame): number {
+export function writeAck(out: Uint8Array, at: number, ack: AckFrame): number {
   const { ranges } = ack;
-  view.setUint8(at, FrameType.ACK);
-  view.setUint16(at + 1, Math.min(0xffff, Math.max(0, Math.round(ack.delay * 100))));
-  view.setUint8(at + 3, ranges.length);
+  out[at] = FrameType.ACK;
+  put16(out, at + 1, Math.min(0xffff, Math.max(0, Math.round(ack.delay * 100))));
+  out[at + 3] = ranges.length;
   const top = ranges[0]!;
-  view.setUint32(at + 4, Math.floor(top.last / TWO_32));
-  view.setUint32(at + 8, top.last % TWO_32);
-  view.setUint32(at + 12, top.last - top.first);
+  put32(out, at + 4, Math.floor(top.last / TWO_32));
+  put32(out, at + 8, top.last % TWO_32);
+  put32(out, at + 12, top.last - top.first);
   let p = at + 16;
   for (let i = 1; i < ranges.length; i++) {
-    view.setUint32(p, ranges[i - 1]!.first - ranges[i]!.last - 1);
-    view.setUint32(p + 4, ranges[i]!.last - ranges[i]!.first);
+    put32(out, p, ranges[i - 1]!.first - ranges[i]!.last - 1);
+    put32(out, p + 4, ranges[i]!.last - ranges[i]!.first);
     p += 8;
   }
   return p;
@@ -128,7 +149,6 @@ export function writeAck(view: DataView, at: number, ack: AckFrame): number {
  */
 export function decodeFrames(payload: Uint8Array): FramedPayload | string {
   if (payload.length === 0) return "frame-empty";
-  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   const messages: MessageFrame[] = [];
   let ack: AckFrame | undefined;
   let ackEliciting = false;
@@ -144,7 +164,7 @@ export function decodeFrames(payload: Uint8Array): FramedPayload | string {
     }
     if (type === FrameType.ACK) {
       if (ack) return "frame-ack";
-      const decoded = readAck(view, at);
+      const decoded = readAck(payload, at);
       if (typeof decoded === "string") return decoded;
       ack = decoded.ack;
       at = decoded.end;
@@ -153,13 +173,13 @@ export function decodeFrames(payload: Uint8Array): FramedPayload | string {
     if (type < FrameType.ORDERED || type > FrameType.UNRELIABLE) return "frame-type";
     const header = type === FrameType.UNRELIABLE ? UNRELIABLE_HEADER : SEQUENCED_HEADER;
     if (payload.length - at < header) return "frame-truncated";
-    const end = at + header + view.getUint16(at + header - 2);
+    const end = at + header + get16(payload, at + header - 2);
     if (end > payload.length) return "frame-overrun";
     messages.push({
       type,
       channel: payload[at + 1]!,
-      customId: view.getUint16(at + 2),
-      seq: type === FrameType.UNRELIABLE ? 0 : view.getUint32(at + 4),
+      customId: get16(payload, at + 2),
+      seq: type === FrameType.UNRELIABLE ? 0 : get32(payload, at + 4),
       data: payload.subarray(at + header, end),
     });
     if (type === FrameType.ORDERED || type === FrameType.UNORDERED) ackEliciting = true;
@@ -168,25 +188,25 @@ export function decodeFrames(payload: Uint8Array): FramedPayload | string {
   return { messages, ack, ackEliciting };
 }
 
-function readAck(view: DataView, at: number): { ack: AckFrame; end: number } | string {
-  if (view.byteLength - at < 16) return "frame-truncated";
-  const count = view.getUint8(at + 3);
+function readAck(bytes: Uint8Array, at: number): { ack: AckFrame; end: number } | string {
+  if (bytes.length - at < 16) return "frame-truncated";
+  const count = bytes[at + 3]!;
   if (count === 0 || count > MAX_ACK_RANGES) return "frame-ack";
   const end = at + 16 + 8 * (count - 1);
-  if (end > view.byteLength) return "frame-overrun";
-  const high = view.getUint32(at + 4);
+  if (end > bytes.length) return "frame-overrun";
+  const high = get32(bytes, at + 4);
   if (high > 0x1fffff) return "frame-ack";
-  const last = high * TWO_32 + view.getUint32(at + 8);
-  let first = last - view.getUint32(at + 12);
+  const last = high * TWO_32 + get32(bytes, at + 8);
+  let first = last - get32(bytes, at + 12);
   if (first < 0) return "frame-ack";
   const ranges: AckRange[] = [{ first, last }];
   for (let p = at + 16; p < end; p += 8) {
-    const next = first - view.getUint32(p) - 1;
-    const start = next - view.getUint32(p + 4);
+    const next = first - get32(bytes, p) - 1;
+    const start = next - get32(bytes, p + 4);
     // A gap of 0 would make two ranges adjacent: the sender merges those.
     if (next >= first - 1 || start < 0) return "frame-ack";
     ranges.push({ first: start, last: next });
     first = start;
   }
-  return { ack: { delay: view.getUint16(at + 1) / 100, ranges }, end };
+  return { ack: { delay: get16(bytes, at + 1) / 100, ranges }, end };
 }

@@ -56,9 +56,8 @@ function encode(
   const size = messages.reduce((n, m) => n + messageFrameSize(m.type, m.data.length), 0) +
     (ack ? ackFrameSize(ack.ranges) : 0);
   const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  let at = ack ? writeAck(view, 0, ack) : 0;
-  for (const m of messages) at = writeMessage(out, view, at, m, m.data);
+  let at = ack ? writeAck(out, 0, ack) : 0;
+  for (const m of messages) at = writeMessage(out, at, m, m.data);
   return out;
 }
 
