@@ -24,8 +24,6 @@
  * @module
  */
 import { Hono } from "hono";
-import { validator } from "hono/validator";
-import * as v from "valibot";
 import type { Endpoint } from "../../core/endpoint.ts";
 import type { Session } from "../../core/session.ts";
 import type { Cluster } from "../cluster/mod.ts";
@@ -35,6 +33,7 @@ import { bearerAuth } from "./auth.ts";
 import { clusterSessions, failureResponse } from "./cluster_routes.ts";
 import { DASHBOARD_HTML } from "./dashboard.ts";
 import { errorResponse } from "./errors.ts";
+import { sessionIdParam } from "./session_id_param.ts";
 import { eventStream } from "./event_stream.ts";
 import { withLabels } from "./metric_labels.ts";
 import { sessionJson } from "./session_json.ts";
@@ -59,12 +58,6 @@ export interface AdminAppOptions {
   /** Labels added to every `/metrics` sample, after the cluster's `node` and `worker` ones. */
   labels?: Readonly<Record<string, string>>;
 }
-
-const SessionIdSchema = v.pipe(
-  v.string(),
-  v.regex(/^[0-9a-fA-F]{32}$/, "a session ID is 32 hex digits"),
-  v.toLowerCase(),
-);
 
 const DASHBOARD_HEADERS = {
   "Content-Security-Policy":
@@ -110,20 +103,6 @@ export function adminApp(options: AdminAppOptions): Hono {
   );
   app.use(bearerAuth(token, (method, path) => method === "GET" && path === "/"));
 
-  const sessionId = validator("param", (params, c) => {
-    const parsed = v.safeParse(SessionIdSchema, params.id);
-    if (!parsed.success) {
-      return errorResponse(
-        c,
-        400,
-        "bad_session_id",
-        `Invalid session ID "${
-          String(params.id).slice(0, 80)
-        }": use the 32 hex digits of a client ID`,
-      );
-    }
-    return { id: parsed.output };
-  });
   const find = (id: string): Session | undefined => {
     for (const session of endpoint.sessions) if (session.id === id) return session;
     return undefined;
@@ -152,7 +131,7 @@ export function adminApp(options: AdminAppOptions): Hono {
         : { sessions: [...endpoint.sessions].map((s) => sessionJson(s, metrics)) },
     ));
 
-  app.get("/sessions/:id", sessionId, async (c) => {
+  app.get("/sessions/:id", sessionIdParam, async (c) => {
     const { id } = c.req.valid("param");
     const session = find(id);
     if (session) return c.json(sessionJson(session, metrics));
@@ -162,7 +141,7 @@ export function adminApp(options: AdminAppOptions): Hono {
     return remote ? c.json(remote) : unknown(c, id);
   });
 
-  app.delete("/sessions/:id", sessionId, async (c) => {
+  app.delete("/sessions/:id", sessionIdParam, async (c) => {
     const { id } = c.req.valid("param");
     const session = find(id);
     if (session) {
@@ -178,7 +157,7 @@ export function adminApp(options: AdminAppOptions): Hono {
     }
   });
 
-  app.post("/sessions/:id/messages", sessionId, async (c) => {
+  app.post("/sessions/:id/messages", sessionIdParam, async (c) => {
     const { id } = c.req.valid("param");
     const customText = c.req.query("customId") ?? "0";
     const reliableText = c.req.query("reliable") ?? "true";

@@ -19,14 +19,13 @@
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { validator } from "hono/validator";
-import * as v from "valibot";
 import { fromHex } from "../../core/hex.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "../metrics/mod.ts";
 import type { WorkerPool } from "../../workers/mod.ts";
 import { bearerAuth } from "./auth.ts";
 import { failureResponse } from "./cluster_routes.ts";
 import { errorResponse } from "./errors.ts";
+import { sessionIdParam } from "./session_id_param.ts";
 import { mergeExpositions } from "./metric_merge.ts";
 
 /** The parts of a `WorkerPool` the admin API uses. */
@@ -48,8 +47,6 @@ interface ListedSession {
   worker?: number;
   [field: string]: unknown;
 }
-
-const SessionIdSchema = v.pipe(v.string(), v.regex(/^[0-9a-fA-F]{32}$/), v.toLowerCase());
 
 /**
  * Builds the admin Hono app of a worker pool.
@@ -91,20 +88,6 @@ export function workersAdminApp(options: WorkersAdminAppOptions): Hono {
       return response.ok ? await response.json() as Record<string, unknown> : undefined;
     }));
 
-  const sessionId = validator("param", (params, c) => {
-    const parsed = v.safeParse(SessionIdSchema, params.id);
-    if (!parsed.success) {
-      return errorResponse(
-        c,
-        400,
-        "bad_session_id",
-        `Invalid session ID "${
-          String(params.id).slice(0, 80)
-        }": use the 32 hex digits of a client ID`,
-      );
-    }
-    return { id: parsed.output };
-  });
   /** The request, passed on whole to the worker holding session `id` (worker 0 if none). */
   const toOwner = (c: Context, id: string) => ask(c, pool.ownerOf(fromHex(id)) ?? 0, c.req.raw);
 
@@ -144,9 +127,9 @@ export function workersAdminApp(options: WorkersAdminAppOptions): Hono {
     return c.json({ sessions: [...byId.values()], ...(partial ? { partial: true } : {}) });
   });
 
-  app.get("/sessions/:id", sessionId, (c) => toOwner(c, c.req.valid("param").id));
-  app.delete("/sessions/:id", sessionId, (c) => toOwner(c, c.req.valid("param").id));
-  app.post("/sessions/:id/messages", sessionId, (c) => toOwner(c, c.req.valid("param").id));
+  app.get("/sessions/:id", sessionIdParam, (c) => toOwner(c, c.req.valid("param").id));
+  app.delete("/sessions/:id", sessionIdParam, (c) => toOwner(c, c.req.valid("param").id));
+  app.post("/sessions/:id/messages", sessionIdParam, (c) => toOwner(c, c.req.valid("param").id));
   app.get("/cluster/nodes", (c) => ask(c, 0, c.req.raw));
 
   app.get("/metrics", async (c) => {
