@@ -24,7 +24,7 @@ import {
   type X25519KeyPair,
   x25519KeyPair,
 } from "./crypto/mod.ts";
-import type { ThingDialectErrorCode } from "./errors.ts";
+import { type ThingDialectErrorCode, ticketError } from "./errors.ts";
 import { AmplificationBudget, CookieJar } from "./cookie.ts";
 import {
   agreeKey,
@@ -35,7 +35,6 @@ import {
   type ThingHost,
   Timers,
 } from "./host.ts";
-import { ticketError } from "./errors.ts";
 import { ticketRefusedEvent } from "./events.ts";
 import { toHex } from "../../core/hex.ts";
 import {
