@@ -136,6 +136,33 @@ describe("udp()", () => {
     });
   }
 
+  for (const binding of availableBindings()) {
+    // Deno hands large datagrams over as views of its receive buffer: no later receive may write
+    // over one. 70 of 16 KiB cross more than one 512 KiB receive buffer; small ones are between.
+    it(`udp({ binding: "${binding}" }) large datagrams stay intact after many more are received`, async () => {
+      const got: Uint8Array[] = [];
+      const rec = new Recorder(3000);
+      rec.onPacket = (bytes) => void got.push(bytes); // as delivered, not a copy
+      const transport = udp({ binding });
+      const server = await transport.listen({ hostname: "127.0.0.1", port: 0 }, rec);
+      const client = await transport.connect(server.localAddress, new Recorder(1000));
+      const sent = Array.from({ length: 70 }, (_, i) => makePacket(i % 5 === 0 ? 100 : 16_384, i));
+      try {
+        // Eight at a time, well inside the smallest common kernel receive buffer.
+        for (let at = 0; at < sent.length; at += 8) {
+          for (const bytes of sent.slice(at, at + 8)) client.send(bytes, server.localAddress);
+          const expected = Math.min(at + 8, sent.length);
+          await rec.until(`${expected} datagrams`, () => got.length === expected);
+        }
+        // Each datagram is filled with its index (Deno may reorder the first few on loopback).
+        const byIndex = [...got].sort((a, b) => a[0]! - b[0]!);
+        byIndex.forEach((bytes, i) => assert.deepEqual(Uint8Array.from(bytes), sent[i], `#${i}`));
+      } finally {
+        await Promise.all([client.close(), server.close()]);
+      }
+    });
+  }
+
   // Bun's sendMany can throw (e.g. ECONNREFUSED after a peer vanished) inside the microtask that
   // flushes a tick's batch, where a throw would be unhandled: it must reach `error` instead.
   const bun = (globalThis as { Bun?: { udpSocket: (o: unknown) => Promise<unknown> } }).Bun;
