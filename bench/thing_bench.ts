@@ -10,7 +10,9 @@
  *    (the Connection data plugin's `framed` option), two more rows send the same messages
  *    through `hybrid()` coalesced into sealed FRAMED packets (flush at the end of the tick):
  *    unreliable (`reliable: false`, the coalesced counterpart of sealed DATA_NOACK) and reliable
- *    (acknowledged by ACK-range frames, the counterpart of DATA_ACK). A tree without the option
+ *    (acknowledged by ACK-range frames, the counterpart of DATA_ACK), in packets of the default
+ *    16 KiB and of the loopback's largest (`LOOPBACK_FRAMED_PACKET`: one sealed packet fills a
+ *    65,507-byte UDP datagram, as `quic_bench.ts` runs its streams). A tree without the option
  *    prints "-" there, so this file measures the tree before coalescing too. A second table gives
  *    the same cases in MB per CPU second of this process (both ends, all threads: the
  *    `process.cpuUsage()` of each 300 ms run), which other load on the machine bends less than
@@ -31,7 +33,8 @@ import process from "node:process";
 import * as tls from "node:tls";
 import { connect, listen, type ThingClient, type ThingNode } from "../core/node.ts";
 import type { PluginList } from "../core/plugin.ts";
-import { ed25519KeyPair, nativeSuites } from "../plugins/thing/crypto/mod.ts";
+import { AEAD_TAG_LENGTH, ed25519KeyPair, nativeSuites } from "../plugins/thing/crypto/mod.ts";
+import { MAX_PAYLOAD_SIZE } from "../core/packet.ts";
 import { connection } from "../plugins/connection/mod.ts";
 import { hybrid, thing } from "../plugins/thing/mod.ts";
 import { detectRuntime } from "../transports/_runtime.ts";
@@ -64,6 +67,13 @@ const FRAMING = hasFraming();
 const perPacket = (FRAMING ? { framed: false } : {}) as Record<string, never>;
 /** Messages of one tick coalesced into FRAMED packets (only where the tree has them). */
 const coalesced = { framed: true, flush: "tick" } as unknown as Record<string, never>;
+/** The largest FRAMED payload whose sealed packet (tag and header) is one loopback UDP datagram. */
+const LOOPBACK_FRAMED_PACKET = MAX_PAYLOAD_SIZE - AEAD_TAG_LENGTH;
+/** The same, packed into packets as large as loopback carries. */
+const coalescedLarge = {
+  ...coalesced,
+  packetSize: LOOPBACK_FRAMED_PACKET,
+} as unknown as Record<string, never>;
 
 type Dialect = (role: "client" | "server") => PluginList;
 const thingDialect: Dialect = (role) =>
@@ -74,6 +84,7 @@ const hybridWith = (data: Record<string, never>): Dialect => (role) =>
     : hybrid({ serverKey: identity.publicKey, ...data });
 const hybridDialect = hybridWith(perPacket);
 const coalescedDialect = hybridWith(coalesced);
+const coalescedLargeDialect = hybridWith(coalescedLarge);
 const plainDialect: Dialect = () => connection(perPacket);
 
 function thingServer(dialect: Dialect): Promise<ThingNode> {
@@ -183,6 +194,18 @@ async function tlsStream(socket: tls.TLSSocket, chunk: Uint8Array, received: () 
   return bytes / ((performance.now() - start) / 1000);
 }
 
+/** The throughput cases, by name, with the label of their table row. */
+const CASES = [
+  ["clear", "unsealed DATA_NOACK (connection), one packet each"],
+  ["noack", "thing DATA_NOACK, one packet each"],
+  ["ack", "hybrid DATA_ACK, one packet each"],
+  ["framedNoack", "coalesced unreliable (hybrid), 16 KiB packets"],
+  ["framedAck", "coalesced reliable (hybrid), 16 KiB packets"],
+  ["largeNoack", "coalesced unreliable (hybrid), loopback-size packets"],
+  ["largeAck", "coalesced reliable (hybrid), loopback-size packets"],
+  ["tls", "TLS 1.3 stream"],
+] as const;
+
 async function throughput(size: number) {
   const window = size <= 1024 ? 64 : 8;
   const payload = new Uint8Array(size).fill(7);
@@ -191,6 +214,8 @@ async function throughput(size: number) {
   const clear = new Completions();
   const framedNoack = new Completions();
   const framedAcked = new Completions();
+  const largeNoack = new Completions();
+  const largeAcked = new Completions();
   const unsealed = await thingServer(plainDialect);
   unsealed.on("message", () => clear.add());
   const unsealedClient = await thingClient(unsealed.address.port, plainDialect);
@@ -202,13 +227,16 @@ async function throughput(size: number) {
   const packed = FRAMING ? await thingServer(coalescedDialect) : undefined;
   packed?.on("message", () => framedNoack.add());
   const packedClient = packed && (await thingClient(packed.address.port, coalescedDialect));
+  const large = FRAMING ? await thingServer(coalescedLargeDialect) : undefined;
+  large?.on("message", () => largeNoack.add());
+  const largeClient = large && (await thingClient(large.address.port, coalescedLargeDialect));
   let tlsBytes = 0;
   const secure = await tlsServer((s) =>
     s.on("error", () => {}).on("data", (d) => (tlsBytes += d.length))
   );
   const socket = await tlsClient((secure.address() as { port: number }).port);
   let inFlight = 0;
-  const names = ["clear", "noack", "ack", "framedNoack", "framedAck", "tls"];
+  const names = CASES.map(([name]) => name);
   const rates: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   const cpuRates: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   const reliablyPaced = async (client: ThingClient, done: Completions) => {
@@ -241,6 +269,11 @@ async function throughput(size: number) {
       "framedAck",
       packedClient && (async () => size * await reliablyPaced(packedClient, framedAcked)),
     ],
+    ["largeNoack", largeClient && noackOf(largeClient, largeNoack)],
+    [
+      "largeAck",
+      largeClient && (async () => size * await reliablyPaced(largeClient, largeAcked)),
+    ],
     ["tls", () => tlsStream(socket, payload, () => tlsBytes)],
   ];
   for (let round = 0; round <= ROUNDS; round++) {
@@ -257,9 +290,16 @@ async function throughput(size: number) {
     plainClient.close(),
     reliableClient.close(),
     packedClient?.close(),
+    largeClient?.close(),
     tlsClose(socket),
   ]);
-  await Promise.all([unsealed.close(), plain.close(), reliable.close(), packed?.close()]);
+  await Promise.all([
+    unsealed.close(),
+    plain.close(),
+    reliable.close(),
+    packed?.close(),
+    large?.close(),
+  ]);
   secure.close();
   const medians = (of: Record<string, number[]>) =>
     Object.fromEntries(names.map((n) => [n, median(of[n]!)])) as Record<string, number>;
@@ -308,28 +348,19 @@ console.log(
     `FRAMED packets ${FRAMING ? "yes" : "no"}\n`,
 );
 if (!process.argv.includes("--throughput")) await handshakeTables();
-const columns = "| unsealed DATA_NOACK (connection) | thing DATA_NOACK | hybrid DATA_ACK | " +
-  "coalesced unreliable (hybrid) | coalesced reliable (hybrid) | TLS 1.3 stream | NOACK/TLS | " +
-  "ACK/TLS | coalesced unreliable/TLS | coalesced reliable/TLS |";
 const results: [number, { wall: Record<string, number>; cpu: Record<string, number> }][] = [];
 for (const size of [1024, 16 * 1024]) results.push([size, await throughput(size)]);
+const sizes = results.map(([size]) => `${size / 1024} KiB`);
 for (const kind of ["wall", "cpu"] as const) {
-  console.log(
-    kind === "wall"
-      ? `\n| throughput (MB/s) ${columns}`
-      : `\n| MB per CPU second (both ends, all threads) ${columns}`,
-  );
-  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-  for (const [size, all] of results) {
-    const t = all[kind];
-    console.log(
-      `| ${size / 1024} KiB | ${mb(t.clear!)} | ${mb(t.noack!)} | ${mb(t.ack!)} | ` +
-        `${rate(t.framedNoack!)} | ${rate(t.framedAck!)} | ${mb(t.tls!)} | ` +
-        `${ratio(t.noack!, t.tls!)} | ${ratio(t.ack!, t.tls!)} | ${
-          ratio(t.framedNoack!, t.tls!)
-        } | ` +
-        `${ratio(t.framedAck!, t.tls!)} |`,
-    );
+  const unit = kind === "wall" ? "MB/s" : "MB per CPU second (both ends, all threads)";
+  console.log(`\n| throughput, ${unit} | ${sizes.map((s) => `${s} | ${s} / TLS`).join(" | ")} |`);
+  console.log(`| --- |${" ---: | ---: |".repeat(sizes.length)}`);
+  for (const [name, label] of CASES) {
+    const cells = results.map(([, all]) => {
+      const t = all[kind];
+      return `${rate(t[name]!)} | ${name === "tls" ? "1.00" : ratio(t[name]!, t.tls!)}`;
+    });
+    console.log(`| ${label} | ${cells.join(" | ")} |`);
   }
 }
 console.log(`\n(${((performance.now() - began) / 1000).toFixed(1)} s)`);
