@@ -13,7 +13,6 @@ import { LossRecovery, Pacer, type SentPacket } from "../../reliability/mod.ts";
 import { controlPayload, ControlQueue, type ControlSource } from "./control_queue.ts";
 import { decodeAck, FrameType, STREAM_HEADER_SIZE, writeStreamHeader } from "./frames.ts";
 import type { StreamsConfig } from "./options.ts";
-import { InflightCeiling } from "./inflight_ceiling.ts";
 import { PathCongestion } from "./path_congestion.ts";
 import { PathMtu } from "./path_mtu.ts";
 import { PayloadPool } from "./payload_pool.ts";
@@ -35,8 +34,6 @@ export interface SentFrame {
   fin: boolean;
   /** The packet's size on the wire (path MTU discovery tells losses of large packets apart). */
   bytes: number;
-  /** Bytes in flight once it was sent, itself included (for the in-flight ceiling). */
-  inflight: number;
 }
 
 /** Losses of packets above the base size, none of that size acknowledged: a black hole (RFC 8899). */
@@ -69,7 +66,6 @@ export class Sender {
   readonly #host: SenderHost;
   readonly #cc: PathCongestion;
   #pacer: Pacer;
-  #ceiling: InflightCeiling;
   readonly #control = new ControlQueue();
   readonly #active = new StreamScheduler();
   readonly #datagrams: Uint8Array[] = [];
@@ -94,7 +90,6 @@ export class Sender {
     this.#cc = new PathCongestion(config.congestion, config.packetSize);
     this.recovery = new LossRecovery<SentFrame>(this.#cc, config.initialRtt, config.maxAckDelay);
     this.#pacer = new Pacer(10 * config.packetSize);
-    this.#ceiling = new InflightCeiling(config.packetSize);
     this.#payloads = new PayloadPool(config.maxFrame);
   }
 
@@ -152,14 +147,8 @@ export class Sender {
   onAck(payload: Uint8Array, now: number): void {
     const frame = decodeAck(payload);
     const update = this.recovery.onAck(frame.ranges, frame.delayMicros / 1000, now);
-    for (const packet of update.acked) {
-      this.#ceiling.onAcked();
-      this.#delivered(packet);
-    }
-    for (const packet of update.lost) {
-      this.#ceiling.onLost(packet.frames.inflight);
-      this.#lost(packet);
-    }
+    for (const packet of update.acked) this.#delivered(packet);
+    for (const packet of update.lost) this.#lost(packet);
     if (this.mtu.onAck(frame.ranges, now)) this.#resized();
     this.#watchBlackHole(update.acked, update.lost);
   }
@@ -183,14 +172,10 @@ export class Sender {
     if (this.mtu.blackHole()) this.#resized();
   }
 
-  /**
-   * The packet size changed: congestion control, pacing and the in-flight ceiling start over in
-   * packets of that size.
-   */
+  /** The packet size changed: congestion control and pacing start over in packets of that size. */
   #resized(): void {
     this.#cc.resize(this.mtu.size);
     this.#pacer = new Pacer(10 * this.mtu.size);
-    this.#ceiling = new InflightCeiling(this.mtu.size);
     this.#largeLost = 0;
   }
 
@@ -307,8 +292,7 @@ export class Sender {
   #allowed(now: number, size: number): boolean {
     if (this.#probes > 0) return true;
     const { cc, rtt } = this.recovery;
-    const inflight = this.recovery.bytesInFlight + size;
-    if (inflight > cc.window || inflight > this.#ceiling.limit) return false;
+    if (this.recovery.bytesInFlight + size > cc.window) return false;
     const at = this.#pacer.schedule(now, size, cc.window, rtt.smoothed);
     if (at <= now) return true;
     this.#wire.setTimer("streams:pace", at, () => this.flush());
@@ -329,13 +313,12 @@ export class Sender {
     this.packetsSent++;
     if (this.#probes > 0) this.#probes--;
     const bytes = this.#overhead + payload.length;
-    const inflight = this.recovery.bytesInFlight + bytes;
     this.recovery.onSent({
       pn,
       time: now,
       size: bytes,
       ackEliciting: true,
-      frames: { kind, stream, offset, length, fin, bytes, inflight },
+      frames: { kind, stream, offset, length, fin, bytes },
     });
   }
 
@@ -349,10 +332,7 @@ export class Sender {
   #onLossTimer(): void {
     this.#lossArmed = undefined;
     const update = this.recovery.onTimeout(this.#wire.now());
-    for (const packet of update.lost) {
-      this.#ceiling.onLost(packet.frames.inflight);
-      this.#lost(packet);
-    }
+    for (const packet of update.lost) this.#lost(packet);
     this.#watchBlackHole([], update.lost);
     if (update.probe) this.#probes = update.tail ? 1 : 2;
     // Three probe timeouts in a row: a black hole too, if the packets are above the base size
