@@ -94,6 +94,12 @@ function isUdpAt(libc: Libc, fd: number, port: number): boolean {
   return (family === AF_INET || family === AF_INET6) && ((address[2]! << 8) | address[3]!) === port;
 }
 
+/** Whether `fd`'s receive buffer is `bytes` or more already (Linux reports twice what was set). */
+function raised(libc: Libc, fd: number, bytes: number): boolean {
+  length[0] = 4;
+  return libc.getsockopt(fd, SOL_SOCKET, SO_RCVBUF, type, length) === 0 && type[0]! >= bytes;
+}
+
 /**
  * Asks the kernel for `bytes` of receive and send buffer on this process's UDP socket bound to
  * `port` (Linux caps it at `net.core.rmem_max`/`wmem_max`). Returns whether it was found and
@@ -104,7 +110,7 @@ export function setDenoSocketBuffer(port: number, bytes: number): boolean {
   if (deno === undefined) return false;
   const libc = loaded === undefined ? (loaded = load(deno)) : loaded;
   if (libc === null) return false;
-  const fd = findSocket(deno, libc, port);
+  const fd = findSocket(deno, libc, port, bytes);
   if (fd === undefined) return false;
   highest = Math.max(highest, fd);
   const value = new Int32Array([bytes]);
@@ -112,16 +118,25 @@ export function setDenoSocketBuffer(port: number, bytes: number): boolean {
     libc.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, value, 4) === 0;
 }
 
-/** The descriptor of this process's datagram socket bound to `port`, if it can be found. */
-function findSocket(deno: DenoFfi, libc: Libc, port: number): number | undefined {
+/**
+ * The descriptor of this process's datagram socket bound to `port`, if it can be found: one whose
+ * buffer is not yet `bytes` when there are several (a server on the same port over IPv4 and IPv6).
+ */
+function findSocket(deno: DenoFfi, libc: Libc, port: number, bytes: number): number | undefined {
+  let found: number | undefined;
+  const pick = (fd: number): boolean => {
+    if (!isUdpAt(libc, fd, port)) return false;
+    found ??= fd;
+    return !raised(libc, fd, bytes);
+  };
   const top = highest + PROBE_ABOVE;
-  for (let fd = top; fd >= 0; fd--) if (isUdpAt(libc, fd, port)) return fd;
-  if (!granted(deno, { name: "read", path: "/proc/self/fd" })) return undefined;
+  for (let fd = top; fd >= 0; fd--) if (pick(fd)) return fd;
+  if (found !== undefined || !granted(deno, { name: "read", path: "/proc/self/fd" })) return found;
   let listed: number[];
   try {
     listed = [...deno.readDirSync("/proc/self/fd")].map((entry) => Number(entry.name));
   } catch {
     return undefined;
   }
-  return listed.find((fd) => fd > top && isUdpAt(libc, fd, port));
+  return listed.find((fd) => fd > top && pick(fd)) ?? found;
 }
