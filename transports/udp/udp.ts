@@ -23,7 +23,9 @@ export interface UdpOptions {
   maxInFlight?: number;
   /**
    * Kernel receive and send buffer per socket, in bytes (default 4 MiB; Linux caps it at
-   * `net.core.rmem_max`/`wmem_max`). The `deno` binding cannot set it (`Deno.listenDatagram` has no option), nor can `node:dgram` on Deno.
+   * `net.core.rmem_max`/`wmem_max`). The `deno` binding sets it on Linux when FFI and reading
+   * `/proc` are allowed (`Deno.listenDatagram` has no option), else leaves it; `node:dgram` on
+   * Deno cannot set it.
    */
   socketBuffer?: number;
   /**

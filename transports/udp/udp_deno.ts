@@ -10,6 +10,7 @@ import { checkSend, MAX_PACKET_SIZE } from "../_limits.ts";
 import { asError, bindError, deliver, report } from "../_runtime.ts";
 import { Waiters } from "../_waiters.ts";
 import type { UdpSocketOptions } from "./_binding.ts";
+import { setDenoSocketBuffer } from "./_socket_buffer_deno.ts";
 
 interface DenoUdpAddr {
   hostname: string;
@@ -49,6 +50,7 @@ export function udpDeno(options: UdpSocketOptions, handlers: LinkHandlers): Prom
   } catch (error) {
     return Promise.reject(bindError("udp", "bind", bind, error));
   }
+  setDenoSocketBuffer(conn.addr.port, options.socketBuffer);
   return Promise.resolve(new DenoUdpLink(conn, handlers, options));
 }
 
