@@ -5,11 +5,16 @@
  * - `deno bench -A bench/codec_bench.ts` registers `Deno.bench` cases (one group per size).
  * - `bun bench/codec_bench.ts` (or `deno run -A bench/codec_bench.ts --plain`) runs its own timing
  *   loop and prints medians and the ratios to the bare native SHA-256.
+ * - `--short` (either runtime): SHA-256 of short messages in a tight loop, the plain-code digest
+ *   the checksum uses up to `SHORT_MAX` bytes beside a `node:crypto` hash of the same bytes.
  *
  * @module
  */
 import { decodePacket, encodePacket } from "../core/codec.ts";
 import type { Packet } from "../core/packet.ts";
+import { createHash } from "node:crypto";
+import process from "node:process";
+import { digestShortInto, SHORT_MAX } from "../core/_sha256_short.ts";
 import { nativeSha256, nobleSha256, type Sha256 } from "../core/sha256.ts";
 import { median } from "./_stats.ts";
 
@@ -112,6 +117,31 @@ function pct(x: number): string {
   return `${(x * 100).toFixed(0)} %`;
 }
 
+/** Nanoseconds per digest of short messages: plain code against a `node:crypto` hash. */
+function runShort(runtime: string): void {
+  console.log(
+    `short SHA-256 on ${runtime}, medians of 15 interleaved rounds (SHORT_MAX ${SHORT_MAX})`,
+  );
+  console.log("| bytes | blocks | plain code (ns) | node:crypto (ns) | plain / node:crypto |");
+  console.log("| ---: | ---: | ---: | ---: | ---: |");
+  const digest = new Uint8Array(32);
+  for (const length of [48, 55, 56, 119, 120, 183, 184, 247]) {
+    const data = Uint8Array.from({ length }, (_, i) => i);
+    const samples = measure([
+      { name: "plain", fn: () => digestShortInto(data, digest, 0) },
+      { name: "node", fn: () => void createHash("sha256").update(data).digest("hex") },
+    ]);
+    const plain = median(samples.get("plain")!);
+    const node = median(samples.get("node")!);
+    const blocks = Math.ceil((length + 9) / 64);
+    console.log(
+      `| ${length} | ${blocks} | ${plain.toFixed(0)} | ${node.toFixed(0)} | ${
+        (plain / node).toFixed(2)
+      } |`,
+    );
+  }
+}
+
 const deno = (globalThis as {
   Deno?: {
     args: string[];
@@ -119,7 +149,9 @@ const deno = (globalThis as {
   };
 }).Deno;
 
-if (deno && !deno.args.includes("--plain")) {
+if (process.argv.includes("--short")) {
+  runShort(deno ? "deno" : (globalThis as { Bun?: unknown }).Bun ? "bun" : "node");
+} else if (deno && !deno.args.includes("--plain")) {
   for (const [label, size] of sizes) {
     for (const [i, c] of casesFor(size).entries()) {
       deno.bench({ name: `${c.name} ${label}`, group: label, baseline: i === 0, fn: c.fn });

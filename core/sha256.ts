@@ -5,7 +5,7 @@
  * @module
  */
 import { sha256 as nobleDigest } from "@noble/hashes/sha2.js";
-import { digestOneBlockInto, ONE_BLOCK_MAX } from "./_sha256_block.ts";
+import { digestShortInto, SHORT_MAX } from "./_sha256_short.ts";
 
 /** Computes SHA-256 digests synchronously. */
 export interface Sha256 {
@@ -55,8 +55,9 @@ function nodeCrypto(): NodeCrypto | undefined {
 
 /**
  * The runtime's native implementation: `Bun.SHA256` on Bun, `node:crypto` on Deno and Node (there,
- * messages of at most 55 bytes, such as the 48 that an authenticated packet's checksum covers, go
- * through a one-block digest in plain code, 2-3× faster than a `node:crypto` call on Deno).
+ * messages of at most 247 bytes, such as the 48 that an authenticated packet's checksum covers or a
+ * small unsealed packet, go through plain code, which costs less than a `node:crypto` hash object
+ * per packet on Deno).
  *
  * @throws {TypeError} where neither exists (browsers): use `nobleSha256` or `defaultSha256()`
  */
@@ -81,7 +82,7 @@ export function nativeSha256(): Sha256 {
   return {
     implementation: "native",
     digestInto(data, out, offset) {
-      if (data.length <= ONE_BLOCK_MAX) return digestOneBlockInto(data, out, offset);
+      if (data.length <= SHORT_MAX) return digestShortInto(data, out, offset);
       // The hex digest is a string straight from the native side; `digest()` would allocate a
       // Buffer (two on Deno), which costs more than the hashing of a 1 KiB packet there.
       hexInto(createHash("sha256").update(data).digest("hex"), out, offset);
