@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { packetSlab } from "../../core/byte_slab.ts";
 import { ReplayWindow } from "../../reliability/mod.ts";
 import type { DeliveryMode } from "./channels.ts";
 
@@ -14,7 +15,7 @@ const HALF = 2147483648;
 
 /** A message ready for the application. */
 export interface Delivery {
-  /** The message bytes (the receiver's own copy). */
+  /** The message bytes: a view of the received packet, or a copy of them once held back. */
   data: Uint8Array;
   /** The custom ID it was sent with. */
   customId: number;
@@ -58,6 +59,8 @@ class OrderedReceiver implements ChannelReceiver {
     const seq = unwrap(seq32, this.#next);
     if (seq < this.#next || this.#held.has(seq)) return;
     if (seq !== this.#next) {
+      // A copy: a view would keep the whole packet it came in alive while it waits.
+      message.data = packetSlab.copy(message.data);
       this.#held.set(seq, message);
       return;
     }

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { packetSlab } from "../../core/byte_slab.ts";
+import { packetSlab, uninitializedBytes } from "../../core/byte_slab.ts";
 import { SessionError, TimeoutError } from "../../core/errors.ts";
 import { HEADER_SIZE } from "../../core/packet.ts";
 import type { PluginApi } from "../../core/plugin.ts";
@@ -33,6 +33,9 @@ import { ConnectionPacket } from "./packets.ts";
 
 /** The ACK delay this side promises its peer (ms): ACK frames leave at the end of the tick. */
 const MAX_ACK_DELAY = 5;
+
+/** Payloads up to this size come from the packet slab (its largest take), larger ones not zeroed. */
+const SLAB_LIMIT = 4096;
 
 /** One message from `send()` until it is delivered or fails. */
 export interface FramedMessage {
@@ -309,8 +312,8 @@ export class FramedLink {
       if (isReliableFrame(message.type)) ackEliciting = true;
     }
     if (this.#pingOwed) size += 1;
-    // From the slab: packets are never written again once sent, and a slab view is cheap.
-    const payload = packetSlab.take(size);
+    // Every byte is written below: a slab view (never written again once sent), or unzeroed.
+    const payload = size > SLAB_LIMIT ? uninitializedBytes(size) : packetSlab.take(size);
     let at = ack ? writeAck(payload, 0, ack) : 0;
     if (this.#pingOwed) payload[at++] = FrameType.PING;
     this.#pingOwed = false;

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { packetSlab } from "../../core/byte_slab.ts";
 import { RangeSet, ReplayWindow } from "../../reliability/mod.ts";
 import {
   type ChannelReceiver,
@@ -64,10 +63,11 @@ export class FramedReceive {
       this.ackOwed = true;
     }
     const deliveries: Delivery[] = [];
+    // The packet's bytes are this side's own and never rewritten: a message is a view of them.
     for (const frame of decoded.messages) {
       const receiver = this.#receiverOf(frame.channel, frame.type);
       receiver.take(frame.seq, {
-        data: packetSlab.copy(frame.data),
+        data: frame.data,
         customId: frame.customId,
         channel: frame.channel,
         reliable: isReliableFrame(frame.type),

@@ -180,7 +180,8 @@ export function decodeFrames(payload: Uint8Array): FramedPayload | string {
       channel: payload[at + 1]!,
       customId: get16(payload, at + 2),
       seq: type === FrameType.UNRELIABLE ? 0 : get32(payload, at + 4),
-      data: payload.subarray(at + header, end),
+      // The constructor, not subarray(): V8 and JSC look up a species constructor per subarray.
+      data: new Uint8Array(payload.buffer, payload.byteOffset + at + header, end - at - header),
     });
     if (type === FrameType.ORDERED || type === FrameType.UNORDERED) ackEliciting = true;
     at = end;
