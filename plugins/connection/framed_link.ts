@@ -17,6 +17,7 @@ import type { SessionControl } from "../../core/session.ts";
 import type { Timer } from "../../core/timers.ts";
 import { MAX_HELD_BYTES } from "../../core/transport.ts";
 import { LossRecovery, type SentPacket } from "../../reliability/mod.ts";
+import { PayloadPool } from "../streams/payload_pool.ts";
 import { isReliableFrame } from "./channels.ts";
 import { FramedReceive } from "./framed_receive.ts";
 import {
@@ -34,7 +35,7 @@ import { ConnectionPacket } from "./packets.ts";
 /** The ACK delay this side promises its peer (ms): ACK frames leave at the end of the tick. */
 const MAX_ACK_DELAY = 5;
 
-/** Payloads up to this size come from the packet slab (its largest take), larger ones not zeroed. */
+/** Payloads up to this size come from the packet slab (its largest take). */
 const SLAB_LIMIT = 4096;
 
 /** One message from `send()` until it is delivered or fails. */
@@ -91,6 +92,7 @@ export class FramedLink {
   #resend: FramedMessage[] = [];
   /** Reliable messages sent and not settled (their packets hold them). */
   readonly #flying = new Set<FramedMessage>();
+  readonly #payloads: PayloadPool;
   #inFlight = 0;
   #pingOwed = false;
   #probing = false;
@@ -111,6 +113,7 @@ export class FramedLink {
     this.#opts = opts;
     this.incarnation = control.id;
     this.receiver = new FramedReceive(opts);
+    this.#payloads = new PayloadPool(opts.packetSize, 2);
     this.#recovery = this.#newRecovery();
   }
 
@@ -312,8 +315,16 @@ export class FramedLink {
       if (isReliableFrame(message.type)) ackEliciting = true;
     }
     if (this.#pingOwed) size += 1;
-    // Every byte is written below: a slab view (never written again once sent), or unzeroed.
-    const payload = size > SLAB_LIMIT ? uninitializedBytes(size) : packetSlab.take(size);
+    // Every byte is written below. Small: a slab view (never written again once sent). Up to
+    // packetSize: a pooled buffer, back in the pool once the packet is encoded. Above: unzeroed.
+    const slot = size > SLAB_LIMIT && size <= this.#opts.packetSize
+      ? this.#payloads.take()
+      : undefined;
+    const payload = slot
+      ? new Uint8Array(slot.bytes.buffer, 0, size)
+      : size > SLAB_LIMIT
+      ? uninitializedBytes(size)
+      : packetSlab.take(size);
     let at = ack ? writeAck(payload, 0, ack) : 0;
     if (this.#pingOwed) payload[at++] = FrameType.PING;
     this.#pingOwed = false;
@@ -328,7 +339,12 @@ export class FramedLink {
         reliable.push(message);
       }
     }
-    this.control.sendPacket({ type: ConnectionPacket.FRAMED, payload, order: pn });
+    this.control.sendPacket({
+      type: ConnectionPacket.FRAMED,
+      payload,
+      order: pn,
+      onEncoded: slot?.release,
+    });
     this.#recovery.onSent({
       pn,
       time: now,
