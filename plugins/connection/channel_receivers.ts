@@ -9,21 +9,13 @@
 import { packetSlab } from "../../core/byte_slab.ts";
 import { ReplayWindow } from "../../reliability/mod.ts";
 import type { DeliveryMode } from "./channels.ts";
+import type { MessageFrame } from "./frames.ts";
 
 const TWO_32 = 4294967296;
 const HALF = 2147483648;
 
-/** A message ready for the application. */
-export interface Delivery {
-  /** The message bytes: a view of the received packet, or a copy of them once held back. */
-  data: Uint8Array;
-  /** The custom ID it was sent with. */
-  customId: number;
-  /** Its channel. */
-  channel: number;
-  /** Whether it was sent reliably. */
-  reliable: boolean;
-}
+/** A message ready for the application: its frame as decoded (`data` a view of the packet). */
+export type Delivery = MessageFrame;
 
 /** One channel's receiving state. */
 export interface ChannelReceiver {

@@ -70,10 +70,13 @@ interface ChannelSend {
   /** Messages waiting for their first transmission, from `head` on. */
   queue: FramedMessage[];
   head: number;
-  /** Sequence numbers given and not yet acknowledged (reliable channels). */
-  unacked: Set<number>;
-  /** The lowest of them (or `next`). */
+  /** The lowest sequence number given and not yet settled (reliable channels), or `next`. */
   low: number;
+  /**
+   * Which of the `reorderWindow` sequence numbers from `low` on settled, indexed by sequence number
+   * modulo the window (only sent messages settle one by one, and those lie in that span).
+   */
+  settled: Uint8Array | undefined;
 }
 
 /** Sending and receiving state of one framed session. */
@@ -90,8 +93,6 @@ export class FramedLink {
   readonly #channels: (ChannelSend | undefined)[] = [];
   readonly #active = new Set<ChannelSend>();
   #resend: FramedMessage[] = [];
-  /** Reliable messages sent and not settled (their packets hold them). */
-  readonly #flying = new Set<FramedMessage>();
   readonly #payloads: PayloadPool;
   #inFlight = 0;
   #pingOwed = false;
@@ -140,9 +141,8 @@ export class FramedLink {
       resolve,
       reject,
     };
-    if (isReliableFrame(type)) ch.unacked.add(message.seq);
+    if (ch.head === ch.queue.length) this.#active.add(ch);
     ch.queue.push(message);
-    this.#active.add(ch);
     this.schedule();
   }
 
@@ -209,19 +209,21 @@ export class FramedLink {
     this.#timer?.cancel();
     this.#timer = undefined;
     this.#timerAt = undefined;
+    // A reliable message sent and not settled is in a packet in flight or waits to be resent.
     for (const message of this.#resend) this.#fail(message, error);
     this.#resend = [];
+    for (const packet of this.#recovery.inFlight()) {
+      for (const message of packet.frames) this.#fail(message, error);
+    }
     for (const ch of this.#channels) {
       if (!ch) continue;
       for (let i = ch.head; i < ch.queue.length; i++) this.#fail(ch.queue[i]!, error);
       ch.queue = [];
       ch.head = 0;
-      ch.unacked.clear();
+      ch.settled?.fill(0);
       ch.low = ch.next;
     }
     this.#active.clear();
-    for (const message of this.#flying) this.#fail(message, error);
-    this.#flying.clear();
     this.#inFlight = 0;
     this.#recovery = this.#newRecovery();
   }
@@ -240,8 +242,8 @@ export class FramedLink {
       next: 0,
       queue: [],
       head: 0,
-      unacked: new Set(),
       low: 0,
+      settled: undefined,
     };
   }
 
@@ -335,7 +337,6 @@ export class FramedLink {
       if (isReliableFrame(message.type)) {
         message.tries++;
         message.latestPn = pn;
-        this.#flying.add(message);
         reliable.push(message);
       }
     }
@@ -362,12 +363,18 @@ export class FramedLink {
   #acknowledged(message: FramedMessage): void {
     if (message.settled) return;
     message.settled = true;
-    this.#flying.delete(message);
+    this.#leaveFlight(message);
+    message.resolve();
+  }
+
+  // A reliable message that was sent settled: it no longer counts in flight nor holds `low` back.
+  #leaveFlight(message: FramedMessage): void {
     this.#inFlight--;
     const ch = this.#channels[message.channel]!;
-    ch.unacked.delete(message.seq);
-    while (ch.low < ch.next && !ch.unacked.has(ch.low)) ch.low++;
-    message.resolve();
+    const window = this.#opts.reorderWindow;
+    const settled = ch.settled ??= new Uint8Array(window);
+    settled[message.seq % window] = 1;
+    while (ch.low < ch.next && settled[ch.low % window] === 1) settled[ch.low++ % window] = 0;
   }
 
   #lost(packets: SentPacket<FramedMessage[]>[]): void {
@@ -401,12 +408,8 @@ export class FramedLink {
   #fail(message: FramedMessage, error: Error): void {
     if (message.settled) return;
     message.settled = true;
-    if (this.#flying.delete(message)) {
-      this.#inFlight--;
-      const ch = this.#channels[message.channel]!;
-      ch.unacked.delete(message.seq);
-      while (ch.low < ch.next && !ch.unacked.has(ch.low)) ch.low++;
-    }
+    // Only reliable messages count their sends.
+    if (message.tries > 0) this.#leaveFlight(message);
     message.reject(error);
   }
 

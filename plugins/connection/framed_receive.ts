@@ -12,7 +12,7 @@ import {
   type Delivery,
   unreliableReceiver,
 } from "./channel_receivers.ts";
-import { channelTakes, isReliableFrame } from "./channels.ts";
+import { channelTakes } from "./channels.ts";
 import {
   type AckFrame,
   decodeFrames,
@@ -65,13 +65,7 @@ export class FramedReceive {
     const deliveries: Delivery[] = [];
     // The packet's bytes are this side's own and never rewritten: a message is a view of them.
     for (const frame of decoded.messages) {
-      const receiver = this.#receiverOf(frame.channel, frame.type);
-      receiver.take(frame.seq, {
-        data: frame.data,
-        customId: frame.customId,
-        channel: frame.channel,
-        reliable: isReliableFrame(frame.type),
-      }, deliveries);
+      this.#receiverOf(frame.channel, frame.type).take(frame.seq, frame, deliveries);
     }
     return { deliveries, ack: decoded.ack };
   }
