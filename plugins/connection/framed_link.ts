@@ -38,6 +38,11 @@ const MAX_ACK_DELAY = 5;
 /** Payloads up to this size come from the packet slab (its largest take). */
 const SLAB_LIMIT = 4096;
 
+// What `#fit` answers: the message goes in, the packet is full, or the congestion window is.
+const FITS = 0;
+const FULL = 1;
+const WINDOW = 2;
+
 /** One message from `send()` until it is delivered or fails. */
 export interface FramedMessage {
   /** Its bytes (a copy when reliable). */
@@ -100,6 +105,12 @@ export class FramedLink {
   #corked = false;
   #scheduled = false;
   #timer: Timer | undefined;
+  // The packet being packed: its bytes so far, its size limit, the window's room left, and
+  // whether a reliable message may still go in whatever the window says.
+  #packed = 0;
+  #budget = 0;
+  #room = 0;
+  #reliableFree = false;
   #timerAt: number | undefined;
   readonly #flushLater = () => {
     this.#scheduled = false;
@@ -252,36 +263,22 @@ export class FramedLink {
     const opts = this.#opts;
     const recovery = this.#recovery;
     const frames: FramedMessage[] = [];
-    let size = (ack ? ackFrameSize(ack.ranges) : 0) + (this.#pingOwed ? 1 : 0);
-    let budget = opts.packetSize;
-    let room = Math.min(recovery.cc.window, MAX_HELD_BYTES) - recovery.bytesInFlight - HEADER_SIZE;
+    this.#packed = (ack ? ackFrameSize(ack.ranges) : 0) + (this.#pingOwed ? 1 : 0);
+    this.#budget = opts.packetSize;
+    this.#room = Math.min(recovery.cc.window, MAX_HELD_BYTES) - recovery.bytesInFlight -
+      HEADER_SIZE;
     // One packet may always carry reliable messages: with nothing in flight, or as a probe.
-    let reliable = recovery.bytesInFlight === 0 || this.#probing;
+    this.#reliableFree = recovery.bytesInFlight === 0 || this.#probing;
     this.#probing = false;
-    const fit = (message: FramedMessage): "ok" | "full" | "window" => {
-      const bytes = messageFrameSize(message.type, message.data.length);
-      if (frames.length >= MAX_FRAMES - 2) return "full";
-      if (size + bytes > budget) {
-        if (frames.length > 0 || size > 0) return "full";
-        budget = bytes;
-      }
-      if (isReliableFrame(message.type)) {
-        if (!reliable && bytes > room) return "window";
-        reliable = false;
-      }
-      size += bytes;
-      room -= bytes;
-      return "ok";
-    };
     while (this.#resend.length > 0) {
       const message = this.#resend[0]!;
       if (message.settled) {
         this.#resend.shift();
         continue;
       }
-      const fitted = fit(message);
-      if (fitted === "full") return frames;
-      if (fitted === "window") break;
+      const fitted = this.#fit(message, frames.length);
+      if (fitted === FULL) return frames;
+      if (fitted === WINDOW) break;
       this.#resend.shift();
       message.resending = false;
       frames.push(message);
@@ -293,9 +290,9 @@ export class FramedLink {
           if (message.seq - ch.low >= opts.reorderWindow) break;
           if (this.#inFlight >= opts.maxInFlight) break;
         }
-        const fitted = fit(message);
-        if (fitted === "full") return frames;
-        if (fitted === "window") break;
+        const fitted = this.#fit(message, frames.length);
+        if (fitted === FULL) return frames;
+        if (fitted === WINDOW) break;
         ch.queue[ch.head++] = undefined as unknown as FramedMessage;
         if (isReliableFrame(message.type)) this.#inFlight++;
         frames.push(message);
@@ -309,14 +306,27 @@ export class FramedLink {
     return frames;
   }
 
-  #transmit(now: number, ack: AckFrame | undefined, frames: FramedMessage[]): void {
-    let size = ack ? ackFrameSize(ack.ranges) : 0;
-    let ackEliciting = this.#pingOwed;
-    for (const message of frames) {
-      size += messageFrameSize(message.type, message.data.length);
-      if (isReliableFrame(message.type)) ackEliciting = true;
+  // Whether `message` joins the packet being packed, which holds `count` frames so far.
+  #fit(message: FramedMessage, count: number): number {
+    const bytes = messageFrameSize(message.type, message.data.length);
+    if (count >= MAX_FRAMES - 2) return FULL;
+    if (this.#packed + bytes > this.#budget) {
+      if (count > 0 || this.#packed > 0) return FULL;
+      this.#budget = bytes;
     }
-    if (this.#pingOwed) size += 1;
+    if (isReliableFrame(message.type)) {
+      if (!this.#reliableFree && bytes > this.#room) return WINDOW;
+      this.#reliableFree = false;
+    }
+    this.#packed += bytes;
+    this.#room -= bytes;
+    return FITS;
+  }
+
+  #transmit(now: number, ack: AckFrame | undefined, frames: FramedMessage[]): void {
+    const size = this.#packed;
+    let ackEliciting = this.#pingOwed;
+    for (const message of frames) if (isReliableFrame(message.type)) ackEliciting = true;
     // Every byte is written below. Small: a slab view (never written again once sent). Up to
     // packetSize: a pooled buffer, back in the pool once the packet is encoded. Above: unzeroed.
     const slot = size > SLAB_LIMIT && size <= this.#opts.packetSize

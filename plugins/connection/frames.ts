@@ -166,8 +166,8 @@ export function decodeFrames(payload: Uint8Array): FramedPayload | string {
       if (ack) return "frame-ack";
       const decoded = readAck(payload, at);
       if (typeof decoded === "string") return decoded;
-      ack = decoded.ack;
-      at = decoded.end;
+      ack = decoded;
+      at += ackFrameSize(decoded.ranges);
       continue;
     }
     if (type < FrameType.ORDERED || type > FrameType.UNRELIABLE) return "frame-type";
@@ -189,7 +189,7 @@ export function decodeFrames(payload: Uint8Array): FramedPayload | string {
   return { messages, ack, ackEliciting };
 }
 
-function readAck(bytes: Uint8Array, at: number): { ack: AckFrame; end: number } | string {
+function readAck(bytes: Uint8Array, at: number): AckFrame | string {
   if (bytes.length - at < 16) return "frame-truncated";
   const count = bytes[at + 3]!;
   if (count === 0 || count > MAX_ACK_RANGES) return "frame-ack";
@@ -209,5 +209,5 @@ function readAck(bytes: Uint8Array, at: number): { ack: AckFrame; end: number } 
     ranges.push({ first: start, last: next });
     first = start;
   }
-  return { ack: { delay: get16(bytes, at + 1) / 100, ranges }, end };
+  return { delay: get16(bytes, at + 1) / 100, ranges };
 }
