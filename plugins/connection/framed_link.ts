@@ -17,7 +17,6 @@ import type { SessionControl } from "../../core/session.ts";
 import type { Timer } from "../../core/timers.ts";
 import { MAX_HELD_BYTES } from "../../core/transport.ts";
 import { LossRecovery, type SentPacket } from "../../reliability/mod.ts";
-import { PayloadPool } from "../streams/payload_pool.ts";
 import { isReliableFrame } from "./channels.ts";
 import { FramedReceive } from "./framed_receive.ts";
 import {
@@ -69,6 +68,18 @@ export interface FramedMessage {
   reject: (error: Error) => void;
 }
 
+/**
+ * A buffer FRAMED payloads above 4 KiB are built in. Once its packet is encoded the payload is dead
+ * (the Thing layer sealed it into a new buffer, or the codec copied it into the packet), so the
+ * packet's `onEncoded` hook makes it the spare again (unless the packet was encoded in it).
+ */
+interface PayloadBuffer {
+  /** `packetSize` bytes; a payload is a view of the first ones. */
+  readonly bytes: Uint8Array;
+  /** The packet's `onEncoded` hook. */
+  readonly release: (encoded: Uint8Array) => void;
+}
+
 interface ChannelSend {
   /** Next sequence number to give. */
   next: number;
@@ -98,7 +109,8 @@ export class FramedLink {
   readonly #channels: (ChannelSend | undefined)[] = [];
   readonly #active = new Set<ChannelSend>();
   #resend: FramedMessage[] = [];
-  readonly #payloads: PayloadPool;
+  /** A payload buffer no packet in the pipeline uses any more. */
+  #spare: PayloadBuffer | undefined;
   #inFlight = 0;
   #pingOwed = false;
   #probing = false;
@@ -125,7 +137,6 @@ export class FramedLink {
     this.#opts = opts;
     this.incarnation = control.id;
     this.receiver = new FramedReceive(opts);
-    this.#payloads = new PayloadPool(opts.packetSize, 2);
     this.#recovery = this.#newRecovery();
   }
 
@@ -306,6 +317,23 @@ export class FramedLink {
     return frames;
   }
 
+  // The spare payload buffer, or a new one. A packet that middleware drops or holds across an
+  // `await` keeps its buffer until then; meanwhile later packets get new ones.
+  #payloadBuffer(): PayloadBuffer {
+    const spare = this.#spare;
+    if (spare) {
+      this.#spare = undefined;
+      return spare;
+    }
+    const buffer: PayloadBuffer = {
+      bytes: uninitializedBytes(this.#opts.packetSize),
+      release: (encoded) => {
+        if (encoded.buffer !== buffer.bytes.buffer) this.#spare ??= buffer;
+      },
+    };
+    return buffer;
+  }
+
   // Whether `message` joins the packet being packed, which holds `count` frames so far.
   #fit(message: FramedMessage, count: number): number {
     const bytes = messageFrameSize(message.type, message.data.length);
@@ -330,10 +358,10 @@ export class FramedLink {
     // Every byte is written below. Small: a slab view (never written again once sent). Up to
     // packetSize: a pooled buffer, back in the pool once the packet is encoded. Above: unzeroed.
     const slot = size > SLAB_LIMIT && size <= this.#opts.packetSize
-      ? this.#payloads.take()
+      ? this.#payloadBuffer()
       : undefined;
     const payload = slot
-      ? new Uint8Array(slot.bytes.buffer, 0, size)
+      ? new Uint8Array(slot.bytes.buffer, slot.bytes.byteOffset, size)
       : size > SLAB_LIMIT
       ? uninitializedBytes(size)
       : packetSlab.take(size);
