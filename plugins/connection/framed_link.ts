@@ -117,13 +117,13 @@ export class FramedLink {
   #corked = false;
   #scheduled = false;
   #timer: Timer | undefined;
+  #timerAt: number | undefined;
   // The packet being packed: its bytes so far, its size limit, the window's room left, and
   // whether a reliable message may still go in whatever the window says.
   #packed = 0;
   #budget = 0;
   #room = 0;
   #reliableFree = false;
-  #timerAt: number | undefined;
   readonly #flushLater = () => {
     this.#scheduled = false;
     this.flush();
@@ -356,12 +356,12 @@ export class FramedLink {
     let ackEliciting = this.#pingOwed;
     for (const message of frames) if (isReliableFrame(message.type)) ackEliciting = true;
     // Every byte is written below. Small: a slab view (never written again once sent). Up to
-    // packetSize: a pooled buffer, back in the pool once the packet is encoded. Above: unzeroed.
-    const slot = size > SLAB_LIMIT && size <= this.#opts.packetSize
+    // packetSize: the spare buffer, free again once the packet is encoded. Above: unzeroed.
+    const buffer = size > SLAB_LIMIT && size <= this.#opts.packetSize
       ? this.#payloadBuffer()
       : undefined;
-    const payload = slot
-      ? new Uint8Array(slot.bytes.buffer, slot.bytes.byteOffset, size)
+    const payload = buffer
+      ? new Uint8Array(buffer.bytes.buffer, buffer.bytes.byteOffset, size)
       : size > SLAB_LIMIT
       ? uninitializedBytes(size)
       : packetSlab.take(size);
@@ -382,7 +382,7 @@ export class FramedLink {
       type: ConnectionPacket.FRAMED,
       payload,
       order: pn,
-      onEncoded: slot?.release,
+      onEncoded: buffer?.release,
     });
     this.#recovery.onSent({
       pn,
