@@ -317,6 +317,11 @@ export class LossRecovery<F> {
     return { acked: [], lost: [], probe: true, tail: false };
   }
 
+  /** The packets in flight, oldest first (for a sender that gives up on all of them). */
+  inFlight(): readonly SentPacket<F>[] {
+    return this.#outstanding;
+  }
+
   /** The oldest packet in flight, to repeat its contents as a probe. */
   oldest(): SentPacket<F> | undefined {
     return this.#outstanding[0];

@@ -6,23 +6,16 @@
  *
  * @module
  */
+import { packetSlab } from "../../core/byte_slab.ts";
 import { ReplayWindow } from "../../reliability/mod.ts";
 import type { DeliveryMode } from "./channels.ts";
+import type { MessageFrame } from "./frames.ts";
 
 const TWO_32 = 4294967296;
 const HALF = 2147483648;
 
-/** A message ready for the application. */
-export interface Delivery {
-  /** The message bytes (the receiver's own copy). */
-  data: Uint8Array;
-  /** The custom ID it was sent with. */
-  customId: number;
-  /** Its channel. */
-  channel: number;
-  /** Whether it was sent reliably. */
-  reliable: boolean;
-}
+/** A message ready for the application: its frame as decoded (`data` a view of the packet). */
+export type Delivery = MessageFrame;
 
 /** One channel's receiving state. */
 export interface ChannelReceiver {
@@ -56,8 +49,16 @@ class OrderedReceiver implements ChannelReceiver {
 
   take(seq32: number, message: Delivery, out: Delivery[]): void {
     const seq = unwrap(seq32, this.#next);
+    if (seq === this.#next && this.#held.size === 0) {
+      // In order with nothing held back: the common case, no map lookups.
+      out.push(message);
+      this.#next++;
+      return;
+    }
     if (seq < this.#next || this.#held.has(seq)) return;
     if (seq !== this.#next) {
+      // A copy: a view would keep the whole packet it came in alive while it waits.
+      message.data = packetSlab.copy(message.data);
       this.#held.set(seq, message);
       return;
     }

@@ -104,8 +104,14 @@ export class FramedData implements Messenger {
       return ctx.drop(received.drop);
     }
     if (received.ack) link.onAck(received.ack, now);
-    for (const { data, customId, channel, reliable } of received.deliveries) {
-      this.#api.emit("message", { session, data, customId, reliable, channel });
+    for (const { data, customId, channel, type } of received.deliveries) {
+      this.#api.emit("message", {
+        session,
+        data,
+        customId,
+        reliable: isReliableFrame(type),
+        channel,
+      });
     }
     if (link.receiver.ackOwed) link.schedule();
   }

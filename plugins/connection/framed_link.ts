@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { packetSlab } from "../../core/byte_slab.ts";
+import { packetSlab, uninitializedBytes } from "../../core/byte_slab.ts";
 import { SessionError, TimeoutError } from "../../core/errors.ts";
 import { HEADER_SIZE } from "../../core/packet.ts";
 import type { PluginApi } from "../../core/plugin.ts";
@@ -33,6 +33,14 @@ import { ConnectionPacket } from "./packets.ts";
 
 /** The ACK delay this side promises its peer (ms): ACK frames leave at the end of the tick. */
 const MAX_ACK_DELAY = 5;
+
+/** Payloads up to this size come from the packet slab (its largest take). */
+const SLAB_LIMIT = 4096;
+
+// What `#fit` answers: the message goes in, the packet is full, or the congestion window is.
+const FITS = 0;
+const FULL = 1;
+const WINDOW = 2;
 
 /** One message from `send()` until it is delivered or fails. */
 export interface FramedMessage {
@@ -60,16 +68,31 @@ export interface FramedMessage {
   reject: (error: Error) => void;
 }
 
+/**
+ * A buffer FRAMED payloads above 4 KiB are built in. Once its packet is encoded the payload is dead
+ * (the Thing layer sealed it into a new buffer, or the codec copied it into the packet), so the
+ * packet's `onEncoded` hook makes it the spare again (unless the packet was encoded in it).
+ */
+interface PayloadBuffer {
+  /** `packetSize` bytes; a payload is a view of the first ones. */
+  readonly bytes: Uint8Array;
+  /** The packet's `onEncoded` hook. */
+  readonly release: (encoded: Uint8Array) => void;
+}
+
 interface ChannelSend {
   /** Next sequence number to give. */
   next: number;
   /** Messages waiting for their first transmission, from `head` on. */
   queue: FramedMessage[];
   head: number;
-  /** Sequence numbers given and not yet acknowledged (reliable channels). */
-  unacked: Set<number>;
-  /** The lowest of them (or `next`). */
+  /** The lowest sequence number given and not yet settled (reliable channels), or `next`. */
   low: number;
+  /**
+   * Which of the `reorderWindow` sequence numbers from `low` on settled, indexed by sequence number
+   * modulo the window (only sent messages settle one by one, and those lie in that span).
+   */
+  settled: Uint8Array | undefined;
 }
 
 /** Sending and receiving state of one framed session. */
@@ -86,8 +109,8 @@ export class FramedLink {
   readonly #channels: (ChannelSend | undefined)[] = [];
   readonly #active = new Set<ChannelSend>();
   #resend: FramedMessage[] = [];
-  /** Reliable messages sent and not settled (their packets hold them). */
-  readonly #flying = new Set<FramedMessage>();
+  /** A payload buffer no packet in the pipeline uses any more. */
+  #spare: PayloadBuffer | undefined;
   #inFlight = 0;
   #pingOwed = false;
   #probing = false;
@@ -95,6 +118,12 @@ export class FramedLink {
   #scheduled = false;
   #timer: Timer | undefined;
   #timerAt: number | undefined;
+  // The packet being packed: its bytes so far, its size limit, the window's room left, and
+  // whether a reliable message may still go in whatever the window says.
+  #packed = 0;
+  #budget = 0;
+  #room = 0;
+  #reliableFree = false;
   readonly #flushLater = () => {
     this.#scheduled = false;
     this.flush();
@@ -134,9 +163,8 @@ export class FramedLink {
       resolve,
       reject,
     };
-    if (isReliableFrame(type)) ch.unacked.add(message.seq);
+    if (ch.head === ch.queue.length) this.#active.add(ch);
     ch.queue.push(message);
-    this.#active.add(ch);
     this.schedule();
   }
 
@@ -203,19 +231,21 @@ export class FramedLink {
     this.#timer?.cancel();
     this.#timer = undefined;
     this.#timerAt = undefined;
+    // A reliable message sent and not settled is in a packet in flight or waits to be resent.
     for (const message of this.#resend) this.#fail(message, error);
     this.#resend = [];
+    for (const packet of this.#recovery.inFlight()) {
+      for (const message of packet.frames) this.#fail(message, error);
+    }
     for (const ch of this.#channels) {
       if (!ch) continue;
       for (let i = ch.head; i < ch.queue.length; i++) this.#fail(ch.queue[i]!, error);
       ch.queue = [];
       ch.head = 0;
-      ch.unacked.clear();
+      ch.settled?.fill(0);
       ch.low = ch.next;
     }
     this.#active.clear();
-    for (const message of this.#flying) this.#fail(message, error);
-    this.#flying.clear();
     this.#inFlight = 0;
     this.#recovery = this.#newRecovery();
   }
@@ -234,8 +264,8 @@ export class FramedLink {
       next: 0,
       queue: [],
       head: 0,
-      unacked: new Set(),
       low: 0,
+      settled: undefined,
     };
   }
 
@@ -244,36 +274,22 @@ export class FramedLink {
     const opts = this.#opts;
     const recovery = this.#recovery;
     const frames: FramedMessage[] = [];
-    let size = (ack ? ackFrameSize(ack.ranges) : 0) + (this.#pingOwed ? 1 : 0);
-    let budget = opts.packetSize;
-    let room = Math.min(recovery.cc.window, MAX_HELD_BYTES) - recovery.bytesInFlight - HEADER_SIZE;
+    this.#packed = (ack ? ackFrameSize(ack.ranges) : 0) + (this.#pingOwed ? 1 : 0);
+    this.#budget = opts.packetSize;
+    this.#room = Math.min(recovery.cc.window, MAX_HELD_BYTES) - recovery.bytesInFlight -
+      HEADER_SIZE;
     // One packet may always carry reliable messages: with nothing in flight, or as a probe.
-    let reliable = recovery.bytesInFlight === 0 || this.#probing;
+    this.#reliableFree = recovery.bytesInFlight === 0 || this.#probing;
     this.#probing = false;
-    const fit = (message: FramedMessage): "ok" | "full" | "window" => {
-      const bytes = messageFrameSize(message.type, message.data.length);
-      if (frames.length >= MAX_FRAMES - 2) return "full";
-      if (size + bytes > budget) {
-        if (frames.length > 0 || size > 0) return "full";
-        budget = bytes;
-      }
-      if (isReliableFrame(message.type)) {
-        if (!reliable && bytes > room) return "window";
-        reliable = false;
-      }
-      size += bytes;
-      room -= bytes;
-      return "ok";
-    };
     while (this.#resend.length > 0) {
       const message = this.#resend[0]!;
       if (message.settled) {
         this.#resend.shift();
         continue;
       }
-      const fitted = fit(message);
-      if (fitted === "full") return frames;
-      if (fitted === "window") break;
+      const fitted = this.#fit(message, frames.length);
+      if (fitted === FULL) return frames;
+      if (fitted === WINDOW) break;
       this.#resend.shift();
       message.resending = false;
       frames.push(message);
@@ -285,9 +301,9 @@ export class FramedLink {
           if (message.seq - ch.low >= opts.reorderWindow) break;
           if (this.#inFlight >= opts.maxInFlight) break;
         }
-        const fitted = fit(message);
-        if (fitted === "full") return frames;
-        if (fitted === "window") break;
+        const fitted = this.#fit(message, frames.length);
+        if (fitted === FULL) return frames;
+        if (fitted === WINDOW) break;
         ch.queue[ch.head++] = undefined as unknown as FramedMessage;
         if (isReliableFrame(message.type)) this.#inFlight++;
         frames.push(message);
@@ -301,16 +317,54 @@ export class FramedLink {
     return frames;
   }
 
-  #transmit(now: number, ack: AckFrame | undefined, frames: FramedMessage[]): void {
-    let size = ack ? ackFrameSize(ack.ranges) : 0;
-    let ackEliciting = this.#pingOwed;
-    for (const message of frames) {
-      size += messageFrameSize(message.type, message.data.length);
-      if (isReliableFrame(message.type)) ackEliciting = true;
+  // The spare payload buffer, or a new one. A packet that middleware drops or holds across an
+  // `await` keeps its buffer until then; meanwhile later packets get new ones.
+  #payloadBuffer(): PayloadBuffer {
+    const spare = this.#spare;
+    if (spare) {
+      this.#spare = undefined;
+      return spare;
     }
-    if (this.#pingOwed) size += 1;
-    // From the slab: packets are never written again once sent, and a slab view is cheap.
-    const payload = packetSlab.take(size);
+    const buffer: PayloadBuffer = {
+      bytes: uninitializedBytes(this.#opts.packetSize),
+      release: (encoded) => {
+        if (encoded.buffer !== buffer.bytes.buffer) this.#spare ??= buffer;
+      },
+    };
+    return buffer;
+  }
+
+  // Whether `message` joins the packet being packed, which holds `count` frames so far.
+  #fit(message: FramedMessage, count: number): number {
+    const bytes = messageFrameSize(message.type, message.data.length);
+    if (count >= MAX_FRAMES - 2) return FULL;
+    if (this.#packed + bytes > this.#budget) {
+      if (count > 0 || this.#packed > 0) return FULL;
+      this.#budget = bytes;
+    }
+    if (isReliableFrame(message.type)) {
+      if (!this.#reliableFree && bytes > this.#room) return WINDOW;
+      this.#reliableFree = false;
+    }
+    this.#packed += bytes;
+    this.#room -= bytes;
+    return FITS;
+  }
+
+  #transmit(now: number, ack: AckFrame | undefined, frames: FramedMessage[]): void {
+    const size = this.#packed;
+    let ackEliciting = this.#pingOwed;
+    for (const message of frames) if (isReliableFrame(message.type)) ackEliciting = true;
+    // Every byte is written below. Small: a slab view (never written again once sent). Up to
+    // packetSize: the spare buffer, free again once the packet is encoded. Above: unzeroed.
+    const buffer = size > SLAB_LIMIT && size <= this.#opts.packetSize
+      ? this.#payloadBuffer()
+      : undefined;
+    const payload = buffer
+      ? new Uint8Array(buffer.bytes.buffer, buffer.bytes.byteOffset, size)
+      : size > SLAB_LIMIT
+      ? uninitializedBytes(size)
+      : packetSlab.take(size);
     let at = ack ? writeAck(payload, 0, ack) : 0;
     if (this.#pingOwed) payload[at++] = FrameType.PING;
     this.#pingOwed = false;
@@ -321,11 +375,15 @@ export class FramedLink {
       if (isReliableFrame(message.type)) {
         message.tries++;
         message.latestPn = pn;
-        this.#flying.add(message);
         reliable.push(message);
       }
     }
-    this.control.sendPacket({ type: ConnectionPacket.FRAMED, payload, order: pn });
+    this.control.sendPacket({
+      type: ConnectionPacket.FRAMED,
+      payload,
+      order: pn,
+      onEncoded: buffer?.release,
+    });
     this.#recovery.onSent({
       pn,
       time: now,
@@ -343,12 +401,18 @@ export class FramedLink {
   #acknowledged(message: FramedMessage): void {
     if (message.settled) return;
     message.settled = true;
-    this.#flying.delete(message);
+    this.#leaveFlight(message);
+    message.resolve();
+  }
+
+  // A reliable message that was sent settled: it no longer counts in flight nor holds `low` back.
+  #leaveFlight(message: FramedMessage): void {
     this.#inFlight--;
     const ch = this.#channels[message.channel]!;
-    ch.unacked.delete(message.seq);
-    while (ch.low < ch.next && !ch.unacked.has(ch.low)) ch.low++;
-    message.resolve();
+    const window = this.#opts.reorderWindow;
+    const settled = ch.settled ??= new Uint8Array(window);
+    settled[message.seq % window] = 1;
+    while (ch.low < ch.next && settled[ch.low % window] === 1) settled[ch.low++ % window] = 0;
   }
 
   #lost(packets: SentPacket<FramedMessage[]>[]): void {
@@ -382,12 +446,8 @@ export class FramedLink {
   #fail(message: FramedMessage, error: Error): void {
     if (message.settled) return;
     message.settled = true;
-    if (this.#flying.delete(message)) {
-      this.#inFlight--;
-      const ch = this.#channels[message.channel]!;
-      ch.unacked.delete(message.seq);
-      while (ch.low < ch.next && !ch.unacked.has(ch.low)) ch.low++;
-    }
+    // Only reliable messages count their sends.
+    if (message.tries > 0) this.#leaveFlight(message);
     message.reject(error);
   }
 

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { packetSlab } from "../../core/byte_slab.ts";
 import { RangeSet, ReplayWindow } from "../../reliability/mod.ts";
 import {
   type ChannelReceiver,
@@ -13,7 +12,7 @@ import {
   type Delivery,
   unreliableReceiver,
 } from "./channel_receivers.ts";
-import { channelTakes, isReliableFrame } from "./channels.ts";
+import { channelTakes } from "./channels.ts";
 import {
   type AckFrame,
   decodeFrames,
@@ -64,14 +63,9 @@ export class FramedReceive {
       this.ackOwed = true;
     }
     const deliveries: Delivery[] = [];
+    // The packet's bytes are this side's own and never rewritten: a message is a view of them.
     for (const frame of decoded.messages) {
-      const receiver = this.#receiverOf(frame.channel, frame.type);
-      receiver.take(frame.seq, {
-        data: packetSlab.copy(frame.data),
-        customId: frame.customId,
-        channel: frame.channel,
-        reliable: isReliableFrame(frame.type),
-      }, deliveries);
+      this.#receiverOf(frame.channel, frame.type).take(frame.seq, frame, deliveries);
     }
     return { deliveries, ack: decoded.ack };
   }

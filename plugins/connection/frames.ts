@@ -166,8 +166,8 @@ export function decodeFrames(payload: Uint8Array): FramedPayload | string {
       if (ack) return "frame-ack";
       const decoded = readAck(payload, at);
       if (typeof decoded === "string") return decoded;
-      ack = decoded.ack;
-      at = decoded.end;
+      ack = decoded;
+      at += ackFrameSize(decoded.ranges);
       continue;
     }
     if (type < FrameType.ORDERED || type > FrameType.UNRELIABLE) return "frame-type";
@@ -180,7 +180,8 @@ export function decodeFrames(payload: Uint8Array): FramedPayload | string {
       channel: payload[at + 1]!,
       customId: get16(payload, at + 2),
       seq: type === FrameType.UNRELIABLE ? 0 : get32(payload, at + 4),
-      data: payload.subarray(at + header, end),
+      // The constructor, not subarray(): V8 and JSC look up a species constructor per subarray.
+      data: new Uint8Array(payload.buffer, payload.byteOffset + at + header, end - at - header),
     });
     if (type === FrameType.ORDERED || type === FrameType.UNORDERED) ackEliciting = true;
     at = end;
@@ -188,7 +189,7 @@ export function decodeFrames(payload: Uint8Array): FramedPayload | string {
   return { messages, ack, ackEliciting };
 }
 
-function readAck(bytes: Uint8Array, at: number): { ack: AckFrame; end: number } | string {
+function readAck(bytes: Uint8Array, at: number): AckFrame | string {
   if (bytes.length - at < 16) return "frame-truncated";
   const count = bytes[at + 3]!;
   if (count === 0 || count > MAX_ACK_RANGES) return "frame-ack";
@@ -208,5 +209,5 @@ function readAck(bytes: Uint8Array, at: number): { ack: AckFrame; end: number } 
     ranges.push({ first: start, last: next });
     first = start;
   }
-  return { ack: { delay: get16(bytes, at + 1) / 100, ranges }, end };
+  return { delay: get16(bytes, at + 1) / 100, ranges };
 }

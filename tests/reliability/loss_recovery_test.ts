@@ -34,6 +34,17 @@ describe("LossRecovery", () => {
     assert.equal(recovery.timerAt(), undefined);
   });
 
+  it("lists the packets in flight, oldest first, without those acknowledged or lost", () => {
+    const recovery = new LossRecovery<number>(new NewReno(1200), 100, 10);
+    for (let pn = 0; pn < 8; pn++) recovery.onSent(packet(pn, 0));
+    recovery.onSent({ pn: 8, time: 0, size: 50, ackEliciting: false, frames: 8 });
+    assert.deepEqual(recovery.inFlight().map((p) => p.frames), [0, 1, 2, 3, 4, 5, 6, 7]);
+    // 4 and 5 acknowledged: 0 to 2 are three or more packets behind 5, lost; 3, 6 and 7 still fly.
+    const update = recovery.onAck([{ first: 4, last: 5 }], 0, 1);
+    assert.deepEqual(update.lost.map((p) => p.pn), [0, 1, 2]);
+    assert.deepEqual(recovery.inFlight().map((p) => p.pn), [3, 6, 7]);
+  });
+
   it("widens the packet threshold after a loss turns out to be reordering", () => {
     const recovery = new LossRecovery<number>(new NewReno(1200), 100, 10);
     const sent = (pn: number, time: number) => recovery.onSent(packet(pn, time));
