@@ -12,7 +12,7 @@
  * - `small`: 100-byte unacknowledged messages/s (64 in flight, counted at the server) beside raw
  *   UDP sending one 100-byte datagram each, with the same window.
  * - `rtt`: one acknowledged 64-byte message at a time, round trip median, beside a raw UDP
- *   ping-pong of the same sizes.
+ *   ping-pong of the same sizes; and the CPU time per round trip of each (this process, both ends).
  *
  * Variants: `seed` (`framed: false`, or any option-less tree), `framed` (coalescing, the default
  * `flush: "tick"`), `immediate` (`flush: "immediate"`: one message per packet, no coalescing).
@@ -45,6 +45,9 @@ interface Result {
   seconds?: number;
   exactlyOnce?: boolean;
   raw?: number;
+  /** µs of CPU (this process: both ends, every thread) per round trip: ours, and raw UDP's. */
+  cpu?: number;
+  rawCpu?: number;
   retransmits?: number;
 }
 
@@ -196,15 +199,27 @@ async function rawSmall(): Promise<number> {
   }
 }
 
-/** One acknowledged 64-byte message at a time, beside a raw ping-pong: medians in µs. */
+/** µs of CPU of this process since `since`, per one of `count` operations. */
+const cpuPer = (since: NodeJS.CpuUsage, count: number) => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / count;
+};
+
+/**
+ * One acknowledged 64-byte message at a time, beside a raw ping-pong: medians in µs, and the CPU
+ * per round trip of the 2,000 measured ones.
+ */
 async function roundTrip(client: Node): Promise<Result> {
   const payload = new Uint8Array(64);
   const ours: number[] = [];
+  let since = process.cpuUsage();
   for (let i = 0; i < 2_200; i++) {
+    if (i === 200) since = process.cpuUsage();
     const at = performance.now();
     await client.send(payload);
     if (i >= 200) ours.push((performance.now() - at) * 1000);
   }
+  const cpu = cpuPer(since, 2_000);
   const pong = new Uint8Array(96);
   let answered: (() => void) | undefined;
   const echo = await rawSocket((_b, port) => echo.send(pong, port));
@@ -212,6 +227,7 @@ async function roundTrip(client: Node): Promise<Result> {
   const raw: number[] = [];
   const ping = new Uint8Array(128);
   for (let i = 0; i < 2_200; i++) {
+    if (i === 200) since = process.cpuUsage();
     const at = performance.now();
     await new Promise<void>((resolve) => {
       answered = resolve;
@@ -219,9 +235,10 @@ async function roundTrip(client: Node): Promise<Result> {
     });
     if (i >= 200) raw.push((performance.now() - at) * 1000);
   }
+  const rawCpu = cpuPer(since, 2_000);
   echo.close();
   pinger.close();
-  return { p50: median(ours), raw: median(raw) };
+  return { p50: median(ours), raw: median(raw), cpu, rawCpu };
 }
 
 /** Runs one case in a child process and returns its result. */
@@ -307,7 +324,7 @@ async function orchestrate(): Promise<void> {
       }
       return `${f(med(key, "p50"))} µs vs raw ${f(med(key, "raw"))} (${
         f(med(key, "p50") / med(key, "raw"), 2)
-      }×)`;
+      }×), CPU ${f(med(key, "cpu"))} vs ${f(med(key, "rawCpu"))} µs`;
     });
     console.log(`| ${label} | ${cells.join(" | ")} |`);
   }
