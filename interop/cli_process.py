@@ -35,8 +35,12 @@ class CliProcess:
         self.stdout: list[str] = []
         self.stderr: list[str] = []
         self._changed = threading.Condition()
-        for stream, sink in ((self.proc.stdout, self.stdout), (self.proc.stderr, self.stderr)):
-            threading.Thread(target=self._pump, args=(stream, sink), daemon=True).start()
+        self._pumps = [
+            threading.Thread(target=self._pump, args=(stream, sink), daemon=True)
+            for stream, sink in ((self.proc.stdout, self.stdout), (self.proc.stderr, self.stderr))
+        ]
+        for pump in self._pumps:
+            pump.start()
 
     def _pump(self, stream, sink: list[str]) -> None:
         for raw in stream:
@@ -83,10 +87,16 @@ class CliProcess:
         self.proc.stdin.close()
 
     def wait(self, timeout_s: float) -> int | None:
+        """The exit code, once the process has ended and its output has all been collected (the
+        pump threads can still be reading the pipes when the process is gone); None on timeout."""
+        deadline = time.monotonic() + timeout_s
         try:
-            return self.proc.wait(timeout_s)
+            code = self.proc.wait(timeout_s)
         except subprocess.TimeoutExpired:
             return None
+        for pump in self._pumps:
+            pump.join(max(0.0, deadline - time.monotonic()))
+        return None if any(pump.is_alive() for pump in self._pumps) else code
 
     def stop(self) -> None:
         stop(self.proc)
