@@ -190,28 +190,27 @@ interface Transferable {
   transfer(length: number): ArrayBuffer;
 }
 
-// Whether `bytes` is the whole of a plain ArrayBuffer (not a slice of a shared Buffer pool, which
-// must never reach the caller), so it can be handed out as a view without a copy.
-function ownsBuffer(bytes: Uint8Array): bytes is Uint8Array<ArrayBuffer> {
-  const { buffer, byteOffset, length } = bytes;
-  return buffer instanceof ArrayBuffer && byteOffset === 0 && buffer.byteLength === length;
-}
-
 /** How much longer than its output a cipher's own output buffer may be handed out (Bun: 1). */
 const SPARE_BYTES = 16;
 
-// `bytes` as a plain array, without a copy, when it starts a plain ArrayBuffer of its own (not a
-// slice of a shared Buffer pool, which must never reach the caller: a pool serves only requests
-// under half its size, so a slice never ends within SPARE_BYTES of it); else undefined. Bun returns
-// cipher output in a buffer one byte longer than the output, that byte holding whatever the memory
-// held: it is zeroed and stays past the view's end (copying the output instead cost a tenth of the
-// CPU of a sealed 16 KiB DATA_NOACK stream on Bun).
-function ownedView(bytes: Uint8Array): Uint8Array<ArrayBuffer> | undefined {
+// Whether `bytes` starts a plain ArrayBuffer of its own that ends at most `spare` bytes after it
+// (not a slice of a shared Buffer pool, which must never reach the caller: a pool serves only
+// requests under half its size, so a slice never ends within SPARE_BYTES of it), so it can be
+// handed out as a view without a copy.
+function ownsBuffer(bytes: Uint8Array, spare = 0): bytes is Uint8Array<ArrayBuffer> {
   const { buffer, byteOffset, length } = bytes;
-  if (!(buffer instanceof ArrayBuffer) || byteOffset !== 0) return undefined;
-  const spare = buffer.byteLength - length;
-  if (spare > SPARE_BYTES) return undefined;
-  if (spare > 0) new Uint8Array(buffer, length, spare).fill(0);
+  return buffer instanceof ArrayBuffer && byteOffset === 0 && buffer.byteLength >= length &&
+    buffer.byteLength - length <= spare;
+}
+
+// `bytes` as a plain array of exactly its length, without a copy, when it owns its buffer give or
+// take SPARE_BYTES; else undefined. Bun returns cipher output in a buffer one byte longer than the
+// output, that byte holding whatever the memory held: it is zeroed and stays past the view's end
+// (copying the output instead cost a tenth of the CPU of a sealed 16 KiB DATA_NOACK stream on Bun).
+function ownedView(bytes: Uint8Array): Uint8Array<ArrayBuffer> | undefined {
+  if (!ownsBuffer(bytes, SPARE_BYTES)) return undefined;
+  const { buffer, length } = bytes;
+  if (buffer.byteLength > length) new Uint8Array(buffer, length).fill(0);
   return new Uint8Array(buffer, 0, length);
 }
 
