@@ -26,16 +26,13 @@
  */
 import { spawn } from "node:child_process";
 import process from "node:process";
+import { arg, childResult } from "./_child.ts";
 import { Completions, paced } from "./_paced.ts";
 import { rawSocket } from "./_raw_udp.ts";
 import { median } from "./_stats.ts";
 
 const HOST = "127.0.0.1";
 const here = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
-const arg = (name: string) => {
-  const at = process.argv.indexOf(name);
-  return at < 0 ? undefined : process.argv[at + 1];
-};
 const bun = "Bun" in globalThis;
 
 interface Result {
@@ -243,21 +240,8 @@ async function roundTrip(client: Node): Promise<Result> {
 
 /** Runs one case in a child process and returns its result. */
 function child(tree: string, name: string, variant: string, extra: string[]): Promise<Result> {
-  const runner = bun
-    ? [import.meta.filename!]
-    : ["run", "-A", "--unstable-net", import.meta.filename!];
-  const args = [...runner, "--case", name, "--tree", tree, "--variant", variant, ...extra];
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    proc.stdout!.on("data", (chunk) => (out += chunk));
-    const timer = setTimeout(() => proc.kill("SIGKILL"), 120_000);
-    proc.on("close", () => {
-      clearTimeout(timer);
-      const line = out.trim().split("\n").pop();
-      line?.startsWith("{") ? resolve(JSON.parse(line)) : reject(new Error(`no result: ${out}`));
-    });
-  });
+  const args = ["--case", name, "--tree", tree, "--variant", variant, ...extra];
+  return childResult(import.meta.filename!, args, 120_000);
 }
 
 async function orchestrate(): Promise<void> {

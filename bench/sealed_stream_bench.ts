@@ -12,18 +12,14 @@
  *
  * @module
  */
-import { spawn } from "node:child_process";
 import process from "node:process";
+import { arg, childResult } from "./_child.ts";
 import { median } from "./_stats.ts";
 
 const SIZE = 16 * 1024;
 const WINDOW = 8;
 const ROUND_MS = 1000;
 const here = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
-const arg = (name: string) => {
-  const at = process.argv.indexOf(name);
-  return at < 0 ? undefined : process.argv[at + 1];
-};
 
 /** µs of CPU and wall time per completed unit while `run` works for about `ms`. */
 async function perUnit(run: (ms: number) => Promise<number>, ms: number) {
@@ -67,23 +63,12 @@ async function stream(tree: string): Promise<void> {
   }));
 }
 
+/** One run of the stream from `tree`'s modules, in a child process. */
 function child(tree: string): Promise<{ cpu: number; wall: number }> {
-  const runner = "Bun" in globalThis
-    ? [import.meta.filename!]
-    : ["run", "-A", "--unstable-net", "--config", `${tree}/deno.json`, import.meta.filename!];
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...runner, "--child", tree], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    proc.stdout!.on("data", (chunk) => (out += chunk));
-    const timer = setTimeout(() => proc.kill("SIGKILL"), 60_000);
-    proc.on("close", () => {
-      clearTimeout(timer);
-      const line = out.trim().split("\n").pop();
-      line?.startsWith("{") ? resolve(JSON.parse(line)) : reject(new Error(`no result: ${out}`));
-    });
-  });
+  return childResult(import.meta.filename!, ["--child", tree], 60_000, [
+    "--config",
+    `${tree}/deno.json`,
+  ]);
 }
 
 /** The floor, from this tree: raw UDP alone and the AEAD alone, µs of CPU per packet. */
