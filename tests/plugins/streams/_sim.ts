@@ -5,6 +5,7 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
 import { setImmediate } from "node:timers";
 import { SeededRandom } from "../../../core/clock.ts";
 import type { Plugin } from "../../../core/plugin.ts";
@@ -12,7 +13,7 @@ import type { Session } from "../../../core/session.ts";
 import { type Pair, pair } from "../../../core/testing/pair.ts";
 import type { SimNetwork } from "../../../core/testing/sim_network.ts";
 import { Impairment, type ImpairmentOptions } from "../../../transports/memory/impairment.ts";
-import { streams, type StreamsOptions } from "../../../plugins/streams/mod.ts";
+import { streams, streamSession, type StreamsOptions } from "../../../plugins/streams/mod.ts";
 import { toy } from "../../core/_toy_dialect.ts";
 
 /** A connected pair with both sessions. */
@@ -122,4 +123,19 @@ export function track<T>(promise: Promise<T>): { done: boolean; value?: T; error
     (error) => Object.assign(state, { done: true, error }),
   );
   return state;
+}
+
+/**
+ * Sends `data` over one new bidirectional stream from the client to the server of `p`, driving the
+ * network until both ends are done, and asserts that neither end failed and the bytes arrived intact.
+ */
+export async function transferOnce(p: StreamPair, data: Uint8Array): Promise<void> {
+  const incoming = streamSession(p.serverSession).incomingBidirectionalStreams.getReader();
+  const stream = await streamSession(p.clientSession).createBidirectionalStream();
+  const sent = track(writeAll(stream.writable, data));
+  const received = track(incoming.read().then(({ value }) => readAll(value!.readable)));
+  await drive(p.net, () => sent.done && received.done);
+  assert.equal(sent.error, undefined);
+  assert.equal(received.error, undefined);
+  assert.ok(sameBytes(received.value!, data), "the bytes received differ from those sent");
 }

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { Plugin } from "../../../core/plugin.ts";
 import { FrameType } from "../../../plugins/streams/frames.ts";
 import { streamSession } from "../../../plugins/streams/mod.ts";
-import { bytesOf, drive, readAll, sameBytes, streamPair, track, writeAll } from "./_sim.ts";
+import { bytesOf, streamPair, transferOnce } from "./_sim.ts";
 
 const MB = 1_048_576;
 
@@ -14,15 +14,7 @@ async function transfer(
   between: Plugin[] = [],
 ) {
   const p = await streamPair({}, impairment, seed, between);
-  const data = bytesOf(size, seed);
-  const incoming = streamSession(p.serverSession).incomingBidirectionalStreams.getReader();
-  const stream = await streamSession(p.clientSession).createBidirectionalStream();
-  const sent = track(writeAll(stream.writable, data));
-  const received = track(incoming.read().then(({ value }) => readAll(value!.readable)));
-  await drive(p.net, () => sent.done && received.done);
-  assert.equal(sent.error, undefined);
-  assert.equal(received.error, undefined);
-  assert.ok(sameBytes(received.value!, data), "received bytes differ from sent bytes");
+  await transferOnce(p, bytesOf(size, seed));
   return { p, stats: streamSession(p.clientSession).stats };
 }
 
