@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { TransportError } from "../../core/errors.ts";
+import { denoSocketBufferSettable } from "../../transports/udp/_socket_buffer_deno.ts";
 import { defaultUdpBinding, udp } from "../../transports/udp/mod.ts";
 import { makePacket, Recorder, transportSuite } from "../../core/testing/mod.ts";
 
@@ -14,18 +15,6 @@ function kernelLimit(path: string): number {
   } catch {
     return 0;
   }
-}
-
-/** Whether Deno may raise socket buffers here: Linux, with FFI allowed (see _socket_buffer_deno.ts). */
-function denoCanRaiseBuffers(): boolean {
-  const deno = (globalThis as {
-    Deno?: {
-      build: { os: string };
-      permissions: { querySync(d: { name: string }): { state: string } };
-    };
-  }).Deno;
-  return deno?.build.os === "linux" &&
-    deno.permissions.querySync({ name: "ffi" }).state === "granted";
 }
 
 /** Every binding this runtime can run: its own native one (if present) and node:dgram. */
@@ -219,7 +208,7 @@ describe("udp()", () => {
   // caps it.
   const rmemMax = kernelLimit("/proc/sys/net/core/rmem_max");
   for (const binding of availableBindings()) {
-    const skip = "Deno" in globalThis && (binding !== "deno" || !denoCanRaiseBuffers())
+    const skip = "Deno" in globalThis && (binding !== "deno" || !denoSocketBufferSettable())
       ? `Deno's '${binding}' binding cannot raise UDP socket buffers here`
       : rmemMax < 4 * 1024 * 1024
       ? "net.core.rmem_max is below 4 MiB"

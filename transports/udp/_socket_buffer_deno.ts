@@ -78,6 +78,11 @@ function withFfi(): DenoFfi | undefined {
   return granted(deno, { name: "ffi" }) ? deno : undefined;
 }
 
+/** Whether `setDenoSocketBuffer()` can work in this process (Deno on Linux, FFI granted). */
+export function denoSocketBufferSettable(): boolean {
+  return withFfi() !== undefined;
+}
+
 const type = new Int32Array(1);
 const address = new Uint8Array(SOCKADDR_SIZE);
 const length = new Uint32Array(1);
