@@ -33,7 +33,7 @@ import process from "node:process";
 import * as tls from "node:tls";
 import { connect, listen, type ThingClient, type ThingNode } from "../core/node.ts";
 import type { PluginList } from "../core/plugin.ts";
-import { ed25519KeyPair, nativeSuites } from "../plugins/thing/crypto/mod.ts";
+import * as thingCrypto from "../plugins/thing/crypto/mod.ts";
 import { AEAD_TAG_LENGTH } from "../plugins/thing/crypto/aead.ts";
 import { MAX_PAYLOAD_SIZE } from "../core/packet.ts";
 import { connection } from "../plugins/connection/mod.ts";
@@ -48,7 +48,7 @@ const ROUNDS = 5;
 const HANDSHAKE_MS = 400;
 const STREAM_MS = 300;
 const FIRST_BYTE_RUNS = 100;
-const identity = ed25519KeyPair(Uint8Array.from({ length: 32 }, (_, i) => i + 1));
+const identity = thingCrypto.ed25519KeyPair(Uint8Array.from({ length: 32 }, (_, i) => i + 1));
 const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url));
 const tlsKey = fixture("tls_bench_key.pem");
 const tlsCert = fixture("tls_bench_cert.pem");
@@ -342,10 +342,22 @@ async function handshakeTables() {
   );
 }
 
+// The suites in CHI order and the code behind each ("node:crypto" for a tree before
+// nativeAeadBackend, which this file may be copied into).
+function suitesOffered(): string {
+  const { nativeAeadBackend, nativeSuites, preferredSuites } = thingCrypto as typeof thingCrypto & {
+    nativeAeadBackend?: (suite: string) => string | undefined;
+  };
+  return preferredSuites().map((suite) => {
+    const native = nativeSuites().includes(suite);
+    return `${suite} (${native ? nativeAeadBackend?.(suite) ?? "node:crypto" : "noble"})`;
+  }).join(", ");
+}
+
 const began = performance.now();
 console.log(
   `# thing_bench: ${detectRuntime()} ${process.versions.bun ?? process.versions.deno ?? ""}, ` +
-    `udp binding ${defaultUdpBinding()}, native suites [${nativeSuites().join(", ")}], ` +
+    `udp binding ${defaultUdpBinding()}, suites offered [${suitesOffered()}], ` +
     `FRAMED packets ${FRAMING ? "yes" : "no"}\n`,
 );
 if (!process.argv.includes("--throughput")) await handshakeTables();

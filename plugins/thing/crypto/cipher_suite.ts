@@ -7,6 +7,13 @@
 /** The AEAD algorithms a Thing session can use. */
 export type CipherSuite = "chacha20-poly1305" | "aes-256-gcm";
 
+/** Key length of every suite, in bytes. */
+export const AEAD_KEY_LENGTH = 32;
+/** Nonce length of every suite, in bytes. */
+export const AEAD_NONCE_LENGTH = 12;
+/** Tag length of every suite, in bytes (appended to the ciphertext). */
+export const AEAD_TAG_LENGTH = 16;
+
 /** Every suite, in id order. */
 export const CIPHER_SUITES: readonly CipherSuite[] = ["chacha20-poly1305", "aes-256-gcm"];
 

@@ -5,6 +5,7 @@ import fc from "fast-check";
 import {
   type Aead,
   createAead,
+  nativeAeadBackend,
   nativeSuites,
   preferredSuites,
 } from "../../../../plugins/thing/crypto/aead.ts";
@@ -15,24 +16,62 @@ import {
   suiteFromId,
 } from "../../../../plugins/thing/crypto/cipher_suite.ts";
 import type { Implementation } from "../../../../plugins/thing/crypto/implementation.ts";
+import { nodeCrypto } from "../../../../plugins/thing/crypto/_native_keys.ts";
+import { nodeCryptoAead } from "../../../../plugins/thing/crypto/_node_aead.ts";
+import { openSslAead } from "../../../../plugins/thing/crypto/_openssl_aead.ts";
 import { hex, toHex, VECTORS } from "./_vectors.ts";
 
-/** Every (suite, implementation) pair this runtime can run. */
-function available(): [CipherSuite, Implementation][] {
-  const native = nativeSuites();
-  return CIPHER_SUITES.flatMap((suite) =>
-    native.includes(suite) ? [[suite, "native"], [suite, "noble"]] : [[suite, "noble"]]
-  );
+/** An AEAD maker for one key, and what it is called in test names. */
+interface Backend {
+  suite: CipherSuite;
+  name: string;
+  implementation: Implementation;
+  make(key: Uint8Array): Aead;
 }
+
+/**
+ * Every implementation this runtime can run, per suite: noble, and each native backend it has
+ * (node:crypto where it lists the cipher, the system's OpenSSL where it loads), whichever of them
+ * `createAead` picks, so both are tested on every runtime that has both.
+ */
+function backends(): Backend[] {
+  const crypto = nodeCrypto();
+  return CIPHER_SUITES.flatMap((suite): Backend[] => [
+    {
+      suite,
+      name: "noble",
+      implementation: "noble",
+      make: (key) => createAead(suite, key, { implementation: "noble" }),
+    },
+    ...(crypto?.getCiphers().includes(suite)
+      ? [{
+        suite,
+        name: "native node:crypto",
+        implementation: "native" as const,
+        make: (key: Uint8Array) => nodeCryptoAead(crypto, suite, key),
+      }]
+      : []),
+    ...(openSslAead(suite, new Uint8Array(32))
+      ? [{
+        suite,
+        name: "native openssl",
+        implementation: "native" as const,
+        make: (key: Uint8Array) => openSslAead(suite, key)!,
+      }]
+      : []),
+  ]);
+}
+
+const nativeBackends = () => backends().filter((b) => b.implementation === "native");
 
 const bytes = (max: number) => fc.uint8Array({ minLength: 0, maxLength: max });
 
 describe("createAead()", () => {
   for (const vector of VECTORS.aead) {
-    for (const [suite, implementation] of available()) {
+    for (const { suite, name, make } of backends()) {
       if (suite !== vector.suite) continue;
-      it(`${implementation} matches ${vector.name}`, () => {
-        const aead = createAead(suite, hex(vector.key), { implementation });
+      it(`${name} matches ${vector.name}`, () => {
+        const aead = make(hex(vector.key));
         const sealed = aead.seal(hex(vector.nonce), hex(vector.plaintext), hex(vector.ad));
         assert.equal(toHex(sealed), vector.ciphertext + vector.tag);
         const opened = aead.open(hex(vector.nonce), sealed, hex(vector.ad));
@@ -42,8 +81,8 @@ describe("createAead()", () => {
     }
   }
 
-  for (const suite of nativeSuites()) {
-    it(`native and noble ${suite} give identical bytes for random inputs`, () => {
+  for (const { suite, name, make } of nativeBackends()) {
+    it(`${name} and noble ${suite} give identical bytes for random inputs`, () => {
       fc.assert(
         fc.property(
           fc.uint8Array({ minLength: 32, maxLength: 32 }),
@@ -51,7 +90,7 @@ describe("createAead()", () => {
           bytes(300),
           bytes(40),
           (key, nonce, plaintext, ad) => {
-            const native = createAead(suite, key, { implementation: "native" });
+            const native = make(key);
             const noble = createAead(suite, key, { implementation: "noble" });
             const sealed = native.seal(nonce, plaintext, ad);
             assert.deepEqual(sealed, noble.seal(nonce, plaintext, ad));
@@ -64,12 +103,12 @@ describe("createAead()", () => {
     });
   }
 
-  for (const suite of nativeSuites()) {
+  for (const { suite, name, make } of nativeBackends()) {
     // Sizes around the Buffer pool (4 KiB) and the packet sizes, where native seal() and open()
     // switch between copying and growing the runtime's output in place; odd lengths included.
-    it(`native and noble ${suite} agree and reject tampering at 0 B to 64 KiB + 1`, () => {
+    it(`${name} and noble ${suite} agree and reject tampering at 0 B to 64 KiB + 1`, () => {
       const key = Uint8Array.from({ length: 32 }, (_, i) => 255 - i);
-      const native = createAead(suite, key, { implementation: "native" });
+      const native = make(key);
       const noble = createAead(suite, key, { implementation: "noble" });
       const ad = Uint8Array.from({ length: 32 }, (_, i) => i * 5);
       for (const size of [0, 1, 15, 17, 1023, 4095, 4096, 4097, 8191, 16383, 16384, 16385, 65537]) {
@@ -88,9 +127,9 @@ describe("createAead()", () => {
     });
   }
 
-  for (const [suite, implementation] of available()) {
-    describe(`${suite} (${implementation})`, () => {
-      const aead: Aead = createAead(suite, new Uint8Array(32).fill(0x42), { implementation });
+  for (const { suite, name, implementation, make } of backends()) {
+    describe(`${suite} (${name})`, () => {
+      const aead: Aead = make(new Uint8Array(32).fill(0x42));
       const nonce = Uint8Array.from({ length: 12 }, (_, i) => i);
       const ad = new TextEncoder().encode("header");
       const plaintext = new TextEncoder().encode("hello thing");
@@ -120,7 +159,7 @@ describe("createAead()", () => {
 
       it("open() returns null for a wrong key, truncation or malformed input", () => {
         const sealed = aead.seal(nonce, plaintext, ad);
-        const other = createAead(suite, new Uint8Array(32).fill(0x43), { implementation });
+        const other = make(new Uint8Array(32).fill(0x43));
         assert.equal(other.open(nonce, sealed, ad), null);
         assert.equal(aead.open(nonce, sealed.subarray(0, sealed.length - 1), ad), null);
         assert.equal(aead.open(nonce, sealed.subarray(1), ad), null);
@@ -138,14 +177,14 @@ describe("createAead()", () => {
 
       it("copies its key, so later changes to the caller's array do not matter", () => {
         const key = new Uint8Array(32).fill(9);
-        const a = createAead(suite, key, { implementation });
+        const a = make(key);
         const before = a.seal(nonce, plaintext, ad);
         key.fill(0);
         assert.deepEqual(a.seal(nonce, plaintext, ad), before);
       });
 
       it("seal() and open() return plain arrays that own their buffer (no Buffer pool)", () => {
-        const aead = createAead(suite, new Uint8Array(32).fill(3), { implementation });
+        const aead = make(new Uint8Array(32).fill(3));
         for (const size of [0, 1, 10, 1000, 4095, 4096, 20_000]) {
           const plaintext = Uint8Array.from({ length: size }, (_, i) => i);
           const nonce = new Uint8Array(12).fill(size & 0xff);
@@ -211,9 +250,14 @@ describe("createAead()", () => {
 });
 
 describe("suite selection", () => {
-  it("nativeSuites() lists only ciphers node:crypto reports", () => {
+  it("nativeSuites() lists the suites with a native backend: node:crypto's ciphers or OpenSSL", () => {
     const ciphers = getCiphers();
-    for (const suite of nativeSuites()) assert.ok(ciphers.includes(suite), suite);
+    for (const suite of CIPHER_SUITES) {
+      const backend = nativeAeadBackend(suite);
+      assert.equal(nativeSuites().includes(suite), backend !== undefined, suite);
+      if (backend === "node:crypto") assert.ok(ciphers.includes(suite), suite);
+      if (backend === "openssl") assert.ok(openSslAead(suite, new Uint8Array(32)), suite);
+    }
   });
 
   it("auto picks native exactly for nativeSuites(); native elsewhere throws RangeError", () => {
@@ -245,10 +289,10 @@ describe("suite selection", () => {
     }
   });
 
-  it("preferredSuites() puts ChaCha first on Deno and AES-GCM first elsewhere when both are native", () => {
+  it("preferredSuites() puts AES-GCM first when both are native, unless Deno's node:crypto runs it", () => {
     if (nativeSuites().length !== 2) return;
-    const expected = "Deno" in globalThis ? "chacha20-poly1305" : "aes-256-gcm";
-    assert.equal(preferredSuites()[0], expected);
+    const slowAes = "Deno" in globalThis && nativeAeadBackend("aes-256-gcm") === "node:crypto";
+    assert.equal(preferredSuites()[0], slowAes ? "chacha20-poly1305" : "aes-256-gcm");
   });
 
   it("suite ids are 1 and 2 and round-trip; unknown ids give undefined", () => {
