@@ -8,7 +8,7 @@
  */
 
 import type { CipherGCMTypes } from "node:crypto";
-import type { Aead } from "./aead.ts";
+import type { Aead } from "./aead_api.ts";
 import { isSealedInput } from "./_aead_input.ts";
 import { AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH, type CipherSuite } from "./cipher_suite.ts";
 import { requireBytes } from "./implementation.ts";

@@ -10,7 +10,7 @@
  */
 
 import { builtinModule } from "../builtin.ts";
-import type { Aead } from "./aead.ts";
+import type { Aead } from "./aead_api.ts";
 import { isSealedInput } from "./_aead_input.ts";
 import {
   AEAD_KEY_LENGTH,

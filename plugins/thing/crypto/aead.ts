@@ -25,6 +25,7 @@ import {
   type CipherSuite,
 } from "./cipher_suite.ts";
 import { constantTimeEqual } from "./kdf.ts";
+import type { Aead } from "./aead_api.ts";
 import { isSealedInput } from "./_aead_input.ts";
 import { nodeCrypto } from "./_native_keys.ts";
 import { nodeCryptoAead } from "./_node_aead.ts";
@@ -32,34 +33,7 @@ import { openSslAead } from "./_openssl_aead.ts";
 
 export { AEAD_KEY_LENGTH, AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH } from "./cipher_suite.ts";
 
-/** One key's seal/open pair. */
-export interface Aead {
-  /** The algorithm. */
-  readonly suite: CipherSuite;
-  /** Which code does the work. */
-  readonly implementation: Implementation;
-  /**
-   * Encrypts and authenticates.
-   *
-   * @returns ciphertext || 16-byte tag, a fresh array
-   * @throws {RangeError} if the nonce is not 12 bytes
-   */
-  seal(nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array;
-  /**
-   * Encrypts and authenticates into `out` (ciphertext || 16-byte tag, the same bytes `seal`
-   * returns), so a packet is sealed straight into its wire buffer. `out` must not overlap
-   * `plaintext`.
-   *
-   * @throws {RangeError} if the nonce is not 12 bytes or `out` is not `plaintext.length + 16` bytes
-   */
-  sealInto(nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array, out: Uint8Array): void;
-  /**
-   * Checks and decrypts `sealed` (ciphertext || tag).
-   *
-   * @returns the plaintext, or null if authentication fails or the input is malformed (never throws)
-   */
-  open(nonce: Uint8Array, sealed: Uint8Array, ad: Uint8Array): Uint8Array | null;
-}
+export type { Aead } from "./aead_api.ts";
 
 /**
  * Creates an AEAD for one key.
