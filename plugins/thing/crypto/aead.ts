@@ -12,7 +12,6 @@
 import { gcm } from "@noble/ciphers/aes.js";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import {
-  type Implementation,
   type ImplementationOptions,
   requireBytes,
   resolveImplementation,
