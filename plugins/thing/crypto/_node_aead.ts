@@ -9,7 +9,7 @@
 
 import type { CipherGCMTypes } from "node:crypto";
 import type { Aead } from "./aead_api.ts";
-import { isSealedInput } from "./_aead_input.ts";
+import { isSealedInput, requireSealable } from "./_aead_input.ts";
 import { AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH, type CipherSuite } from "./cipher_suite.ts";
 import { requireBytes } from "./implementation.ts";
 import type { NodeCrypto } from "./_native_keys.ts";
@@ -43,6 +43,7 @@ class NativeAead implements Aead {
 
   seal(nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
     requireBytes(nonce, AEAD_NONCE_LENGTH, "a nonce");
+    requireSealable(plaintext, ad);
     const cipher = this.#crypto.createCipheriv(this.#algorithm, this.#key, nonce, OPTIONS);
     cipher.setAAD(ad, { plaintextLength: plaintext.length });
     const body = cipher.update(plaintext);
@@ -57,6 +58,7 @@ class NativeAead implements Aead {
 
   sealInto(nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array, out: Uint8Array): void {
     requireBytes(nonce, AEAD_NONCE_LENGTH, "a nonce");
+    requireSealable(plaintext, ad);
     requireBytes(out, plaintext.length + AEAD_TAG_LENGTH, "a sealed output");
     const cipher = this.#crypto.createCipheriv(this.#algorithm, this.#key, nonce, OPTIONS);
     cipher.setAAD(ad, { plaintextLength: plaintext.length });

@@ -11,7 +11,7 @@
 
 import { builtinModule } from "../builtin.ts";
 import type { Aead } from "./aead_api.ts";
-import { isSealedInput } from "./_aead_input.ts";
+import { isSealedInput, requireSealable } from "./_aead_input.ts";
 import {
   AEAD_KEY_LENGTH,
   AEAD_NONCE_LENGTH,
@@ -72,6 +72,7 @@ class OpenSslAead implements Aead {
   }
 
   seal(nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
+    requireSealable(plaintext, ad);
     const out = new Uint8Array(plaintext.length + AEAD_TAG_LENGTH);
     this.sealInto(nonce, plaintext, ad, out);
     return out;
@@ -79,6 +80,7 @@ class OpenSslAead implements Aead {
 
   sealInto(nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array, out: Uint8Array): void {
     requireBytes(nonce, AEAD_NONCE_LENGTH, "a nonce");
+    requireSealable(plaintext, ad);
     requireBytes(out, plaintext.length + AEAD_TAG_LENGTH, "a sealed output");
     const library = this.#library;
     const ctx = this.#sealing ??= this.#context(ENCRYPT);

@@ -25,7 +25,7 @@ import {
 } from "./cipher_suite.ts";
 import { constantTimeEqual } from "./kdf.ts";
 import type { Aead } from "./aead_api.ts";
-import { isSealedInput } from "./_aead_input.ts";
+import { isSealedInput, requireSealable } from "./_aead_input.ts";
 import { nodeCrypto } from "./_native_keys.ts";
 import { nodeCryptoAead } from "./_node_aead.ts";
 import { openSslAead } from "./_openssl_aead.ts";
@@ -138,11 +138,13 @@ class NobleAead implements Aead {
 
   seal(nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
     requireBytes(nonce, AEAD_NONCE_LENGTH, "a nonce");
+    requireSealable(plaintext, ad);
     return this.#cipher(this.#key, nonce, ad).encrypt(plaintext);
   }
 
   sealInto(nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array, out: Uint8Array): void {
     requireBytes(nonce, AEAD_NONCE_LENGTH, "a nonce");
+    requireSealable(plaintext, ad);
     requireBytes(out, plaintext.length + AEAD_TAG_LENGTH, "a sealed output");
     // noble's ChaCha20-Poly1305 writes into an output array; its GCM always returns a new one.
     if (this.#cipher === chacha20poly1305) {

@@ -18,6 +18,7 @@ export interface Aead {
    * Encrypts and authenticates.
    *
    * @returns ciphertext || 16-byte tag, a fresh array
+   * @throws {TypeError} if the plaintext or the ad is not a Uint8Array
    * @throws {RangeError} if the nonce is not 12 bytes
    */
   seal(nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array;
@@ -26,6 +27,7 @@ export interface Aead {
    * returns), so a packet is sealed straight into its wire buffer. `out` must not overlap
    * `plaintext`.
    *
+   * @throws {TypeError} if the plaintext, the ad or `out` is not a Uint8Array
    * @throws {RangeError} if the nonce is not 12 bytes or `out` is not `plaintext.length + 16` bytes
    */
   sealInto(nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array, out: Uint8Array): void;

@@ -206,6 +206,17 @@ describe("createAead()", () => {
         }
       });
 
+      it("seal() and sealInto() throw TypeError for a plaintext or ad that is not a Uint8Array", () => {
+        const out = new Uint8Array(plaintext.length + 16);
+        for (const bad of [undefined, 12345, "text", [1, 2, 3], new Uint16Array(4)]) {
+          const value = bad as unknown as Uint8Array;
+          assert.throws(() => aead.seal(nonce, value, ad), TypeError, `plaintext ${String(bad)}`);
+          assert.throws(() => aead.seal(nonce, plaintext, value), TypeError, `ad ${String(bad)}`);
+          assert.throws(() => aead.sealInto(nonce, plaintext, value, out), TypeError);
+        }
+        assert.deepEqual(aead.open(nonce, aead.seal(nonce, plaintext, ad), ad), plaintext);
+      });
+
       it("seal() throws RangeError for a nonce that is not 12 bytes", () => {
         assert.throws(() => aead.seal(new Uint8Array(8), plaintext, ad), RangeError);
       });
