@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { connect, listen, type ThingClient, type ThingNode } from "../../core/node.ts";
 import { udp } from "../../transports/udp/mod.ts";
 import { text, toy, utf8 } from "./_toy_dialect.ts";
 import { within } from "../_within.ts";
+import { runScript } from "../_run_script.ts";
 
 describe("listen() and connect() over UDP", () => {
   it("listen() and connect() carry a message round trip on 127.0.0.1", async () => {
@@ -85,18 +85,8 @@ describe("listen() and connect() over UDP", () => {
     const fixture = fileURLToPath(new URL("./_node_exit_fixture.ts", import.meta.url));
     const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
     const args = isDeno ? ["run", "-A", fixture] : [fixture];
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk) => (out += chunk));
-    child.stderr.on("data", (chunk) => (err += chunk));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-    try {
-      const code = await within(20_000, exited, "child exit (a timer kept it alive)");
-      assert.equal(code, 0, err);
-      assert.match(out, /done bye/);
-    } finally {
-      if (child.exitCode === null) child.kill();
-    }
+    const { code, stdout, stderr } = await runScript(args, "child exit (a timer kept it alive)");
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /done bye/);
   });
 });

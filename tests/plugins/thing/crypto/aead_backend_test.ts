@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { nativeAeadBackend } from "../../../../plugins/thing/crypto/aead.ts";
-import { within } from "../../../_within.ts";
+import { runScript } from "../../../_run_script.ts";
 
 const isDeno = "Deno" in globalThis;
 const fixture = fileURLToPath(new URL("./_aead_backend_fixture.ts", import.meta.url));
@@ -17,18 +16,9 @@ interface Picked {
 
 async function runFixture(permissions: string[]): Promise<Picked> {
   const args = isDeno ? ["run", "--no-prompt", ...permissions, fixture] : [fixture];
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (chunk) => (out += chunk));
-  child.stderr.on("data", (chunk) => (err += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-  try {
-    assert.equal(await within(20_000, exited, "the fixture's exit"), 0, err);
-    return JSON.parse(out) as Picked;
-  } finally {
-    if (child.exitCode === null) child.kill();
-  }
+  const { code, stdout, stderr } = await runScript(args, "the fixture's exit");
+  assert.equal(code, 0, stderr);
+  return JSON.parse(stdout) as Picked;
 }
 
 describe("the native AEAD backend a process picks", () => {
