@@ -15,7 +15,10 @@ import { uninitializedBytes } from "./byte_slab.ts";
 
 /** Spare buffers kept per size at most (a window's worth of 64 KiB packets in flight). */
 const SPARES_PER_SIZE = 32;
-/** Sizes with spares at most; a new size beyond this replaces the oldest. */
+/**
+ * Sizes with spares at most; a new size beyond this replaces the one given back least recently (a
+ * stream's full-size packets keep theirs while odd-sized ones, at a window's edge, come and go).
+ */
 const MAX_SIZES = 4;
 
 /** A buffer handed out and not given back yet. */
@@ -64,13 +67,11 @@ export class FramePool {
     if (lease.returned) return;
     lease.returned = true;
     const size = lease.buffer.byteLength;
-    let spares = this.#spares.get(size);
-    if (!spares) {
-      if (this.#spares.size >= MAX_SIZES) {
-        this.#spares.delete(this.#spares.keys().next().value!);
-      }
-      this.#spares.set(size, spares = []);
-    }
+    const all = this.#spares;
+    let spares = all.get(size);
+    if (spares) all.delete(size); // re-inserted last: the Map's order is recency
+    else if (all.size >= MAX_SIZES) all.delete(all.keys().next().value!);
+    all.set(size, spares ??= []);
     if (spares.length < SPARES_PER_SIZE) spares.push(lease.buffer);
   }
 }

@@ -36,8 +36,19 @@ describe("FramePool", () => {
     for (const release of releases) release();
     assert.equal(pool.spares(5_000), 32);
     for (const size of [6_000, 7_000, 8_000, 9_000]) pool.releaser(pool.take(size))!();
-    assert.equal(pool.spares(5_000), 0, "the oldest size made room");
+    assert.equal(pool.spares(5_000), 0, "the size given back least recently made room");
     assert.equal(pool.spares(9_000), 1);
+  });
+
+  it("keeps the size given back all along while odd sizes come and go", () => {
+    const pool = new FramePool();
+    for (let odd = 1; odd <= 20; odd++) {
+      pool.releaser(pool.take(65_507))!();
+      pool.releaser(pool.take(4_096 + odd))!();
+    }
+    assert.equal(pool.spares(65_507), 1);
+    assert.equal(pool.spares(4_096 + 20), 1);
+    assert.equal(pool.spares(4_096 + 1), 0);
   });
 });
 
