@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { decodePacket, definePlugin } from "../../core/mod.ts";
-import { FramePool, framePool } from "../../core/frame_pool.ts";
+import { FramePool, framePool, MAX_SPARE_BYTES } from "../../core/frame_pool.ts";
 import { pair } from "../../core/testing/mod.ts";
 import { ConnectionPacket } from "../../plugins/connection/mod.ts";
 import { controls } from "../_controls.ts";
@@ -38,6 +38,21 @@ describe("FramePool", () => {
     for (const size of [6_000, 7_000, 8_000, 9_000]) pool.releaser(pool.take(size))!();
     assert.equal(pool.spares(5_000), 0, "the size given back least recently made room");
     assert.equal(pool.spares(9_000), 1);
+  });
+
+  it(`keeps at most ${MAX_SPARE_BYTES} bytes of spares in all`, () => {
+    const pool = new FramePool();
+    const giveBack = (size: number, count: number) => {
+      const releases = Array.from({ length: count }, () => pool.releaser(pool.take(size))!);
+      for (const release of releases) release();
+    };
+    giveBack(65_000, 32);
+    giveBack(64_000, 32);
+    giveBack(63_000, 2);
+    assert.equal(pool.spares(63_000), 1, "the second would pass the limit");
+    pool.take(65_000);
+    giveBack(63_000, 2);
+    assert.equal(pool.spares(63_000), 2, "a spare taken makes room");
   });
 
   it("keeps the size given back all along while odd sizes come and go", () => {
