@@ -29,6 +29,7 @@ import {
   type Role,
   type ThingEvents,
 } from "./events.ts";
+import { framePool } from "./frame_pool.ts";
 import { decodeInbound } from "./inbound.ts";
 import { MAX_PAYLOAD_SIZE, type Packet, type PacketInit } from "./packet.ts";
 import { type PluginList, resolvePlugins } from "./plugin.ts";
@@ -37,7 +38,6 @@ import { PacketRegistry } from "./registry.ts";
 import { sameBytes } from "./same_bytes.ts";
 import type { Session, SessionControl } from "./session.ts";
 import { SessionMap } from "./session_table.ts";
-import { framePool } from "./frame_pool.ts";
 import { defaultSha256, type Sha256 } from "./sha256.ts";
 import { TimerTable } from "./timers.ts";
 import { type Transmit, TransmitQueue } from "./transmit_queue.ts";
