@@ -33,7 +33,11 @@ export interface ContextHost {
 export class PacketContext<Body = unknown> {
   /** `in` for received packets, `out` for packets being sent. */
   readonly direction: "in" | "out";
-  /** The packet; middleware may replace its payload (e.g. to encrypt or decrypt it). */
+  /**
+   * The packet; middleware may replace its payload (e.g. to encrypt or decrypt it). Outbound, its
+   * byte fields are valid until the pipeline has run: payload buffers are reused for later packets
+   * once sent (a large packet's, `core/frame_pool.ts`; a stream frame's), so copy what you keep.
+   */
   packet: Packet;
   /** The remote address. */
   readonly peer: PeerAddress;

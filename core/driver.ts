@@ -79,7 +79,7 @@ export class Driver {
     const held = this.#held.size === 0 ? undefined : this.#held.get(addressKey(packet.peer));
     if (held) return this.#hold(held, packet);
     try {
-      link.send(packet.bytes, packet.peer);
+      link.send(packet.bytes, packet.peer, packet.release);
     } catch (error) {
       const pressure = error instanceof TransportError && error.code === "THING_ERR_BACKPRESSURE";
       if (!pressure || !link.ready) return this.#endpoint.reportError(error);

@@ -29,6 +29,7 @@ import {
   type Role,
   type ThingEvents,
 } from "./events.ts";
+import { framePool } from "./frame_pool.ts";
 import { decodeInbound } from "./inbound.ts";
 import { MAX_PAYLOAD_SIZE, type Packet, type PacketInit } from "./packet.ts";
 import { type PluginList, resolvePlugins } from "./plugin.ts";
@@ -108,6 +109,8 @@ export class Endpoint {
   readonly #queue = new TransmitQueue();
   /** The `onEncoded` hooks of packets on their way out. */
   readonly #encodedHooks = new WeakMap<PacketContext, (bytes: Uint8Array) => void>();
+  /** Packets whose `onEncoded` hook may keep the encoded bytes (so their buffer is never reused). */
+  readonly #keptEncoded = new WeakSet<PacketContext>();
   /** What every packet's context answers and drops through. */
   readonly #contextHost: ContextHost;
   #inbound: Terminal<PacketContext>;
@@ -384,13 +387,17 @@ export class Endpoint {
       checksum: EMPTY,
     };
     const ctx = new PacketContext(this.#contextHost, "out", packet, peer, control?.session);
-    if (init.onEncoded) this.#encodedHooks.set(ctx, init.onEncoded);
+    if (init.onEncoded) {
+      this.#encodedHooks.set(ctx, init.onEncoded);
+      if (!init.borrowsEncoded) this.#keptEncoded.add(ctx);
+    }
     this.#run(this.#outbound, ctx);
   }
 
   /**
    * The outbound pipeline's last step: encodes the packet onto the transmit queue, calls its
-   * `onEncoded` hook, and wakes the driver when no `handle*()` call will drain the queue.
+   * `onEncoded` hook, and wakes the driver when no `handle*()` call will drain the queue. A large
+   * packet's buffer comes back for the next once sent, unless the hook may keep the bytes.
    */
   #encode(ctx: PacketContext): void {
     if (ctx.dropped) return;
@@ -398,7 +405,8 @@ export class Endpoint {
     const stats = this.stats;
     stats.packetsOut++;
     stats.bytesOut += bytes.length;
-    this.#queue.push({ bytes, peer: ctx.peer });
+    const release = this.#keptEncoded.has(ctx) ? undefined : framePool.releaser(bytes);
+    this.#queue.push({ bytes, peer: ctx.peer, release });
     this.#encodedHooks.get(ctx)?.(bytes);
     if (!this.#handling) this.#waker?.();
   }

@@ -90,6 +90,12 @@ export interface PacketInit {
    * its checksum (bytes 0..31) for matching an ACK. Not called if middleware drops the packet.
    */
   onEncoded?: (bytes: Uint8Array) => void;
+  /**
+   * Whether `onEncoded` only reads the bytes during the call and keeps no reference to them (default
+   * false: it may keep them). Then the core may reuse their buffer for a later packet once the link
+   * has sent them, as it does for packets without an `onEncoded` hook.
+   */
+  borrowsEncoded?: boolean;
 }
 
 /**

@@ -11,6 +11,11 @@ export interface Transmit {
   bytes: Uint8Array;
   /** Where it goes. */
   peer: PeerAddress;
+  /**
+   * When set, call it once nothing reads `bytes` any more (the link has sent them): their buffer
+   * then serves a later packet. Never calling it is safe (the buffer is collected instead).
+   */
+  release?: () => void;
 }
 
 /** First in, first out, O(1) at both ends. */

@@ -42,9 +42,11 @@ export interface Link {
   readonly localAddress: PeerAddress;
   /**
    * Queues one packet for `peer`. Throws `TransportError` when it is too large or the link is closed.
-   * The link may keep `bytes` until they are written: do not modify them after the call.
+   * The link may keep `bytes` until they are written: do not modify them after the call. A link
+   * may call `sent`, once, when it no longer reads `bytes` (written, or dropped); one that never
+   * does is correct too (the driver passes it so that the packet's buffer can be reused).
    */
-  send(bytes: Uint8Array, peer: PeerAddress): void;
+  send(bytes: Uint8Array, peer: PeerAddress, sent?: () => void): void;
   /** Resolves when `peer` can take more data without unbounded buffering (stream links). */
   ready?(peer: PeerAddress): Promise<void>;
   /** Drops one stream peer (after garbage from it). */

@@ -123,7 +123,8 @@ function wireOf(api: PluginApi, session: Session) {
       encoded?: (bytes: Uint8Array) => void,
     ): number {
       const pn = control.nextOrder;
-      control.sendPacket({ type, customId, payload, onEncoded: encoded });
+      // The hook (a payload slot's release) only compares the bytes' buffer with its own.
+      control.sendPacket({ type, customId, payload, onEncoded: encoded, borrowsEncoded: true });
       return pn;
     },
     setTimer(name: string, at: number, fire: () => void): void {

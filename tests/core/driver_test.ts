@@ -18,9 +18,11 @@ class PressureLink implements Link {
   readonly maxPacketSize = 65_507;
   readonly localAddress = { hostname: "10.0.0.9", port: 9 };
   readonly sent: Array<{ to: string; type: number; customId: number }> = [];
+  /** The `sent` callback each accepted send came with. */
+  readonly releases: Array<(() => void) | undefined> = [];
   readonly #full = new Map<string, Array<() => void>>();
 
-  send(bytes: Uint8Array, peer: PeerAddress): void {
+  send(bytes: Uint8Array, peer: PeerAddress, sent?: () => void): void {
     const key = addressKey(peer);
     if (this.#full.has(key)) throw new TransportError("THING_ERR_BACKPRESSURE", `${key} is full`);
     const view = new DataView(bytes.buffer, bytes.byteOffset);
@@ -29,6 +31,7 @@ class PressureLink implements Link {
       type: bytes[Offset.type]!,
       customId: view.getUint16(Offset.customId),
     });
+    this.releases.push(sent);
   }
 
   ready(peer: PeerAddress): Promise<void> {
@@ -96,6 +99,25 @@ describe("Driver backpressure", () => {
         `${addressKey(A)}#3`,
       ]);
       assert.deepEqual(errors, [], "backpressure is not an error");
+    } finally {
+      driver.stop();
+    }
+  });
+
+  it("passes a large packet's release to the link, also after holding it", async () => {
+    const { driver, link, toA } = drivenServer();
+    try {
+      link.sent.length = 0;
+      link.releases.length = 0;
+      link.fill(A);
+      await toA.send(new Uint8Array(20_000), { customId: 1 });
+      await toA.send(new Uint8Array(10), { customId: 2 });
+      await settle();
+      link.makeRoom(A);
+      await settle();
+      assert.deepEqual(link.sent.map((s) => s.customId), [1, 2]);
+      assert.equal(typeof link.releases[0], "function", "a 20 KB packet's buffer can come back");
+      assert.equal(link.releases[1], undefined, "a small packet's slab view cannot");
     } finally {
       driver.stop();
     }

@@ -164,6 +164,41 @@ describe("udp()", () => {
     });
   }
 
+  for (const binding of availableBindings()) {
+    it(`udp({ binding: "${binding}" }) calls send's \`sent\` once per packet, after its last read`, async () => {
+      const got: Uint8Array[] = [];
+      const rec = new Recorder(3000);
+      rec.onPacket = (bytes) => void got.push(Uint8Array.from(bytes));
+      const transport = udp({ binding, maxInFlight: 4 });
+      const server = await transport.listen({ hostname: "127.0.0.1", port: 0 }, rec);
+      const client = await transport.connect(server.localAddress, new Recorder(1000));
+      const sent = Array.from({ length: 8 }, (_, i) => makePacket(20_000, i));
+      const calls = sent.map(() => 0);
+      try {
+        // Eight in one tick with room for four: four go, four are dropped; each is released once,
+        // and overwriting a released packet changes nothing that arrives.
+        sent.forEach((bytes, i) => {
+          const copy = bytes.slice();
+          client.send(copy, server.localAddress, () => {
+            calls[i]!++;
+            copy.fill(0xee);
+          });
+        });
+        await rec.until("every send released", () => calls.every((n) => n > 0));
+        await rec.until("4 datagrams", () => got.length >= 4);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.deepEqual(calls, sent.map(() => 1));
+        assert.equal(got.length, 4);
+        for (const bytes of got) {
+          assert.ok(bytes[0]! < sent.length, "a packet overwritten after its release");
+          assert.deepEqual(bytes, sent[bytes[0]!], `#${bytes[0]}`);
+        }
+      } finally {
+        await Promise.all([client.close(), server.close()]);
+      }
+    });
+  }
+
   // Bun's sendMany can throw (e.g. ECONNREFUSED after a peer vanished) inside the microtask that
   // flushes a tick's batch, where a throw would be unhandled: it must reach `error` instead.
   const bun = (globalThis as { Bun?: { udpSocket: (o: unknown) => Promise<unknown> } }).Bun;

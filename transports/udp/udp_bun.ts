@@ -101,6 +101,8 @@ class BunUdpLink implements Link {
   #unconnected: () => Promise<BunUdpSocket>;
   #switching = false;
   #flush = () => this.#sendBatch();
+  /** The `sent` callbacks of the packets in the batch, called once it has gone. */
+  #released: Array<() => void> = [];
 
   constructor(
     socket: BunUdpSocket,
@@ -130,6 +132,8 @@ class BunUdpLink implements Link {
     const batch = this.#batch;
     if (batch.length === 0 || this.#closed || this.#switching) return;
     this.#batch = [];
+    const released = this.#released;
+    this.#released = [];
     // sendMany returns how many packets the kernel took; the rest are dropped, like a full queue.
     // It can also throw (e.g. ECONNREFUSED after a peer vanished): this runs in a microtask, where
     // a throw would be unhandled, so it is reported and the batch counts as lost.
@@ -138,12 +142,16 @@ class BunUdpLink implements Link {
     } catch (error) {
       report(this.#handlers, this.#failed(error, "UDP send failed"));
     }
+    // sendMany has copied what the kernel took; the rest is dropped: no packet is read any more.
+    for (const sent of released) sent();
   }
 
-  send(bytes: Uint8Array, peer: PeerAddress): void {
+  send(bytes: Uint8Array, peer: PeerAddress, sent?: () => void): void {
     checkSend("udp", this.#closed, bytes, this.maxPacketSize);
-    if (this.#batch.length >= this.#maxBatch) return; // local pressure: dropped, as the kernel would
+    // Local pressure: dropped, as the kernel would.
+    if (this.#batch.length >= this.#maxBatch) return sent?.();
     if (this.#batch.length === 0) queueMicrotask(this.#flush);
+    if (sent) this.#released.push(sent);
     const connected = this.#connected;
     if (connected && (peer.port !== connected.port || peer.hostname !== connected.hostname)) {
       this.#disconnect(connected);
@@ -186,6 +194,7 @@ class BunUdpLink implements Link {
       this.#sendBatch();
       this.#closed = true;
       this.#batch = [];
+      this.#released = [];
       this.#socket.close();
       this.#waiters.wake();
     }

@@ -154,9 +154,10 @@ class DenoUdpLink implements Link {
     if (this.#inFlight < this.#maxInFlight) this.#waiters.wake();
   }
 
-  send(bytes: Uint8Array, peer: PeerAddress): void {
+  send(bytes: Uint8Array, peer: PeerAddress, sent?: () => void): void {
     checkSend("udp", this.#closed, bytes, this.maxPacketSize);
-    if (this.#inFlight >= this.#maxInFlight) return; // local pressure: dropped, as the kernel would
+    // Local pressure: dropped, as the kernel would.
+    if (this.#inFlight >= this.#maxInFlight) return sent?.();
     this.#inFlight++;
     let last = this.#lastTo;
     if (last?.peer !== peer) {
@@ -165,7 +166,16 @@ class DenoUdpLink implements Link {
         to: { hostname: peer.hostname, port: peer.port, transport: "udp" },
       };
     }
-    this.#conn.send(bytes, last.to).then(this.#onSent, this.#onFailed);
+    const sending = this.#conn.send(bytes, last.to);
+    if (!sent) return void sending.then(this.#onSent, this.#onFailed);
+    // The send op holds `bytes` until it settles, either way.
+    sending.then(() => {
+      this.#onSent();
+      sent();
+    }, (error) => {
+      this.#onFailed(error);
+      sent();
+    });
   }
 
   ready(_peer: PeerAddress): Promise<void> {

@@ -105,9 +105,10 @@ class NodeUdpLink implements Link {
     };
   }
 
-  send(bytes: Uint8Array, peer: PeerAddress): void {
+  send(bytes: Uint8Array, peer: PeerAddress, sent?: () => void): void {
     checkSend("udp", this.#closed, bytes, this.maxPacketSize);
-    if (this.#inFlight >= this.#maxInFlight) return; // local pressure: dropped, as the kernel would
+    // Local pressure: dropped, as the kernel would.
+    if (this.#inFlight >= this.#maxInFlight) return sent?.();
     this.#inFlight++;
     const connected = this.#connected;
     if (connected && (peer.port !== connected.port || peer.hostname !== connected.hostname)) {
@@ -116,8 +117,17 @@ class NodeUdpLink implements Link {
       this.#connected = undefined;
     }
     // A connected (client) socket sends only to its server, the one peer a client has.
-    if (this.#connected) this.#socket.send(bytes, this.#onSent);
-    else this.#socket.send(bytes, peer.port, peer.hostname, this.#onSent);
+    // The callback runs once the socket is done with `bytes`.
+    const onSent = sent ? this.#releasing(sent) : this.#onSent;
+    if (this.#connected) this.#socket.send(bytes, onSent);
+    else this.#socket.send(bytes, peer.port, peer.hostname, onSent);
+  }
+
+  #releasing(sent: () => void): (error: Error | null) => void {
+    return (error) => {
+      this.#onSent(error);
+      sent();
+    };
   }
 
   ready(_peer: PeerAddress): Promise<void> {

@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SeededRandom } from "../../../core/clock.ts";
+import { framePool } from "../../../core/frame_pool.ts";
 import { ed25519KeyPair } from "../../../plugins/thing/crypto/mod.ts";
 import {
   connectQuic,
@@ -60,6 +61,10 @@ for (const packetSize of [1200, LOOPBACK_PACKET_SIZE]) {
           assert.equal(received.sha256, expected);
           assert.equal(received.name, "blob.bin");
           assert.deepEqual(new Uint8Array(await readFile(received.peer)), data);
+          if (packetSize === LOOPBACK_PACKET_SIZE) {
+            // The full-size packets' buffers came back from the UDP link for the next ones.
+            assert.ok(framePool.spares(packetSize) > 0, "no packet buffer was given back");
+          }
           if (packetSize === 1200) {
             await within(8_000, sendFile(client.streams, join(dir, "blob.bin")), "second sendFile");
             const second = await within(2_000, stored(2), "second file");
