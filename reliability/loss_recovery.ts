@@ -135,8 +135,11 @@ export class LossRecovery<F> {
     this.maxAckDelay = maxAckDelay;
   }
 
-  /** Records a sent packet; `seq`, filled in here, orders it among this side's packets. */
-  onSent(packet: Omit<SentPacket<F>, "seq">): void {
+  /**
+   * Records a sent packet; `seq`, filled in here, orders it among this side's packets (a packet
+   * built with a `seq` of its own, whatever its value, keeps one shape when it is filled in).
+   */
+  onSent(packet: Omit<SentPacket<F>, "seq"> & { seq?: number }): void {
     const sent = packet as SentPacket<F>;
     sent.seq = this.#seq++;
     if (!sent.ackEliciting) return;
@@ -144,6 +147,11 @@ export class LossRecovery<F> {
     this.bytesInFlight += sent.size;
     this.#lastAckElicitingTime = sent.time;
     this.cc.onSent(sent.time, sent.size);
+  }
+
+  /** Records a sent packet that asks for no ACK: what `onSent` does with one, without the record. */
+  onSentUnelicited(): void {
+    this.#seq++;
   }
 
   /** Processes an ACK frame's ranges (highest first) received at `now`. */

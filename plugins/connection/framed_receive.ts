@@ -36,6 +36,8 @@ export class FramedReceive {
   readonly #ranges = new RangeSet();
   readonly #channels: (ChannelReceiver | undefined)[] = [];
   #newestAt = 0;
+  /** The ACK frame `takeAck` fills in (one per packet sent otherwise). */
+  readonly #ack: AckFrame = { delay: 0, ranges: [] };
 
   /** @param opts the plugin's options (channels, windows) */
   constructor(opts: ResolvedDataOptions) {
@@ -70,16 +72,24 @@ export class FramedReceive {
     return { deliveries, ack: decoded.ack };
   }
 
-  /** The ACK frame to send at `now`, and that none is owed any more. */
+  /**
+   * The ACK frame to send at `now`, and that none is owed any more. It is this receiver's one ACK
+   * frame, rewritten by the next call: write it out before asking for another.
+   */
   takeAck(now: number): AckFrame | undefined {
     this.ackOwed = false;
     const { starts, ends } = this.#ranges;
     if (starts.length === 0) return undefined;
-    const ranges = [];
-    for (let i = starts.length - 1; i >= 0; i--) {
-      ranges.push({ first: starts[i]!, last: ends[i]! - 1 });
+    const ack = this.#ack;
+    const ranges = ack.ranges;
+    for (let i = starts.length - 1, r = 0; i >= 0; i--, r++) {
+      const range = ranges[r] ??= { first: 0, last: 0 };
+      range.first = starts[i]!;
+      range.last = ends[i]! - 1;
     }
-    return { delay: Math.max(0, now - this.#newestAt), ranges };
+    ranges.length = starts.length;
+    ack.delay = Math.max(0, now - this.#newestAt);
+    return ack;
   }
 
   // Why the packet cannot be taken, checked for every frame before any is delivered.
