@@ -98,13 +98,16 @@ export class FramedData implements Messenger {
     if (!this.negotiated(control)) return ctx.drop("not-negotiated");
     const link = this.#linkOf(control);
     const now = this.#api.clock.now();
-    const received = link.receiver.receive(ctx.packet.order, ctx.packet.payload, now);
-    if ("drop" in received) {
-      if (link.receiver.ackOwed) link.schedule();
-      return ctx.drop(received.drop);
+    const receiver = link.receiver;
+    const drop = receiver.receive(ctx.packet.order, ctx.packet.payload, now);
+    if (drop !== undefined) {
+      if (receiver.ackOwed) link.schedule();
+      return ctx.drop(drop);
     }
-    if (received.ack) link.onAck(received.ack, now);
-    for (const { data, customId, channel, type } of received.deliveries) {
+    // Read before anything runs that could take another packet.
+    const { ack, deliveries } = receiver;
+    if (ack) link.onAck(ack, now);
+    for (const { data, customId, channel, type } of deliveries) {
       this.#api.emit("message", {
         session,
         data,
@@ -113,7 +116,7 @@ export class FramedData implements Messenger {
         channel,
       });
     }
-    if (link.receiver.ackOwed) link.schedule();
+    if (receiver.ackOwed) link.schedule();
   }
 
   #checkChannel(channel: number, data: Uint8Array): Error | undefined {

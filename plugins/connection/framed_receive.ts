@@ -22,15 +22,19 @@ import {
 } from "./frames.ts";
 import type { ResolvedDataOptions } from "./options.ts";
 
-/** What a received FRAMED packet gave: messages to deliver and the peer's ACK, or a drop reason. */
-export type Received =
-  | { deliveries: Delivery[]; ack: AckFrame | undefined }
-  | { drop: string; ackEliciting: boolean };
+const NO_DELIVERIES: readonly Delivery[] = Object.freeze([]);
 
 /** One session's receiving state. */
 export class FramedReceive {
   /** Whether an ACK frame is owed (an ack-eliciting packet arrived since the last one). */
   ackOwed = false;
+  /** The peer's ACK frame in the packet `receive()` took last, if it had one. */
+  ack: AckFrame | undefined;
+  /**
+   * What the packet `receive()` took last made deliverable, in order: a list of its own (a later
+   * packet gets another), read it before the next packet is taken.
+   */
+  deliveries: readonly Delivery[] = NO_DELIVERIES;
   readonly #opts: ResolvedDataOptions;
   readonly #packets: ReplayWindow;
   readonly #ranges = new RangeSet();
@@ -45,18 +49,23 @@ export class FramedReceive {
     this.#packets = new ReplayWindow(opts.window);
   }
 
-  /** Takes the FRAMED packet `pn` with `payload`, received at `now`. */
-  receive(pn: number, payload: Uint8Array, now: number): Received {
+  /**
+   * Takes the FRAMED packet `pn` with `payload`, received at `now`: sets `ack` and `deliveries`.
+   *
+   * @returns the drop reason for a packet not taken (`ack` and `deliveries` are then left as they
+   *   were), or `undefined`
+   */
+  receive(pn: number, payload: Uint8Array, now: number): string | undefined {
     const decoded = decodeFrames(payload);
-    if (typeof decoded === "string") return { drop: decoded, ackEliciting: false };
+    if (typeof decoded === "string") return decoded;
     if (!this.#packets.check(pn)) {
       const repeat = this.#packets.highest - pn < this.#packets.size;
       // A repeat is acknowledged again (the first ACK may have been lost); a stale one is not.
       if (repeat && decoded.ackEliciting) this.ackOwed = true;
-      return { drop: repeat ? "duplicate" : "stale-order", ackEliciting: decoded.ackEliciting };
+      return repeat ? "duplicate" : "stale-order";
     }
     const refusal = this.#refusal(decoded);
-    if (refusal) return { drop: refusal, ackEliciting: false };
+    if (refusal) return refusal;
     this.#packets.update(pn);
     this.#ranges.add(pn, pn + 1);
     this.#ranges.keepHighest(MAX_ACK_RANGES);
@@ -64,12 +73,18 @@ export class FramedReceive {
       if (!this.ackOwed) this.#newestAt = now;
       this.ackOwed = true;
     }
+    this.ack = decoded.ack;
+    if (decoded.messages.length === 0) {
+      this.deliveries = NO_DELIVERIES;
+      return undefined;
+    }
     const deliveries: Delivery[] = [];
     // The packet's bytes are this side's own and never rewritten: a message is a view of them.
     for (const frame of decoded.messages) {
       this.#receiverOf(frame.channel, frame.type).take(frame.seq, frame, deliveries);
     }
-    return { deliveries, ack: decoded.ack };
+    this.deliveries = deliveries;
+    return undefined;
   }
 
   /**

@@ -59,8 +59,8 @@ export interface AckFrame {
 
 /** What one FRAMED payload holds. */
 export interface FramedPayload {
-  /** Message frames in packet order. */
-  messages: MessageFrame[];
+  /** Message frames in packet order (one shared empty list for a packet without any). */
+  messages: readonly MessageFrame[];
   /** The ACK frame, if any. */
   ack: AckFrame | undefined;
   /** Whether the packet asks for an ACK (it holds a reliable message or a PING). */
@@ -160,7 +160,8 @@ export function writeAck(out: Uint8Array, at: number, ack: AckFrame): number {
  */
 export function decodeFrames(payload: Uint8Array): FramedPayload | string {
   if (payload.length === 0) return "frame-empty";
-  const messages: MessageFrame[] = [];
+  // Made at the first message frame: many packets carry only an ACK.
+  let messages: MessageFrame[] | undefined;
   let ack: AckFrame | undefined;
   let ackEliciting = false;
   let frames = 0;
@@ -186,7 +187,7 @@ export function decodeFrames(payload: Uint8Array): FramedPayload | string {
     if (payload.length - at < header) return "frame-truncated";
     const end = at + header + get16(payload, at + header - 2);
     if (end > payload.length) return "frame-overrun";
-    messages.push({
+    (messages ??= []).push({
       type,
       channel: payload[at + 1]!,
       customId: get16(payload, at + 2),
@@ -196,8 +197,10 @@ export function decodeFrames(payload: Uint8Array): FramedPayload | string {
     if (type === FrameType.ORDERED || type === FrameType.UNORDERED) ackEliciting = true;
     at = end;
   }
-  return { messages, ack, ackEliciting };
+  return { messages: messages ?? NO_MESSAGES, ack, ackEliciting };
 }
+
+const NO_MESSAGES: readonly MessageFrame[] = Object.freeze([]);
 
 function readAck(bytes: Uint8Array, at: number): AckFrame | string {
   if (bytes.length - at < 16) return "frame-truncated";
