@@ -50,7 +50,8 @@ export class FramedData implements Messenger {
 
   /** `session.send()`: framed when negotiated (or not yet known), else the seed path. */
   send(session: Session, data: Uint8Array, options: SendOptions): Promise<void> {
-    const control = this.#api.control(session);
+    const known = this.#links.get(session);
+    const control = known ? known.control : this.#api.control(session);
     if (session.state === "open" && !this.negotiated(control)) {
       return this.#seed.send(session, data, options);
     }
@@ -59,8 +60,9 @@ export class FramedData implements Messenger {
     if (invalid) return Promise.reject(invalid);
     const type = frameTypeFor(this.#opts.channels[channel]!, reliable);
     const bytes = isReliableFrame(type) ? packetSlab.copy(data) : data;
+    const link = known?.incarnation === control.id ? known : this.#linkOf(control);
     return new Promise((resolve, reject) => {
-      this.#linkOf(control).enqueue(bytes, channel, customId, type, resolve, reject);
+      link.enqueue(bytes, channel, customId, type, resolve, reject);
     });
   }
 
@@ -94,9 +96,10 @@ export class FramedData implements Messenger {
   receive(ctx: PacketContext): void {
     const session = ctx.session;
     if (!session || session.state === "closed") return ctx.drop("no-session");
-    const control = this.#api.control(session);
+    const known = this.#links.get(session);
+    const control = known ? known.control : this.#api.control(session);
     if (!this.negotiated(control)) return ctx.drop("not-negotiated");
-    const link = this.#linkOf(control);
+    const link = known?.incarnation === control.id ? known : this.#linkOf(control);
     const now = this.#api.clock.now();
     const receiver = link.receiver;
     const drop = receiver.receive(ctx.packet.order, ctx.packet.payload, now);
@@ -136,7 +139,8 @@ export class FramedData implements Messenger {
     return undefined;
   }
 
-  // The link of `control`. A re-established session (a new client ID) is another incarnation:
+  // The link of `control` (a session's link keeps its control: one per session, for its life, so
+  // a caller that found the link has the control too). A re-established session (a new client ID) is another incarnation:
   // it gets a new link; what was sent fails (delivery unknown), what still waited moves over.
   #linkOf(control: SessionControl): FramedLink {
     const session = control.session;
