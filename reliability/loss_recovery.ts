@@ -12,6 +12,7 @@
  */
 import type { CongestionController } from "./congestion.ts";
 import { GRANULARITY, RttEstimator } from "./rtt.ts";
+import { truncate } from "./_truncate.ts";
 
 /** Packets sent after a packet that must be acknowledged before it counts as lost (kPacketThreshold). */
 export const PACKET_THRESHOLD = 3;
@@ -283,7 +284,7 @@ export class LossRecovery<F> {
     const outstanding = this.#outstanding;
     let kept = 0;
     for (const packet of outstanding) if (packet.size >= 0) outstanding[kept++] = packet;
-    outstanding.length = kept;
+    truncate(outstanding, kept);
   }
 
   /**

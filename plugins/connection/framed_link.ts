@@ -17,6 +17,7 @@ import type { SessionControl } from "../../core/session.ts";
 import type { Timer } from "../../core/timers.ts";
 import { MAX_HELD_BYTES } from "../../core/transport.ts";
 import { LossRecovery, type SentPacket } from "../../reliability/mod.ts";
+import { truncate } from "../../reliability/_truncate.ts";
 import { isReliableFrame } from "./channels.ts";
 import { FramedReceive } from "./framed_receive.ts";
 import {
@@ -196,7 +197,7 @@ export class FramedLink {
       for (let i = ch.head; i < ch.queue.length; i++) out.push(ch.queue[i]!);
       emptyQueue(ch);
     }
-    this.#active.length = 0;
+    truncate(this.#active, 0);
     return out;
   }
 
@@ -249,7 +250,7 @@ export class FramedLink {
       ch.settled?.fill(0);
       ch.low = ch.next;
     }
-    this.#active.length = 0;
+    truncate(this.#active, 0);
     this.#inFlight = 0;
     this.#recovery = this.#newRecovery();
   }
@@ -315,7 +316,7 @@ export class FramedLink {
         if (fitted === FULL) {
           // The rest of the list stays as it is, behind the channels kept so far.
           for (let rest = c + 1; rest < active.length; rest++) active[kept++] = active[rest]!;
-          active.length = kept;
+          truncate(active, kept);
           return frames;
         }
         if (fitted === WINDOW) break;
@@ -328,7 +329,7 @@ export class FramedLink {
         kept--;
       }
     }
-    active.length = kept;
+    truncate(active, kept);
     return frames;
   }
 
@@ -530,7 +531,7 @@ function reliableOnly(frames: FramedMessage[]): FramedMessage[] {
 
 // Empties a channel's queue in place: a new array per message sent one at a time costs more.
 function emptyQueue(ch: ChannelSend): void {
-  ch.queue.length = 0;
+  truncate(ch.queue, 0);
   ch.head = 0;
   ch.active = false;
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import { RangeSet, ReplayWindow } from "../../reliability/mod.ts";
+import { truncate } from "../../reliability/_truncate.ts";
 import {
   type ChannelReceiver,
   channelReceiver,
@@ -102,7 +103,7 @@ export class FramedReceive {
       range.first = starts[i]!;
       range.last = ends[i]! - 1;
     }
-    ranges.length = starts.length;
+    truncate(ranges, starts.length);
     ack.delay = Math.max(0, now - this.#newestAt);
     return ack;
   }
