@@ -29,7 +29,10 @@ const NO_DELIVERIES: readonly Delivery[] = Object.freeze([]);
 export class FramedReceive {
   /** Whether an ACK frame is owed (an ack-eliciting packet arrived since the last one). */
   ackOwed = false;
-  /** The peer's ACK frame in the packet `receive()` took last, if it had one. */
+  /**
+   * The peer's ACK frame in the packet `receive()` took last, if it had one: this receiver's one
+   * decoded ACK frame, rewritten by the next packet (a dropped one included).
+   */
   ack: AckFrame | undefined;
   /**
    * What the packet `receive()` took last made deliverable, in order: a list of its own (a later
@@ -41,6 +44,8 @@ export class FramedReceive {
   readonly #ranges = new RangeSet();
   readonly #channels: (ChannelReceiver | undefined)[] = [];
   #newestAt = 0;
+  /** The ACK frame received ones are decoded into (three objects or more per packet otherwise). */
+  readonly #peerAck: AckFrame = { delay: 0, ranges: [] };
   /** The ACK frame `takeAck` fills in (one per packet sent otherwise). */
   readonly #ack: AckFrame = { delay: 0, ranges: [] };
 
@@ -53,11 +58,11 @@ export class FramedReceive {
   /**
    * Takes the FRAMED packet `pn` with `payload`, received at `now`: sets `ack` and `deliveries`.
    *
-   * @returns the drop reason for a packet not taken (`ack` and `deliveries` are then left as they
-   *   were), or `undefined`
+   * @returns the drop reason for a packet not taken (`ack` and `deliveries` are then not to be
+   *   read), or `undefined`
    */
   receive(pn: number, payload: Uint8Array, now: number): string | undefined {
-    const decoded = decodeFrames(payload);
+    const decoded = decodeFrames(payload, this.#peerAck);
     if (typeof decoded === "string") return decoded;
     if (!this.#packets.check(pn)) {
       const repeat = this.#packets.highest - pn < this.#packets.size;

@@ -7,6 +7,7 @@
  * @module
  */
 import type { AckRange } from "../../reliability/mod.ts";
+import { truncate } from "../../reliability/_truncate.ts";
 
 /** Inner frame types. */
 export const FrameType = {
@@ -155,10 +156,13 @@ export function writeAck(out: Uint8Array, at: number, ack: AckFrame): number {
 /**
  * Decodes a FRAMED payload. Never throws.
  *
+ * @param into an ACK frame to decode the packet's ACK frame into, reusing its range objects (a
+ *   receiver's one, instead of three objects or more per packet); its contents are undefined after
+ *   a payload that does not decode. Without it, the ACK frame is a new one.
  * @returns the frames, or the drop reason (`frame-empty`, `frame-type`, `frame-truncated`,
  *   `frame-overrun`, `frame-count`, `frame-ack`) when any part of it is broken
  */
-export function decodeFrames(payload: Uint8Array): FramedPayload | string {
+export function decodeFrames(payload: Uint8Array, into?: AckFrame): FramedPayload | string {
   if (payload.length === 0) return "frame-empty";
   // Made at the first message frame: many packets carry only an ACK.
   let messages: MessageFrame[] | undefined;
@@ -176,7 +180,7 @@ export function decodeFrames(payload: Uint8Array): FramedPayload | string {
     }
     if (type === FrameType.ACK) {
       if (ack) return "frame-ack";
-      const decoded = readAck(payload, at);
+      const decoded = readAck(payload, at, into ?? { delay: 0, ranges: [] });
       if (typeof decoded === "string") return decoded;
       ack = decoded;
       at += ackFrameSize(decoded.ranges);
@@ -202,7 +206,7 @@ export function decodeFrames(payload: Uint8Array): FramedPayload | string {
 
 const NO_MESSAGES: readonly MessageFrame[] = Object.freeze([]);
 
-function readAck(bytes: Uint8Array, at: number): AckFrame | string {
+function readAck(bytes: Uint8Array, at: number, out: AckFrame): AckFrame | string {
   if (bytes.length - at < 16) return "frame-truncated";
   const count = bytes[at + 3]!;
   if (count === 0 || count > MAX_ACK_RANGES) return "frame-ack";
@@ -213,14 +217,29 @@ function readAck(bytes: Uint8Array, at: number): AckFrame | string {
   const last = high * TWO_32 + get32(bytes, at + 8);
   let first = last - get32(bytes, at + 12);
   if (first < 0) return "frame-ack";
-  const ranges: AckRange[] = [{ first, last }];
+  const ranges = out.ranges;
+  setRange(ranges, 0, first, last);
+  let filled = 1;
   for (let p = at + 16; p < end; p += 8) {
     const next = first - get32(bytes, p) - 1;
     const start = next - get32(bytes, p + 4);
     // A gap of 0 would make two ranges adjacent: the sender merges those.
     if (next >= first - 1 || start < 0) return "frame-ack";
-    ranges.push({ first: start, last: next });
+    setRange(ranges, filled++, start, next);
     first = start;
   }
-  return { delay: get16(bytes, at + 1) / 100, ranges };
+  truncate(ranges, filled);
+  out.delay = get16(bytes, at + 1) / 100;
+  return out;
+}
+
+// Sets range `i` of `ranges` (one of its objects, or a new one at its end).
+function setRange(ranges: AckRange[], i: number, first: number, last: number): void {
+  const range = ranges[i];
+  if (range === undefined) {
+    ranges.push({ first, last });
+    return;
+  }
+  range.first = first;
+  range.last = last;
 }
