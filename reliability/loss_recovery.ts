@@ -159,7 +159,12 @@ export class LossRecovery<F> {
   onAck(ranges: AckRange[], ackDelay: number, now: number): RecoveryUpdate<F> {
     const acked: SentPacket<F>[] = [];
     const outstanding = this.#outstanding;
-    for (let r = ranges.length - 1; r >= 0; r--) {
+    // Ranges wholly below the oldest packet in flight name nothing (an ACK lists up to 32, most of
+    // them long settled): skip them without a search each.
+    let r = ranges.length - 1;
+    const oldest = outstanding[0]?.pn ?? Infinity;
+    while (r >= 0 && ranges[r]!.last < oldest) r--;
+    for (; r >= 0; r--) {
       const { first, last } = ranges[r]!;
       for (let i = lowerBound(outstanding, first); i < outstanding.length; i++) {
         const packet = outstanding[i]!;
