@@ -139,9 +139,10 @@ export class FramedData implements Messenger {
     return undefined;
   }
 
-  // The link of `control` (a session's link keeps its control: one per session, for its life, so
-  // a caller that found the link has the control too). A re-established session (a new client ID) is another incarnation:
-  // it gets a new link; what was sent fails (delivery unknown), what still waited moves over.
+  // The link of `control` (a session has one control for its life, so a caller that found the
+  // session's link has its control too). A re-established session (a new client ID) is another
+  // incarnation: it gets a new link; what was sent fails (delivery unknown), what still waited
+  // moves over.
   #linkOf(control: SessionControl): FramedLink {
     const session = control.session;
     const link = this.#links.get(session);
