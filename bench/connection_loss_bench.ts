@@ -20,7 +20,8 @@
  * Run: `deno run -A --unstable-net bench/connection_loss_bench.ts --against /work/wt/base [--rounds 3]`, or
  * `bun bench/connection_loss_bench.ts --against /work/wt/base`. `--framed-against TREE` adds a
  * `before (framed)` row: that tree's own default, for a tree that already frames. `--only rtt` runs
- * the round-trip case alone.
+ * the round-trip case alone; `--warm-up N` runs N round trips (default 200) before the measured
+ * ones, to measure code the JIT has settled.
  *
  * @module
  */
@@ -196,6 +197,9 @@ async function rawSmall(): Promise<number> {
   }
 }
 
+/** Round trips before the measured 2,000 (`--warm-up`, default 200), for the JIT to settle. */
+const WARM_UP = Number(arg("--warm-up") ?? 200);
+
 /** µs of CPU of this process since `since`, per one of `count` operations. */
 const cpuPer = (since: NodeJS.CpuUsage, count: number) => {
   const used = process.cpuUsage(since);
@@ -210,11 +214,11 @@ async function roundTrip(client: Node): Promise<Result> {
   const payload = new Uint8Array(64);
   const ours: number[] = [];
   let since = process.cpuUsage();
-  for (let i = 0; i < 2_200; i++) {
-    if (i === 200) since = process.cpuUsage();
+  for (let i = 0; i < WARM_UP + 2_000; i++) {
+    if (i === WARM_UP) since = process.cpuUsage();
     const at = performance.now();
     await client.send(payload);
-    if (i >= 200) ours.push((performance.now() - at) * 1000);
+    if (i >= WARM_UP) ours.push((performance.now() - at) * 1000);
   }
   const cpu = cpuPer(since, 2_000);
   const pong = new Uint8Array(96);
@@ -223,14 +227,14 @@ async function roundTrip(client: Node): Promise<Result> {
   const pinger = await rawSocket(() => answered?.());
   const raw: number[] = [];
   const ping = new Uint8Array(128);
-  for (let i = 0; i < 2_200; i++) {
-    if (i === 200) since = process.cpuUsage();
+  for (let i = 0; i < WARM_UP + 2_000; i++) {
+    if (i === WARM_UP) since = process.cpuUsage();
     const at = performance.now();
     await new Promise<void>((resolve) => {
       answered = resolve;
       pinger.send(ping, echo.port);
     });
-    if (i >= 200) raw.push((performance.now() - at) * 1000);
+    if (i >= WARM_UP) raw.push((performance.now() - at) * 1000);
   }
   const rawCpu = cpuPer(since, 2_000);
   echo.close();
@@ -248,6 +252,7 @@ async function orchestrate(): Promise<void> {
   const against = arg("--against") ?? "/work/wt/base";
   const rounds = Number(arg("--rounds") ?? 3);
   const framedAgainst = arg("--framed-against");
+  const warmUp = arg("--warm-up");
   const variants: [string, string, string][] = [
     ["before (seed)", against, "seed"],
     ...(framedAgainst
@@ -272,7 +277,8 @@ async function orchestrate(): Promise<void> {
       if (only && !only.some((o) => caseName.startsWith(o))) continue;
       for (const [label, tree, variant] of variants) {
         const name = flags[1]!;
-        const result = await child(tree, name, variant, flags.slice(2)).catch((error) => {
+        const extra = [...flags.slice(2), ...(warmUp ? ["--warm-up", warmUp] : [])];
+        const result = await child(tree, name, variant, extra).catch((error) => {
           console.error(`${label} ${caseName}: ${error.message}`);
           return {};
         });

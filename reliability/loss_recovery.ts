@@ -12,6 +12,7 @@
  */
 import type { CongestionController } from "./congestion.ts";
 import { GRANULARITY, RttEstimator } from "./rtt.ts";
+import { truncate } from "./_truncate.ts";
 
 /** Packets sent after a packet that must be acknowledged before it counts as lost (kPacketThreshold). */
 export const PACKET_THRESHOLD = 3;
@@ -135,8 +136,11 @@ export class LossRecovery<F> {
     this.maxAckDelay = maxAckDelay;
   }
 
-  /** Records a sent packet; `seq`, filled in here, orders it among this side's packets. */
-  onSent(packet: Omit<SentPacket<F>, "seq">): void {
+  /**
+   * Records a sent packet; `seq`, filled in here, orders it among this side's packets (a packet
+   * built with a `seq` of its own, whatever its value, keeps one shape when it is filled in).
+   */
+  onSent(packet: Omit<SentPacket<F>, "seq"> & { seq?: number }): void {
     const sent = packet as SentPacket<F>;
     sent.seq = this.#seq++;
     if (!sent.ackEliciting) return;
@@ -146,11 +150,21 @@ export class LossRecovery<F> {
     this.cc.onSent(sent.time, sent.size);
   }
 
+  /** Records a sent packet that asks for no ACK: what `onSent` does with one, without the record. */
+  onSentUnelicited(): void {
+    this.#seq++;
+  }
+
   /** Processes an ACK frame's ranges (highest first) received at `now`. */
   onAck(ranges: AckRange[], ackDelay: number, now: number): RecoveryUpdate<F> {
     const acked: SentPacket<F>[] = [];
     const outstanding = this.#outstanding;
-    for (let r = ranges.length - 1; r >= 0; r--) {
+    // Ranges wholly below the oldest packet in flight name nothing (an ACK lists up to 32, most of
+    // them long settled): skip them without a search each.
+    let r = ranges.length - 1;
+    const oldest = outstanding[0]?.pn ?? Infinity;
+    while (r >= 0 && ranges[r]!.last < oldest) r--;
+    for (; r >= 0; r--) {
       const { first, last } = ranges[r]!;
       for (let i = lowerBound(outstanding, first); i < outstanding.length; i++) {
         const packet = outstanding[i]!;
@@ -275,7 +289,7 @@ export class LossRecovery<F> {
     const outstanding = this.#outstanding;
     let kept = 0;
     for (const packet of outstanding) if (packet.size >= 0) outstanding[kept++] = packet;
-    outstanding.length = kept;
+    truncate(outstanding, kept);
   }
 
   /**

@@ -50,7 +50,8 @@ export class FramedData implements Messenger {
 
   /** `session.send()`: framed when negotiated (or not yet known), else the seed path. */
   send(session: Session, data: Uint8Array, options: SendOptions): Promise<void> {
-    const control = this.#api.control(session);
+    const known = this.#links.get(session);
+    const control = known ? known.control : this.#api.control(session);
     if (session.state === "open" && !this.negotiated(control)) {
       return this.#seed.send(session, data, options);
     }
@@ -59,8 +60,9 @@ export class FramedData implements Messenger {
     if (invalid) return Promise.reject(invalid);
     const type = frameTypeFor(this.#opts.channels[channel]!, reliable);
     const bytes = isReliableFrame(type) ? packetSlab.copy(data) : data;
+    const link = known?.incarnation === control.id ? known : this.#linkOf(control);
     return new Promise((resolve, reject) => {
-      this.#linkOf(control).enqueue(bytes, channel, customId, type, resolve, reject);
+      link.enqueue(bytes, channel, customId, type, resolve, reject);
     });
   }
 
@@ -94,17 +96,21 @@ export class FramedData implements Messenger {
   receive(ctx: PacketContext): void {
     const session = ctx.session;
     if (!session || session.state === "closed") return ctx.drop("no-session");
-    const control = this.#api.control(session);
+    const known = this.#links.get(session);
+    const control = known ? known.control : this.#api.control(session);
     if (!this.negotiated(control)) return ctx.drop("not-negotiated");
-    const link = this.#linkOf(control);
+    const link = known?.incarnation === control.id ? known : this.#linkOf(control);
     const now = this.#api.clock.now();
-    const received = link.receiver.receive(ctx.packet.order, ctx.packet.payload, now);
-    if ("drop" in received) {
-      if (link.receiver.ackOwed) link.schedule();
-      return ctx.drop(received.drop);
+    const receiver = link.receiver;
+    const drop = receiver.receive(ctx.packet.order, ctx.packet.payload, now);
+    if (drop !== undefined) {
+      if (receiver.ackOwed) link.schedule();
+      return ctx.drop(drop);
     }
-    if (received.ack) link.onAck(received.ack, now);
-    for (const { data, customId, channel, type } of received.deliveries) {
+    // Read before anything runs that could take another packet.
+    const { ack, deliveries } = receiver;
+    if (ack) link.onAck(ack, now);
+    for (const { data, customId, channel, type } of deliveries) {
       this.#api.emit("message", {
         session,
         data,
@@ -113,7 +119,7 @@ export class FramedData implements Messenger {
         channel,
       });
     }
-    if (link.receiver.ackOwed) link.schedule();
+    if (receiver.ackOwed) link.schedule();
   }
 
   #checkChannel(channel: number, data: Uint8Array): Error | undefined {
@@ -133,8 +139,10 @@ export class FramedData implements Messenger {
     return undefined;
   }
 
-  // The link of `control`. A re-established session (a new client ID) is another incarnation:
-  // it gets a new link; what was sent fails (delivery unknown), what still waited moves over.
+  // The link of `control` (a session has one control for its life, so a caller that found the
+  // session's link has its control too). A re-established session (a new client ID) is another
+  // incarnation: it gets a new link; what was sent fails (delivery unknown), what still waited
+  // moves over.
   #linkOf(control: SessionControl): FramedLink {
     const session = control.session;
     const link = this.#links.get(session);

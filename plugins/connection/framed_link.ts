@@ -17,6 +17,7 @@ import type { SessionControl } from "../../core/session.ts";
 import type { Timer } from "../../core/timers.ts";
 import { MAX_HELD_BYTES } from "../../core/transport.ts";
 import { LossRecovery, type SentPacket } from "../../reliability/mod.ts";
+import { truncate } from "../../reliability/_truncate.ts";
 import { isReliableFrame } from "./channels.ts";
 import { FramedReceive } from "./framed_receive.ts";
 import {
@@ -83,9 +84,11 @@ interface PayloadBuffer {
 interface ChannelSend {
   /** Next sequence number to give. */
   next: number;
-  /** Messages waiting for their first transmission, from `head` on. */
+  /** Messages waiting for their first transmission, from `head` on (emptied in place). */
   queue: FramedMessage[];
   head: number;
+  /** Listed in the link's active channels (its queue holds messages). */
+  active: boolean;
   /** The lowest sequence number given and not yet settled (reliable channels), or `next`. */
   low: number;
   /**
@@ -107,7 +110,8 @@ export class FramedLink {
   readonly #opts: ResolvedDataOptions;
   #recovery: LossRecovery<FramedMessage[]>;
   readonly #channels: (ChannelSend | undefined)[] = [];
-  readonly #active = new Set<ChannelSend>();
+  /** Channels whose queue holds messages, in the order they got their first one. */
+  readonly #active: ChannelSend[] = [];
   #resend: FramedMessage[] = [];
   /** A payload buffer no packet in the pipeline uses any more. */
   #spare: PayloadBuffer | undefined;
@@ -163,7 +167,10 @@ export class FramedLink {
       resolve,
       reject,
     };
-    if (ch.head === ch.queue.length) this.#active.add(ch);
+    if (!ch.active) {
+      ch.active = true;
+      this.#active.push(ch);
+    }
     ch.queue.push(message);
     this.schedule();
   }
@@ -188,10 +195,9 @@ export class FramedLink {
     const out: FramedMessage[] = [];
     for (const ch of this.#active) {
       for (let i = ch.head; i < ch.queue.length; i++) out.push(ch.queue[i]!);
-      ch.queue = [];
-      ch.head = 0;
+      emptyQueue(ch);
     }
-    this.#active.clear();
+    truncate(this.#active, 0);
     return out;
   }
 
@@ -240,18 +246,17 @@ export class FramedLink {
     for (const ch of this.#channels) {
       if (!ch) continue;
       for (let i = ch.head; i < ch.queue.length; i++) this.#fail(ch.queue[i]!, error);
-      ch.queue = [];
-      ch.head = 0;
+      emptyQueue(ch);
       ch.settled?.fill(0);
       ch.low = ch.next;
     }
-    this.#active.clear();
+    truncate(this.#active, 0);
     this.#inFlight = 0;
     this.#recovery = this.#newRecovery();
   }
 
   #nothingQueued(): boolean {
-    return this.#resend.length === 0 && this.#active.size === 0;
+    return this.#resend.length === 0 && this.#active.length === 0;
   }
 
   #newRecovery(): LossRecovery<FramedMessage[]> {
@@ -264,6 +269,7 @@ export class FramedLink {
       next: 0,
       queue: [],
       head: 0,
+      active: false,
       low: 0,
       settled: undefined,
     };
@@ -294,7 +300,12 @@ export class FramedLink {
       message.resending = false;
       frames.push(message);
     }
-    for (const ch of this.#active) {
+    // By index: a channel that empties leaves the list, and one whose window is full stays.
+    const active = this.#active;
+    let kept = 0;
+    for (let c = 0; c < active.length; c++) {
+      const ch = active[c]!;
+      active[kept++] = ch;
       while (ch.head < ch.queue.length) {
         const message = ch.queue[ch.head]!;
         if (isReliableFrame(message.type)) {
@@ -302,18 +313,23 @@ export class FramedLink {
           if (this.#inFlight >= opts.maxInFlight) break;
         }
         const fitted = this.#fit(message, frames.length);
-        if (fitted === FULL) return frames;
+        if (fitted === FULL) {
+          // The rest of the list stays as it is, behind the channels kept so far.
+          for (let rest = c + 1; rest < active.length; rest++) active[kept++] = active[rest]!;
+          truncate(active, kept);
+          return frames;
+        }
         if (fitted === WINDOW) break;
         ch.queue[ch.head++] = undefined as unknown as FramedMessage;
         if (isReliableFrame(message.type)) this.#inFlight++;
         frames.push(message);
       }
       if (ch.head === ch.queue.length) {
-        ch.queue = [];
-        ch.head = 0;
-        this.#active.delete(ch);
+        emptyQueue(ch);
+        kept--;
       }
     }
+    truncate(active, kept);
     return frames;
   }
 
@@ -368,15 +384,14 @@ export class FramedLink {
     let at = ack ? writeAck(payload, 0, ack) : 0;
     if (this.#pingOwed) payload[at++] = FrameType.PING;
     this.#pingOwed = false;
-    const reliable: FramedMessage[] = [];
     const pn = this.control.takeOrder();
+    let unreliable = 0;
     for (const message of frames) {
       at = writeMessage(payload, at, message, message.data);
       if (isReliableFrame(message.type)) {
         message.tries++;
         message.latestPn = pn;
-        reliable.push(message);
-      }
+      } else unreliable++;
     }
     this.control.sendPacket({
       type: ConnectionPacket.FRAMED,
@@ -384,13 +399,14 @@ export class FramedLink {
       order: pn,
       onEncoded: buffer?.release,
     });
-    this.#recovery.onSent({
-      pn,
-      time: now,
-      size: HEADER_SIZE + size,
-      ackEliciting,
-      frames: reliable,
-    });
+    if (!ackEliciting) this.#recovery.onSentUnelicited();
+    else {
+      // The packet's own frame list when every frame is reliable (one array less per packet).
+      const reliable = unreliable === 0 ? frames : reliableOnly(frames);
+      const wire = HEADER_SIZE + size;
+      this.#recovery.onSent({ pn, seq: 0, time: now, size: wire, ackEliciting, frames: reliable });
+    }
+    if (unreliable === 0) return;
     for (const message of frames) {
       if (isReliableFrame(message.type)) continue;
       message.settled = true;
@@ -505,6 +521,19 @@ export class FramedLink {
     this.#timerAt = at;
     this.#timer = this.#api.setTimer(at, this.#onTimerFired);
   }
+}
+
+function reliableOnly(frames: FramedMessage[]): FramedMessage[] {
+  const reliable: FramedMessage[] = [];
+  for (const message of frames) if (isReliableFrame(message.type)) reliable.push(message);
+  return reliable;
+}
+
+// Empties a channel's queue in place: a new array per message sent one at a time costs more.
+function emptyQueue(ch: ChannelSend): void {
+  truncate(ch.queue, 0);
+  ch.head = 0;
+  ch.active = false;
 }
 
 /** The error queued and in-flight messages of a session fail with when it closes. */

@@ -6,6 +6,7 @@
  * @module
  */
 import { RangeSet, ReplayWindow } from "../../reliability/mod.ts";
+import { truncate } from "../../reliability/_truncate.ts";
 import {
   type ChannelReceiver,
   channelReceiver,
@@ -22,20 +23,31 @@ import {
 } from "./frames.ts";
 import type { ResolvedDataOptions } from "./options.ts";
 
-/** What a received FRAMED packet gave: messages to deliver and the peer's ACK, or a drop reason. */
-export type Received =
-  | { deliveries: Delivery[]; ack: AckFrame | undefined }
-  | { drop: string; ackEliciting: boolean };
+const NO_DELIVERIES: readonly Delivery[] = Object.freeze([]);
 
 /** One session's receiving state. */
 export class FramedReceive {
   /** Whether an ACK frame is owed (an ack-eliciting packet arrived since the last one). */
   ackOwed = false;
+  /**
+   * The peer's ACK frame in the packet `receive()` took last, if it had one: this receiver's one
+   * decoded ACK frame, rewritten by the next packet (a dropped one included).
+   */
+  ack: AckFrame | undefined;
+  /**
+   * What the packet `receive()` took last made deliverable, in order: a list of its own (a later
+   * packet gets another), read it before the next packet is taken.
+   */
+  deliveries: readonly Delivery[] = NO_DELIVERIES;
   readonly #opts: ResolvedDataOptions;
   readonly #packets: ReplayWindow;
   readonly #ranges = new RangeSet();
   readonly #channels: (ChannelReceiver | undefined)[] = [];
   #newestAt = 0;
+  /** The ACK frame received ones are decoded into (three objects or more per packet otherwise). */
+  readonly #peerAck: AckFrame = { delay: 0, ranges: [] };
+  /** The ACK frame `takeAck` fills in (one per packet sent otherwise). */
+  readonly #ack: AckFrame = { delay: 0, ranges: [] };
 
   /** @param opts the plugin's options (channels, windows) */
   constructor(opts: ResolvedDataOptions) {
@@ -43,18 +55,23 @@ export class FramedReceive {
     this.#packets = new ReplayWindow(opts.window);
   }
 
-  /** Takes the FRAMED packet `pn` with `payload`, received at `now`. */
-  receive(pn: number, payload: Uint8Array, now: number): Received {
-    const decoded = decodeFrames(payload);
-    if (typeof decoded === "string") return { drop: decoded, ackEliciting: false };
+  /**
+   * Takes the FRAMED packet `pn` with `payload`, received at `now`: sets `ack` and `deliveries`.
+   *
+   * @returns the drop reason for a packet not taken (`ack` and `deliveries` are then not to be
+   *   read), or `undefined`
+   */
+  receive(pn: number, payload: Uint8Array, now: number): string | undefined {
+    const decoded = decodeFrames(payload, this.#peerAck);
+    if (typeof decoded === "string") return decoded;
     if (!this.#packets.check(pn)) {
       const repeat = this.#packets.highest - pn < this.#packets.size;
       // A repeat is acknowledged again (the first ACK may have been lost); a stale one is not.
       if (repeat && decoded.ackEliciting) this.ackOwed = true;
-      return { drop: repeat ? "duplicate" : "stale-order", ackEliciting: decoded.ackEliciting };
+      return repeat ? "duplicate" : "stale-order";
     }
     const refusal = this.#refusal(decoded);
-    if (refusal) return { drop: refusal, ackEliciting: false };
+    if (refusal) return refusal;
     this.#packets.update(pn);
     this.#ranges.add(pn, pn + 1);
     this.#ranges.keepHighest(MAX_ACK_RANGES);
@@ -62,24 +79,38 @@ export class FramedReceive {
       if (!this.ackOwed) this.#newestAt = now;
       this.ackOwed = true;
     }
+    this.ack = decoded.ack;
+    if (decoded.messages.length === 0) {
+      this.deliveries = NO_DELIVERIES;
+      return undefined;
+    }
     const deliveries: Delivery[] = [];
     // The packet's bytes are this side's own and never rewritten: a message is a view of them.
     for (const frame of decoded.messages) {
       this.#receiverOf(frame.channel, frame.type).take(frame.seq, frame, deliveries);
     }
-    return { deliveries, ack: decoded.ack };
+    this.deliveries = deliveries;
+    return undefined;
   }
 
-  /** The ACK frame to send at `now`, and that none is owed any more. */
+  /**
+   * The ACK frame to send at `now`, and that none is owed any more. It is this receiver's one ACK
+   * frame, rewritten by the next call: write it out before asking for another.
+   */
   takeAck(now: number): AckFrame | undefined {
     this.ackOwed = false;
     const { starts, ends } = this.#ranges;
     if (starts.length === 0) return undefined;
-    const ranges = [];
-    for (let i = starts.length - 1; i >= 0; i--) {
-      ranges.push({ first: starts[i]!, last: ends[i]! - 1 });
+    const ack = this.#ack;
+    const ranges = ack.ranges;
+    for (let i = starts.length - 1, r = 0; i >= 0; i--, r++) {
+      const range = ranges[r] ??= { first: 0, last: 0 };
+      range.first = starts[i]!;
+      range.last = ends[i]! - 1;
     }
-    return { delay: Math.max(0, now - this.#newestAt), ranges };
+    truncate(ranges, starts.length);
+    ack.delay = Math.max(0, now - this.#newestAt);
+    return ack;
   }
 
   // Why the packet cannot be taken, checked for every frame before any is delivered.

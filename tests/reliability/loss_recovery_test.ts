@@ -45,6 +45,21 @@ describe("LossRecovery", () => {
     assert.deepEqual(recovery.inFlight().map((p) => p.pn), [3, 6, 7]);
   });
 
+  it("onSentUnelicited() counts a packet that asks no ACK towards the packet threshold", () => {
+    // Packets 0 and 1 fly, two ACK-only packets leave, then 4: acknowledging 4 puts 0 and 1 three
+    // or more packets behind (as onSent of packets with ackEliciting false would), so both are lost.
+    const recovery = new LossRecovery<number>(new NewReno(1200), 100, 10);
+    recovery.onSent(packet(0, 0));
+    recovery.onSent(packet(1, 0));
+    recovery.onSentUnelicited();
+    recovery.onSentUnelicited();
+    recovery.onSent(packet(4, 0));
+    assert.deepEqual(recovery.inFlight().map((p) => p.pn), [0, 1, 4]);
+    const update = recovery.onAck([{ first: 4, last: 4 }], 0, 1);
+    assert.deepEqual(update.lost.map((p) => p.pn), [0, 1]);
+    assert.equal(recovery.bytesInFlight, 0);
+  });
+
   it("widens the packet threshold after a loss turns out to be reordering", () => {
     const recovery = new LossRecovery<number>(new NewReno(1200), 100, 10);
     const sent = (pn: number, time: number) => recovery.onSent(packet(pn, time));

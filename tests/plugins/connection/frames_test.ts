@@ -84,6 +84,20 @@ describe("FRAMED inner framing (fuzzed)", () => {
     );
   });
 
+  it("decodes ACK frames one after another into one frame given, as into new ones", () => {
+    const into = { delay: 0, ranges: [] as { first: number; last: number }[] };
+    fc.assert(
+      fc.property(fc.array(rangesArb, { minLength: 1, maxLength: 6 }), (acks) => {
+        for (const ranges of acks) {
+          const decoded = decodeFrames(encode([], { delay: 0.5, ranges }), into);
+          assert.ok(typeof decoded !== "string", String(decoded));
+          assert.equal(decoded.ack, into);
+          assert.deepEqual(into, { delay: 0.5, ranges: ranges.map((r) => ({ ...r })) });
+        }
+      }),
+    );
+  });
+
   it("never throws on arbitrary bytes: a decoded list or a named reason", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
