@@ -49,6 +49,13 @@ export class PacketContext<Body = unknown> {
   body: Body = undefined as Body;
   /** Whether the packet was dropped (it then goes no further). */
   dropped = false;
+  /**
+   * Inbound: whether a plugin authenticated this packet, header and payload, as coming from the
+   * session's peer (set by the plugin that checked it, such as the Thing session plugin once a
+   * sealed packet's tag verified). Later middleware and handlers may trust what it says, for
+   * example about packet numbers; `false` means nothing vouches for it beyond the checksum.
+   */
+  authenticated = false;
   #state: Partial<ContextState> | undefined;
   readonly #host: ContextHost;
 

@@ -188,6 +188,7 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
     const result = cipher.opener.open(ctx.packet, duplicates.has(type));
     if (result === "auth") return ctx.drop("thing-wrong-address");
     if (result === "replay") return ctx.drop("thing-replay");
+    ctx.authenticated = true;
     return next();
   };
 
@@ -237,6 +238,7 @@ function setupThing(api: PluginApi, config: ThingConfig, duplicates: Set<number>
       if (result === "auth") handshakeOf(session)?.onAuthFailure(type);
       return ctx.drop(result === "auth" ? "thing-auth" : "thing-replay");
     }
+    ctx.authenticated = true;
     const client = clients.get(session);
     if (client?.awaitingFinish && type !== ThingPacket.SCC) client.onFinish();
     life.touch(session);
