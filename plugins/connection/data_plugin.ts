@@ -81,6 +81,17 @@ function setupData(api: PluginApi, opts: ResolvedDataOptions): void {
   api.handle(ConnectionPacket.DATA_NOACK, (ctx) => receive(ctx, false));
 
   api.handle(FRAMED, (ctx) => framed ? framed.receive(ctx) : ctx.drop("not-negotiated"));
+  if (framed) {
+    // Every packet of a session takes a packet number: ACKs list the others' too (no gaps).
+    api.use({
+      inbound: (ctx, next) => {
+        const handled = next();
+        if (ctx.packet.type === ConnectionPacket.FRAMED) return handled;
+        if (!handled) return framed.noteOther(ctx);
+        return handled.then(() => framed.noteOther(ctx));
+      },
+    });
+  }
 
   api.handle(ACK, (ctx) => {
     if (!sender.acked(ctx.session, ctx.body)) return ctx.drop("unknown-ack");

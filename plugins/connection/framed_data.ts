@@ -102,7 +102,7 @@ export class FramedData implements Messenger {
     const link = known?.incarnation === control.id ? known : this.#linkOf(control);
     const now = this.#api.clock.now();
     const receiver = link.receiver;
-    const drop = receiver.receive(ctx.packet.order, ctx.packet.payload, now);
+    const drop = receiver.receive(ctx.packet.order, ctx.packet.payload, now, ctx.authenticated);
     if (drop !== undefined) {
       if (receiver.ackOwed) link.schedule();
       return ctx.drop(drop);
@@ -120,6 +120,19 @@ export class FramedData implements Messenger {
       });
     }
     if (receiver.ackOwed) link.schedule();
+  }
+
+  /**
+   * A packet of the session that is not FRAMED went through the pipeline: if it was taken, its
+   * number goes into the session's ACK ranges (`FramedReceive.noteOther`; in a sealed session only
+   * an authenticated one).
+   */
+  noteOther(ctx: PacketContext): void {
+    const session = ctx.session;
+    if (ctx.dropped || !session) return;
+    const link = this.#links.get(session);
+    if (!link || link.incarnation !== link.control.id) return;
+    link.receiver.noteOther(ctx.packet.order, ctx.authenticated);
   }
 
   #checkChannel(channel: number, data: Uint8Array): Error | undefined {

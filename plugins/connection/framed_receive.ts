@@ -1,7 +1,8 @@
 /**
  * The receiving half of a framed session: the packet-number window (each FRAMED packet is taken
- * once), the ranges owed in the next ACK frame, and the channels' receivers. `receive()` checks a
- * whole packet before it changes anything, so a packet is either taken whole or dropped whole.
+ * once), the ranges owed in the next ACK frame (the session's other packets included, so that they
+ * leave no gaps), and the channels' receivers. `receive()` checks a whole packet before it changes
+ * anything, so a packet is either taken whole or dropped whole.
  *
  * @module
  */
@@ -24,6 +25,8 @@ import {
 import type { ResolvedDataOptions } from "./options.ts";
 
 const NO_DELIVERIES: readonly Delivery[] = Object.freeze([]);
+/** Other packets' numbers kept above the newest FRAMED one, waiting for the next (a PING, a PONG…). */
+const MAX_OTHERS = 8;
 
 /** One session's receiving state. */
 export class FramedReceive {
@@ -48,6 +51,10 @@ export class FramedReceive {
   readonly #peerAck: AckFrame = { delay: 0, ranges: [] };
   /** The ACK frame `takeAck` fills in (one per packet sent otherwise). */
   readonly #ack: AckFrame = { delay: 0, ranges: [] };
+  /** Numbers of the peer's other packets above the newest FRAMED one taken, at most MAX_OTHERS. */
+  readonly #others: number[] = [];
+  /** Whether a FRAMED packet taken was authenticated (sealed): then only such others are noted. */
+  #sealed = false;
 
   /** @param opts the plugin's options (channels, windows) */
   constructor(opts: ResolvedDataOptions) {
@@ -57,11 +64,17 @@ export class FramedReceive {
 
   /**
    * Takes the FRAMED packet `pn` with `payload`, received at `now`: sets `ack` and `deliveries`.
+   * `authenticated`: whether a plugin authenticated it (`PacketContext.authenticated`: the hybrid's).
    *
    * @returns the drop reason for a packet not taken (`ack` and `deliveries` are then not to be
    *   read), or `undefined`
    */
-  receive(pn: number, payload: Uint8Array, now: number): string | undefined {
+  receive(
+    pn: number,
+    payload: Uint8Array,
+    now: number,
+    authenticated: boolean,
+  ): string | undefined {
     const decoded = decodeFrames(payload, this.#peerAck);
     if (typeof decoded === "string") return decoded;
     if (!this.#packets.check(pn)) {
@@ -73,7 +86,9 @@ export class FramedReceive {
     const refusal = this.#refusal(decoded);
     if (refusal) return refusal;
     this.#packets.update(pn);
+    if (authenticated) this.#sealed = true;
     this.#ranges.add(pn, pn + 1);
+    if (this.#others.length > 0) this.#addOthersBelow(pn);
     this.#ranges.keepHighest(MAX_ACK_RANGES);
     if (decoded.ackEliciting) {
       if (!this.ackOwed) this.#newestAt = now;
@@ -94,6 +109,27 @@ export class FramedReceive {
   }
 
   /**
+   * Notes `pn`, the packet number (order count) of a packet of this session that is not FRAMED and
+   * that was taken (a PING, a PONG, a heartbeat): ACKs list it, so that the session's other packets
+   * leave no gaps in the ranges (docs/PROTOCOL.md §2.7). Only once a FRAMED packet was taken, and
+   * in a session whose FRAMED packets are authenticated only an `authenticated` packet: a forged
+   * one must never make an ACK claim a number the receiver did not get. One above the newest FRAMED
+   * packet waits for the next FRAMED one, so that an ACK's largest number is always a FRAMED
+   * packet's (the one that gives the peer an RTT sample); one `window` or more below it is not
+   * listed.
+   */
+  noteOther(pn: number, authenticated: boolean): void {
+    const highest = this.#packets.highest;
+    if (highest < 0 || (this.#sealed && !authenticated)) return;
+    if (pn > highest) {
+      if (this.#others.length < MAX_OTHERS) this.#others.push(pn);
+    } else if (highest - pn < this.#packets.size) {
+      this.#ranges.add(pn, pn + 1);
+      this.#ranges.keepHighest(MAX_ACK_RANGES);
+    }
+  }
+
+  /**
    * The ACK frame to send at `now`, and that none is owed any more. It is this receiver's one ACK
    * frame, rewritten by the next call: write it out before asking for another.
    */
@@ -111,6 +147,18 @@ export class FramedReceive {
     truncate(ranges, starts.length);
     ack.delay = Math.max(0, now - this.#newestAt);
     return ack;
+  }
+
+  // The noted numbers below `pn` (the FRAMED packet just taken) join the ranges; any above wait on.
+  #addOthersBelow(pn: number): void {
+    const others = this.#others;
+    let kept = 0;
+    for (let i = 0; i < others.length; i++) {
+      const other = others[i]!;
+      if (other < pn) this.#ranges.add(other, other + 1);
+      else others[kept++] = other;
+    }
+    truncate(others, kept);
   }
 
   // Why the packet cannot be taken, checked for every frame before any is delivered.

@@ -6,6 +6,7 @@ import { Impairment, pair } from "../../../core/testing/mod.ts";
 import { ConnectionPacket } from "../../../plugins/connection/mod.ts";
 import { FRAMED_EXTENSION } from "../../../plugins/connection/channels.ts";
 import { generateIdentity, hybrid } from "../../../plugins/thing/mod.ts";
+import type { Plugin } from "../../../core/plugin.ts";
 import { settle } from "./_helpers.ts";
 
 const IDENTITY = generateIdentity();
@@ -77,5 +78,60 @@ describe("hybrid() with FRAMED packets", () => {
     p.server.on("message", ({ data }) => (got = data.length));
     await settle(p, session.send(new Uint8Array(65_417).fill(9)), 20_000);
     assert.equal(got, 65_417);
+  });
+});
+
+describe("hybrid() FRAMED ACKs and heartbeats", () => {
+  it("CHB/SUU heartbeats between messages leave no gaps: the ACKs stay one range long", async () => {
+    const acks: number[] = []; // payload lengths of the server's FRAMED packets (ACKs only)
+    const heartbeats: number[] = [];
+    const p = pair({
+      clientPlugins: hybrid({ serverKey: IDENTITY.publicKey }),
+      serverPlugins: hybrid({ identity: IDENTITY, ttl: 30 }),
+      toClient: {
+        plan: (bytes: Uint8Array, now: number) => {
+          const packet = decodePacket(bytes.slice());
+          if (packet.type === ConnectionPacket.FRAMED) acks.push(packet.payload.length);
+          else heartbeats.push(packet.type);
+          return [{ bytes, at: now + 1 }];
+        },
+      },
+    });
+    const session = await p.connect();
+    const before = heartbeats.length;
+    for (let i = 0; i < 40; i++) {
+      await settle(p, session.send(Uint8Array.of(i)));
+      await p.net.runFor(15); // a heartbeat each way, every 10 ms
+    }
+    assert.ok(heartbeats.length - before >= 40, `${heartbeats.length - before} heartbeats`);
+    assert.ok(acks.length >= 40);
+    // One range: 16 bytes of ACK frame and the 16-byte tag; each further range would add 8.
+    assert.deepEqual(new Set(acks), new Set([32]));
+    assert.equal(session.state, "open");
+  });
+});
+
+describe("hybrid(): PacketContext.authenticated", () => {
+  it("is true for a sealed packet that opened, false for a plaintext handshake packet", async () => {
+    const seen: string[] = [];
+    const recorder: Plugin = {
+      name: "test:recorder",
+      setup: (api) =>
+        api.use({
+          inbound: (ctx, next) => {
+            seen.push(`${api.typeName(ctx.packet.type)} ${ctx.authenticated}`);
+            return next();
+          },
+        }),
+    };
+    const p = pair({
+      clientPlugins: hybrid({ serverKey: IDENTITY.publicKey }),
+      serverPlugins: [hybrid({ identity: IDENTITY }), recorder],
+    });
+    const session = await p.connect();
+    await settle(p, session.send(Uint8Array.of(1)));
+    assert.ok(seen.includes("CHI false"), seen.join(", "));
+    assert.ok(seen.includes("FRAMED true"), seen.join(", "));
+    assert.ok(!seen.some((s) => s.startsWith("CHI") && s.endsWith("true")));
   });
 });

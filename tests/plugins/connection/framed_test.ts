@@ -4,7 +4,10 @@ import { ThingError } from "../../../core/errors.ts";
 import { pair } from "../../../core/testing/mod.ts";
 import { connection, ConnectionPacket } from "../../../plugins/connection/mod.ts";
 import { FRAMED_EXTENSION } from "../../../plugins/connection/channels.ts";
-import { build, connectionPair, settle, text, utf8 } from "./_helpers.ts";
+import { FramedReceive } from "../../../plugins/connection/framed_receive.ts";
+import { decodeFrames } from "../../../plugins/connection/frames.ts";
+import { parseDataOptions } from "../../../plugins/connection/options.ts";
+import { build, connectionPair, settle, type TappedPair, text, utf8 } from "./_helpers.ts";
 
 const quiet = { pingInterval: 60_000 };
 const FRAMED = ConnectionPacket.FRAMED;
@@ -388,5 +391,68 @@ describe("connection() framed data: events", () => {
     p.client.on("rtt", ({ exchange, rtt }) => events.push(`rtt ${exchange} ${rtt}`));
     await settle(p, session.send(utf8("lost once")));
     assert.deepEqual(events, [`retransmit ${FRAMED} 2`, "rtt FRAMED/ACK 2"]);
+  });
+});
+
+describe("connection() framed data: ACK ranges", () => {
+  /** The ranges of the ACK frame in the last FRAMED packet `tap` saw. */
+  const lastAckRanges = (tap: TappedPair["up"]): number => {
+    const last = tap.seen.filter((packet) => packet.type === FRAMED).at(-1)!;
+    const decoded = decodeFrames(last.payload);
+    assert.ok(typeof decoded !== "string", `a FRAMED packet that decodes: ${decoded}`);
+    return decoded.ack?.ranges.length ?? 0;
+  };
+
+  it("keepalive PINGs and PONGs between messages leave no gaps: one range after 40 of them", async () => {
+    const p = connectionPair({ pingInterval: 50 });
+    const session = await p.connect();
+    const echo = p.server.on("message", ({ session: s, data }) => s.send(data));
+    const pings = () => p.up.types().filter((t) => t === ConnectionPacket.PING).length;
+    const pongs = () => p.down.types().filter((t) => t === ConnectionPacket.PONG).length;
+    for (let i = 0; i < 40; i++) {
+      await settle(p, session.send(utf8(`m${i}`)));
+      const before = pings();
+      await p.net.runUntil(() => pings() > before && pongs() >= pings(), 1_000);
+    }
+    await settle(p, session.send(utf8("last")));
+    await p.net.runFor(20);
+    echo();
+    assert.ok(pings() >= 40, `${pings()} PINGs sent`);
+    assert.equal(lastAckRanges(p.down), 1, "the server's ACKs: the client's PINGs fill the gaps");
+    assert.equal(lastAckRanges(p.up), 1, "the client's ACKs: the server's PONGs fill the gaps");
+    assert.equal(session.state, "open");
+  });
+
+  it("a number noted above the newest FRAMED packet waits for the next one; an ancient one is not listed", () => {
+    const receiver = new FramedReceive(parseDataOptions({}, "test"));
+    const ranges = () => receiver.takeAck(0)?.ranges.map((r) => `${r.first}-${r.last}`);
+    const message = (seq: number) => frame(1, 0, seq, utf8(`m${seq}`));
+    receiver.noteOther(9, false); // before any FRAMED packet: nothing to fill
+    assert.equal(receiver.receive(10, message(0), 0, false), undefined);
+    receiver.noteOther(11, false);
+    assert.deepEqual(ranges(), ["10-10"], "an ACK's largest number is a FRAMED packet's");
+    assert.equal(receiver.receive(12, message(1), 0, false), undefined);
+    assert.deepEqual(ranges(), ["10-12"]);
+    receiver.noteOther(8, false); // below the newest: listed at once
+    assert.deepEqual(ranges(), ["10-12", "8-8"]);
+    receiver.noteOther(12 - 8_192, false); // a window or more below: not listed
+    assert.deepEqual(ranges(), ["10-12", "8-8"]);
+    for (let pn = 13; pn < 13 + 20; pn++) receiver.noteOther(pn, false); // only 8 are kept
+    assert.equal(receiver.receive(40, message(2), 0, false), undefined);
+    assert.deepEqual(ranges(), ["40-40", "10-20", "8-8"]);
+  });
+
+  it("a sealed session notes only authenticated packets: a forged one cannot make an ACK claim a number", () => {
+    const receiver = new FramedReceive(parseDataOptions({}, "test"));
+    const ranges = () => receiver.takeAck(0)?.ranges.map((r) => `${r.first}-${r.last}`);
+    const message = (seq: number) => frame(1, 0, seq, utf8(`m${seq}`));
+    assert.equal(receiver.receive(10, message(0), 0, true), undefined);
+    receiver.noteOther(11, false); // e.g. a plaintext handshake type with the session's client ID
+    receiver.noteOther(5, false);
+    assert.equal(receiver.receive(13, message(1), 0, true), undefined);
+    assert.deepEqual(ranges(), ["13-13", "10-10"]);
+    receiver.noteOther(12, true);
+    receiver.noteOther(11, true);
+    assert.deepEqual(ranges(), ["10-13"]);
   });
 });
