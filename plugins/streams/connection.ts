@@ -58,6 +58,8 @@ export class StreamConnection {
   #sendMax = INITIAL_MAX_DATA;
   #sentSum = 0;
   #closed = false;
+  /** Whether the frames taken came authenticated; `undefined` before the first. */
+  #framesAuthenticated: boolean | undefined;
 
   /** @param client whether this side is the client (its stream IDs have bit 0 clear) */
   constructor(wire: Wire, config: StreamsConfig, client: boolean) {
@@ -223,11 +225,14 @@ export class StreamConnection {
   }
 
   /**
-   * Takes one received frame; `pn` is the packet's order count. Throws `DecodeError` for a
-   * malformed frame, which is then not acknowledged.
+   * Takes one received frame; `pn` is the packet's order count, `authenticated` whether a plugin
+   * authenticated the packet (`PacketContext.authenticated`). Throws `DecodeError` for a malformed
+   * frame, which is then not acknowledged.
    */
-  handle(type: number, pn: number, payload: Uint8Array): void {
+  handle(type: number, pn: number, payload: Uint8Array, authenticated = false): void {
     if (this.#closed) return;
+    if (authenticated) this.#framesAuthenticated = true;
+    else this.#framesAuthenticated ??= false;
     const now = this.#wire.now();
     if (type === FrameType.ACK) {
       this.#sender.onAck(payload, now);
@@ -235,6 +240,18 @@ export class StreamConnection {
     }
     const ackNow = this.#apply(type, payload);
     this.#sender.acks.onPacket(pn, now, ackNow === true || type === FrameType.PING);
+  }
+
+  /**
+   * A packet of the session that is not a frame of this plugin was taken (a heartbeat, a path
+   * probe): ACKs list its number too, so that it leaves no gap (docs/PROTOCOL.md §5.3). Only once a
+   * frame arrived, and once frames arrive authenticated only an `authenticated` packet: a forged
+   * one must never make an ACK claim a number this side did not get.
+   */
+  noteOther(pn: number, authenticated: boolean): void {
+    const sealed = this.#framesAuthenticated;
+    if (this.#closed || sealed === undefined || (sealed && !authenticated)) return;
+    this.#sender.acks.onOther(pn);
   }
 
   /** Applies a frame; returns true when it asks for an immediate ACK. */

@@ -94,7 +94,7 @@ function setupStreams(api: PluginApi, config: StreamsConfig): void {
         return paths.responded(api.control(session), ctx.peer, decodePathData(payload));
       }
       const conn = connectionOf(session);
-      conn.handle(type, order, payload);
+      conn.handle(type, order, payload, ctx.authenticated);
       if (ctx.claimed) {
         // The dialect has opened the payload: add back its overhead for the size on the wire.
         paths.claimed(
@@ -110,7 +110,32 @@ function setupStreams(api: PluginApi, config: StreamsConfig): void {
     }
   };
   for (const code of Object.values(FrameType)) api.handle(code, frame);
+  // Every packet of a session takes a packet number: ACKs list the others' too (no gaps).
+  api.use({
+    inbound: (ctx, next) => {
+      const handled = next();
+      const type = ctx.packet.type;
+      if (type >= FIRST_FRAME && type <= LAST_FRAME && !PATH_FRAMES.has(type)) return handled;
+      if (!handled) return noteOther(ctx);
+      return handled.then(() => noteOther(ctx));
+    },
+  });
+  const noteOther = (ctx: PacketContext): void => {
+    const session = ctx.session;
+    if (ctx.dropped || !session) return;
+    const found = connections.get(session);
+    if (found && found.id === session.id) found.conn.noteOther(ctx.packet.order, ctx.authenticated);
+  };
 }
+
+const FRAME_CODES: readonly number[] = Object.values(FrameType);
+const FIRST_FRAME = Math.min(...FRAME_CODES);
+const LAST_FRAME = Math.max(...FRAME_CODES);
+/** Frames this plugin handles without the connection's ACK schedule (their numbers are noted). */
+const PATH_FRAMES: ReadonlySet<number> = new Set([
+  FrameType.PATH_CHALLENGE,
+  FrameType.PATH_RESPONSE,
+]);
 
 function wireOf(api: PluginApi, session: Session) {
   const control = api.control(session);
