@@ -21,7 +21,10 @@
  * `bun bench/connection_loss_bench.ts --against /work/wt/base`. `--framed-against TREE` adds a
  * `before (framed)` row: that tree's own default, for a tree that already frames. `--only rtt` runs
  * the round-trip case alone; `--warm-up N` runs N round trips (default 200) before the measured
- * ones, to measure code the JIT has settled.
+ * ones, to measure code the JIT has settled; `--keepalive MS` makes the rtt case's sessions send
+ * their keepalive PING every MS ms and waits 40 × MS ms after the warm-up, so that the measured round
+ * trips run in a session whose keepalives had time to shape its ACKs (a tree whose ACKs keep a gap
+ * per PING lists 32 ranges by then).
  *
  * @module
  */
@@ -58,7 +61,12 @@ async function runCase(tree: string, name: string, variant: string): Promise<Res
       "immediate"
     ? { flush: "immediate" }
     : {};
-  const fast = { maxRetransmits: 40, pongTimeout: 60_000, timeout: 120_000 };
+  const fast = {
+    maxRetransmits: 40,
+    pongTimeout: 60_000,
+    timeout: 120_000,
+    ...(KEEPALIVE ? { pingInterval: KEEPALIVE } : {}),
+  };
   const server = await listen({
     transport: udp(),
     hostname: HOST,
@@ -199,6 +207,7 @@ async function rawSmall(): Promise<number> {
 
 /** Round trips before the measured 2,000 (`--warm-up`, default 200), for the JIT to settle. */
 const WARM_UP = Number(arg("--warm-up") ?? 200);
+const KEEPALIVE = Number(arg("--keepalive") ?? 0);
 
 /** µs of CPU of this process since `since`, per one of `count` operations. */
 const cpuPer = (since: NodeJS.CpuUsage, count: number) => {
@@ -215,7 +224,10 @@ async function roundTrip(client: Node): Promise<Result> {
   const ours: number[] = [];
   let since = process.cpuUsage();
   for (let i = 0; i < WARM_UP + 2_000; i++) {
-    if (i === WARM_UP) since = process.cpuUsage();
+    if (i === WARM_UP) {
+      if (KEEPALIVE) await new Promise((resolve) => setTimeout(resolve, 40 * KEEPALIVE));
+      since = process.cpuUsage();
+    }
     const at = performance.now();
     await client.send(payload);
     if (i >= WARM_UP) ours.push((performance.now() - at) * 1000);
@@ -253,6 +265,7 @@ async function orchestrate(): Promise<void> {
   const rounds = Number(arg("--rounds") ?? 3);
   const framedAgainst = arg("--framed-against");
   const warmUp = arg("--warm-up");
+  const keepalive = arg("--keepalive");
   const variants: [string, string, string][] = [
     ["before (seed)", against, "seed"],
     ...(framedAgainst
@@ -277,7 +290,11 @@ async function orchestrate(): Promise<void> {
       if (only && !only.some((o) => caseName.startsWith(o))) continue;
       for (const [label, tree, variant] of variants) {
         const name = flags[1]!;
-        const extra = [...flags.slice(2), ...(warmUp ? ["--warm-up", warmUp] : [])];
+        const extra = [
+          ...flags.slice(2),
+          ...(warmUp ? ["--warm-up", warmUp] : []),
+          ...(keepalive ? ["--keepalive", keepalive] : []),
+        ];
         const result = await child(tree, name, variant, extra).catch((error) => {
           console.error(`${label} ${caseName}: ${error.message}`);
           return {};
