@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { decodePacket, definePlugin } from "../../core/mod.ts";
+import { decodePacket } from "../../core/mod.ts";
 import { FramePool, framePool, MAX_SPARE_BYTES } from "../../core/frame_pool.ts";
 import { pair } from "../../core/testing/mod.ts";
 import { ConnectionPacket } from "../../plugins/connection/mod.ts";
 import { controls } from "../_controls.ts";
+import { helloDialect } from "../_hello_dialect.ts";
 
 describe("FramePool", () => {
   it("a released buffer serves the next take of its size, once", () => {
@@ -67,20 +68,7 @@ describe("FramePool", () => {
   });
 });
 
-const dialect = definePlugin({
-  name: "test:frames",
-  setup(api) {
-    api.registerPacketType({ code: ConnectionPacket.HELLO, name: "HELLO" });
-    api.registerPacketType({ code: ConnectionPacket.ACCEPT, name: "ACCEPT" });
-    api.onConnect((session) => session.sendPacket({ type: ConnectionPacket.HELLO }));
-    api.handle(ConnectionPacket.HELLO, (ctx) => {
-      const session = api.sessions.create(ctx.packet.clientId, ctx.peer);
-      session.open();
-      session.sendPacket({ type: ConnectionPacket.ACCEPT });
-    });
-    api.handle(ConnectionPacket.ACCEPT, (ctx) => api.control(ctx.session)?.open());
-  },
-});
+const dialect = helloDialect("test:frames");
 
 describe("Endpoint and the frame pool", () => {
   it("a large packet's transmit can release its buffer, unless an onEncoded hook may keep it", async () => {

@@ -1,24 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decodePacket, definePlugin } from "../../core/mod.ts";
+import { decodePacket } from "../../core/mod.ts";
 import { pair } from "../../core/testing/mod.ts";
 import { ConnectionPacket } from "../../plugins/connection/mod.ts";
 import { controls } from "../_controls.ts";
+import { helloDialect } from "../_hello_dialect.ts";
 
-const dialect = definePlugin({
-  name: "test:resend",
-  setup(api) {
-    api.registerPacketType({ code: ConnectionPacket.HELLO, name: "HELLO" });
-    api.registerPacketType({ code: ConnectionPacket.ACCEPT, name: "ACCEPT" });
-    api.onConnect((session) => session.sendPacket({ type: ConnectionPacket.HELLO }));
-    api.handle(ConnectionPacket.HELLO, (ctx) => {
-      const session = api.sessions.create(ctx.packet.clientId, ctx.peer);
-      session.open();
-      session.sendPacket({ type: ConnectionPacket.ACCEPT });
-    });
-    api.handle(ConnectionPacket.ACCEPT, (ctx) => api.control(ctx.session)?.open());
-  },
-});
+const dialect = helloDialect("test:resend");
 
 test("sendPacket() with order reuses it and onEncoded sees the encoded bytes", async () => {
   const c = controls();
