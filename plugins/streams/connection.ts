@@ -244,7 +244,7 @@ export class StreamConnection {
 
   /**
    * A packet of the session that is not a frame of this plugin was taken (a heartbeat, a path
-   * probe): ACKs list its number too, so that it leaves no gap (docs/PROTOCOL.md §5.3). Only once a
+   * probe): ACKs list its number too, so that it leaves no gap (docs/PROTOCOL.md §5.1). Only once a
    * frame arrived, and once frames arrive authenticated only an `authenticated` packet: a forged
    * one must never make an ACK claim a number this side did not get.
    */

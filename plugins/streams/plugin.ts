@@ -114,8 +114,7 @@ function setupStreams(api: PluginApi, config: StreamsConfig): void {
   api.use({
     inbound: (ctx, next) => {
       const handled = next();
-      const type = ctx.packet.type;
-      if (type >= FIRST_FRAME && type <= LAST_FRAME && !PATH_FRAMES.has(type)) return handled;
+      if (ACKED_FRAMES.has(ctx.packet.type)) return handled;
       if (!handled) return noteOther(ctx);
       return handled.then(() => noteOther(ctx));
     },
@@ -128,14 +127,15 @@ function setupStreams(api: PluginApi, config: StreamsConfig): void {
   };
 }
 
-const FRAME_CODES: readonly number[] = Object.values(FrameType);
-const FIRST_FRAME = Math.min(...FRAME_CODES);
-const LAST_FRAME = Math.max(...FRAME_CODES);
-/** Frames this plugin handles without the connection's ACK schedule (their numbers are noted). */
-const PATH_FRAMES: ReadonlySet<number> = new Set([
-  FrameType.PATH_CHALLENGE,
-  FrameType.PATH_RESPONSE,
-]);
+/**
+ * The frames whose packets the connection's ACK schedule takes itself; PATH frames are handled
+ * beside it, so their numbers are noted like other plugins' packets.
+ */
+const ACKED_FRAMES: ReadonlySet<number> = new Set(
+  Object.values(FrameType).filter((type) =>
+    type !== FrameType.PATH_CHALLENGE && type !== FrameType.PATH_RESPONSE
+  ),
+);
 
 function wireOf(api: PluginApi, session: Session) {
   const control = api.control(session);
