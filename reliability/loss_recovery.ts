@@ -12,7 +12,7 @@
  */
 import type { CongestionController } from "./congestion.ts";
 import { GRANULARITY, RttEstimator } from "./rtt.ts";
-import { truncate } from "./_truncate.ts";
+import { truncate } from "./truncate.ts";
 
 /** Packets sent after a packet that must be acknowledged before it counts as lost (kPacketThreshold). */
 export const PACKET_THRESHOLD = 3;

@@ -17,7 +17,7 @@ import type { SessionControl } from "../../core/session.ts";
 import type { Timer } from "../../core/timers.ts";
 import { MAX_HELD_BYTES } from "../../core/transport.ts";
 import { LossRecovery, type SentPacket } from "../../reliability/mod.ts";
-import { truncate } from "../../reliability/_truncate.ts";
+import { truncate } from "../../reliability/truncate.ts";
 import { isReliableFrame } from "./channels.ts";
 import { FramedReceive } from "./framed_receive.ts";
 import {

@@ -7,7 +7,7 @@
  * @module
  */
 import { RangeSet, ReplayWindow } from "../../reliability/mod.ts";
-import { truncate } from "../../reliability/_truncate.ts";
+import { truncate } from "../../reliability/truncate.ts";
 import {
   type ChannelReceiver,
   channelReceiver,

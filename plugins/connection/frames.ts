@@ -7,7 +7,7 @@
  * @module
  */
 import type { AckRange } from "../../reliability/mod.ts";
-import { truncate } from "../../reliability/_truncate.ts";
+import { truncate } from "../../reliability/truncate.ts";
 
 /** Inner frame types. */
 export const FrameType = {

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { truncate } from "../../reliability/_truncate.ts";
+import { truncate } from "../../reliability/truncate.ts";
 
 describe("truncate()", () => {
   it("shortens an array to the length given, by a few elements or by many", () => {

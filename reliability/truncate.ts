@@ -1,6 +1,6 @@
 /**
- * Shortening an array in place, the way that costs least on the hot paths of loss recovery and the
- * framed link.
+ * Shortening an array in place, the way that costs least on the hot paths of loss recovery and of
+ * the Connection data plugin's framed link (which imports it from here; `mod.ts` does not export it).
  *
  * @module
  */
