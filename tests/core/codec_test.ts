@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { describe, it } from "node:test";
 import {
   ChecksumError,
@@ -251,5 +252,19 @@ describe("framedPayload()", () => {
     assert.throws(() => framedPayload(MAX_PAYLOAD_SIZE + 1), RangeError);
     assert.throws(() => framedPayload(-1), RangeError);
     assert.throws(() => framedPayload(1.5), RangeError);
+  });
+});
+
+describe("decoded byte fields", () => {
+  it("are plain Uint8Array views of the input, also when it is a Buffer (a socket's)", () => {
+    const encoded = encodePacket(base({ payload: Uint8Array.of(1, 2, 3) }));
+    for (const input of [encoded.slice(), Buffer.from(encoded)]) {
+      const packet = decodeUnverified(input);
+      for (const field of [packet.clientId, packet.payload, packet.checksum]) {
+        assert.equal(Object.getPrototypeOf(field), Uint8Array.prototype);
+        assert.equal(field.buffer, input.buffer, "a view, not a copy");
+      }
+      assert.deepEqual([...packet.payload], [1, 2, 3]);
+    }
   });
 });
